@@ -1,0 +1,39 @@
+/**
+ * The kernel layer: the one place where dense linear algebra happens. Everything above (landscapes,
+ * dynamics, observables) calls these few kernels on flat typed arrays, so a faster backend can be
+ * swapped in without touching the layers above (DESIGN.md, "Hot paths").
+ *
+ * Conventions: row-major (C order) matrices, BLAS semantics
+ *   C ← α·op(A)·op(B) + β·C,  op(A) is m×k, op(B) is k×n, C is m×n,
+ * with leading dimensions lda, ldb, ldc counted in elements (row strides). β = 0 means C is
+ * overwritten (NaNs in C do not propagate), as in BLAS.
+ */
+export type Float = Float32Array | Float64Array;
+
+export type BackendName = 'blas' | 'wasm' | 'reference';
+
+export interface Backend {
+  readonly name: BackendName;
+  /** A one-line description for manifests and benchmarks, e.g. "OpenBLAS 0.3.21 (cblas_sgemm)". */
+  readonly description: string;
+
+  sgemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number,
+    beta: number, c: Float32Array, ldc: number,
+  ): void;
+
+  dgemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number,
+    alpha: number, a: Float64Array, lda: number, b: Float64Array, ldb: number,
+    beta: number, c: Float64Array, ldc: number,
+  ): void;
+
+  /**
+   * Arrays the backend can use without copying (for the WebAssembly backend: views into its
+   * linear memory). Hot buffers (parameters, activations, gradients) should come from here;
+   * any other typed array is still accepted by the kernels, at the cost of a copy.
+   */
+  allocF32(n: number): Float32Array;
+  allocF64(n: number): Float64Array;
+}

@@ -1,0 +1,65 @@
+/**
+ * The named layout of a fully connected network's flat parameter vector θ.
+ *
+ * Order (PyTorch's nn.Linear convention, so .safetensors weights load in Python unchanged):
+ * for each layer l = 0..L−1, the weight W_l of shape [out, in] in row-major order
+ * (W_l[o, i] at offset + o·in + i), then, if biases are on, b_l of shape [out].
+ * Names: "layers.<l>.weight", "layers.<l>.bias".
+ *
+ * Walks, interpolations, overlaps and alignments act on θ as one vector; the layout tells which
+ * slice is which tensor (and which rows are a hidden unit's incoming weights, for permutations).
+ */
+export type Activation = 'relu' | 'tanh' | 'linear' | 'sigmoid';
+
+export interface MlpArchitecture {
+  /** Layer widths including input and output, e.g. [784, 100, 10]; [784, 10] is a perceptron. */
+  sizes: number[];
+  /** Hidden-layer activation (output layer is always linear: logits). */
+  activation: Activation;
+  /** Whether each layer has a bias. */
+  bias: boolean;
+}
+
+export interface TensorSlice {
+  name: string;
+  /** [out, in] for weights, [out] for biases. */
+  shape: number[];
+  offset: number;
+  size: number;
+}
+
+export interface LayerSlices {
+  weight: TensorSlice;
+  bias: TensorSlice | null;
+  in: number;
+  out: number;
+}
+
+export interface MlpLayout {
+  arch: MlpArchitecture;
+  layers: LayerSlices[];
+  tensors: TensorSlice[];
+  /** Total number of parameters. */
+  size: number;
+}
+
+export function mlpLayout(arch: MlpArchitecture): MlpLayout {
+  const layers: LayerSlices[] = [];
+  const tensors: TensorSlice[] = [];
+  let offset = 0;
+  for (let l = 0; l + 1 < arch.sizes.length; l++) {
+    const inp = arch.sizes[l]!;
+    const out = arch.sizes[l + 1]!;
+    const weight: TensorSlice = { name: `layers.${l}.weight`, shape: [out, inp], offset, size: out * inp };
+    offset += weight.size;
+    tensors.push(weight);
+    let bias: TensorSlice | null = null;
+    if (arch.bias) {
+      bias = { name: `layers.${l}.bias`, shape: [out], offset, size: out };
+      offset += out;
+      tensors.push(bias);
+    }
+    layers.push({ weight, bias, in: inp, out });
+  }
+  return { arch, layers, tensors, size: offset };
+}

@@ -1,0 +1,1 @@
+// Placeholder until the BLAS addon lands: nothing to build yet.

@@ -1,0 +1,11 @@
+/**
+ * Every CLI command, one module each. A command module exports `register(program)` which adds its
+ * subcommand with commander; it parses flags, calls a protocol and prints where the run is.
+ * Add a line here for a new command (one import per line keeps concurrent edits trivial).
+ */
+import type { Command } from 'commander';
+
+type Register = (program: Command) => void;
+
+export const commands: Array<() => Promise<{ register: Register }>> = [
+];

@@ -36,4 +36,17 @@ export interface Backend {
    */
   allocF32(n: number): Float32Array;
   allocF64(n: number): Float64Array;
+
+  /**
+   * Optional: give an array from allocF32/allocF64 back to the backend (the WebAssembly backend
+   * reuses its linear memory; the others let the garbage collector do it). The array must not be
+   * used afterwards. Arrays the backend did not allocate are ignored.
+   */
+  free?(a: Float): void;
+
+  /**
+   * Optional: threads one GEMM call may use inside this process (BLAS). glassy defaults to 1 and
+   * parallelises across replicas instead (DESIGN.md, "Hot paths").
+   */
+  setThreads?(n: number): void;
 }

@@ -5,17 +5,26 @@
  * only — its randomness comes from `Rng.stream(seed, domain, index)` — so the result is the same
  * whichever executor (in-process, worker pool, BullMQ queue, SLURM shard) runs it and however
  * many workers there are. The replica writes its own results into the run directory (through
- * store/), reports progress, and saves checkpoints through its context; an executor never
- * interprets a replica's results beyond the small JSON summary it returns.
+ * store/, via `ctx.run`), reports progress, and saves checkpoints through its context; an executor
+ * never interprets a replica's results beyond the small JSON summary it returns.
+ *
+ * Rules a task must keep (they are what makes resume and any-executor results bit-identical):
+ * - everything random comes from seeded streams of (ctx.seed, domain, ctx.index);
+ * - a checkpoint holds ALL state the remaining steps depend on (RNG states included), and the
+ *   checkpoint interval never changes the numbers;
+ * - a replica writes only its own files (e.g. arrays named after its index) and never the manifest:
+ *   replicas run concurrently in several processes, and the manifest belongs to the executor.
  */
 import type { RngState } from '../core/rng.js';
+import type { ArrayData } from '../store/dtype.js';
+import type { Run } from '../store/run.js';
 
 /** Everything a replica may persist to resume after a kill. */
 export interface Checkpoint {
   /** JSON-able scalars: step counters, positions in the data order, RNG states, ... */
   meta: CheckpointMeta;
-  /** Large state: weights, optimiser moments, measurement buffers. */
-  arrays: Record<string, Float32Array | Float64Array | Int32Array | Uint8Array>;
+  /** Large state: weights, optimiser moments, spins (Int8Array), measurement buffers; stored 1-D. */
+  arrays: Record<string, ArrayData>;
 }
 
 export interface CheckpointMeta {
@@ -28,8 +37,21 @@ export interface CheckpointMeta {
 export interface ReplicaContext {
   readonly runDir: string;
   readonly index: number;
+  /** The run's seed (manifest.seed): derive every stream from (seed, domain, index). */
+  readonly seed: number;
+  /** Number of replicas K in the ensemble (indices 0..K-1). */
+  readonly replicas: number;
+  /**
+   * `--checkpoint-every N` when the user gave it (in the task's own step unit), else undefined and
+   * the task uses its own default. It must not change the results, only how much a kill loses.
+   */
+  readonly checkpointEvery: number | undefined;
+  /** The run, opened for writing this replica's arrays and weights (opened lazily, once). */
+  readonly run: Run;
   /** Fraction done in [0, 1] with an optional short message; cheap to call often (throttled). */
   progress(fraction: number, message?: string): void;
+  /** A warning for the user (shown once, with the replica index), e.g. a fallback that was taken. */
+  warn(message: string): void;
   /** Atomically persist a checkpoint (the previous good one stays until the new one is complete). */
   saveCheckpoint(cp: Checkpoint): void;
   /** The latest good checkpoint of this replica, or null to start from scratch. */
@@ -42,9 +64,29 @@ export type ReplicaSummary = Record<string, number | string | boolean | null | n
 export interface ReplicaTask<C> {
   /** Protocol name as registered in protocols/registry (workers look the task up by it). */
   readonly protocol: string;
+  /**
+   * Validate and complete the raw config from the manifest or the command line (defaults filled
+   * in). Throw a GlassyError naming the field on bad input. Absent: the config is used as is.
+   */
+  parseConfig?(raw: unknown): C;
   run(config: C, ctx: ReplicaContext): Promise<ReplicaSummary>;
+  /**
+   * Bytes one replica needs at its peak (weights, data, buffers). Used by `--max-memory` to refuse
+   * a run that would not fit with the chosen number of concurrent workers.
+   */
+  estimateMemory?(config: C): number;
+  /**
+   * Runs once after all K replicas are done (by `glassy run`, `glassy resume` or `glassy merge`):
+   * combine the per-replica files into the run's ensemble arrays (axis 0 = replica index) and
+   * compute cross-replica observables. `outcomes` is sorted by index and all ok; `config` is the
+   * parsed manifest config (a hook that only takes (run, outcomes) is fine). Its return value
+   * becomes the manifest's summary (merged with the executor's own counts).
+   */
+  finalize?(run: Run, outcomes: ReplicaOutcomeOk[], config: C): Promise<Record<string, unknown> | void>;
 }
 
+export type ReplicaOutcomeOk = { index: number; ok: true; summary: ReplicaSummary };
+
 export type ReplicaOutcome =
-  | { index: number; ok: true; summary: ReplicaSummary }
+  | ReplicaOutcomeOk
   | { index: number; ok: false; error: string };

@@ -8,4 +8,13 @@ import type { Command } from 'commander';
 type Register = (program: Command) => void;
 
 export const commands: Array<() => Promise<{ register: Register }>> = [
+  () => import('./train.js'),
+  () => import('./spinglass.js'),
+  () => import('./run.js'),
+  () => import('./resume.js'),
+  () => import('./worker.js'),
+  () => import('./merge.js'),
+  () => import('./report.js'),
+  () => import('./compare.js'),
+  () => import('./serve.js'),
 ];

@@ -14,8 +14,13 @@ export type Activation = 'relu' | 'tanh' | 'linear' | 'sigmoid';
 export interface MlpArchitecture {
   /** Layer widths including input and output, e.g. [784, 100, 10]; [784, 10] is a perceptron. */
   sizes: number[];
-  /** Hidden-layer activation (output layer is always linear: logits). */
+  /** Hidden-layer activation. */
   activation: Activation;
+  /**
+   * Output non-linearity applied before the loss: 'linear' (logits; the default, used with softmax
+   * cross-entropy) or 'sigmoid' (Baity-Jesi et al. 2018: sigmoid outputs with MSE to the one-hot label).
+   */
+  output?: 'linear' | 'sigmoid';
   /** Whether each layer has a bias. */
   bias: boolean;
 }

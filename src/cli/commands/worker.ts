@@ -1,0 +1,54 @@
+/**
+ * `glassy worker --redis URL`: take replica jobs from the queue until stopped. Start any number,
+ * on any machines that see the run directories at the same paths. SIGINT/SIGTERM stop it at
+ * once; its running jobs are picked up by other workers (after the lock expires) and resume from
+ * their checkpoints.
+ */
+import { type Command, InvalidArgumentError } from 'commander';
+import { startQueueWorker } from '../../executor/queue-worker.js';
+import { defaultWorkers } from '../../executor/options.js';
+import { connectionFor } from '../../executor/queue.js';
+
+function posInt(v: string): number {
+  const n = Number(v);
+  if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
+  return n;
+}
+
+interface WorkerFlags {
+  redis: string;
+  queue: string;
+  concurrency?: number;
+  lockDuration: number;
+  stalledInterval: number;
+  maxStalled: number;
+}
+
+export function register(program: Command): void {
+  program
+    .command('worker')
+    .description('take replica jobs from a BullMQ queue (for --executor queue) until stopped')
+    .requiredOption('--redis <url>', 'Redis URL, e.g. redis://10.0.0.5:6379')
+    .option('--queue <name>', 'BullMQ queue name', 'glassy')
+    .option('--concurrency <n>', 'replicas at once, each on its own thread (default: number of cores)', posInt)
+    .option('--lock-duration <ms>', 'job lock lifetime; a dead worker\'s job is retaken after it', posInt, 30000)
+    .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers', posInt, 30000)
+    .option('--max-stalled <n>', 'times a job may be retaken from dead workers before it fails', posInt, 3)
+    .action(async (f: WorkerFlags) => {
+      connectionFor(f.redis); // validates the URL before anything starts
+      const concurrency = f.concurrency ?? defaultWorkers();
+      const handle = await startQueueWorker({
+        redis: f.redis, queue: f.queue, concurrency,
+        lockDurationMs: f.lockDuration, stalledIntervalMs: f.stalledInterval, maxStalledCount: f.maxStalled,
+      });
+      process.stderr.write(`glassy worker ${process.pid} ready: queue "${f.queue}" on ${f.redis}, concurrency ${concurrency}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (sig: NodeJS.Signals): void => {
+          process.stderr.write(`glassy worker ${process.pid}: ${sig}, stopping\n`);
+          handle.close(true).finally(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

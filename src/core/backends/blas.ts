@@ -1,0 +1,119 @@
+/**
+ * The BLAS backend: the N-API addon in native/glassy_blas.c (built at `npm install` by
+ * scripts/build-native.js) calling cblas_sgemm / cblas_dgemm of the system BLAS — OpenBLAS on
+ * Linux, Accelerate on macOS. Arguments are checked here before the call (validate.ts), and again,
+ * cheaply, in C.
+ *
+ * Threads: OpenBLAS would start one thread per core inside every process; glassy parallelises
+ * across replicas (worker pools) instead, so each process uses 1 BLAS thread unless
+ * GLASSY_BLAS_THREADS says otherwise.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { Backend } from '../backend.js';
+import { GlassyError } from '../errors.js';
+import { checkAlloc, checkGemm, scaleC } from './validate.js';
+
+/** What the addon reports about the BLAS it links (for manifests and BENCHMARKS.md). */
+export interface BlasInfo {
+  /** "OpenBLAS" or "Accelerate". */
+  library: string;
+  /** openblas_get_config(), e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64". */
+  config: string;
+  /** openblas_get_corename(): the kernel set chosen at run time (OPENBLAS_CORETYPE overrides it). */
+  corename: string;
+}
+
+interface Addon {
+  sgemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number,
+    b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
+  dgemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: Float64Array, lda: number,
+    b: Float64Array, ldb: number, beta: number, c: Float64Array, ldc: number): void;
+  setThreads(n: number): void;
+  getThreads(): number;
+  info(): BlasInfo;
+}
+
+export interface BlasBackend extends Backend {
+  readonly name: 'blas';
+  readonly info: BlasInfo;
+  setThreads(n: number): void;
+  threads(): number;
+}
+
+/** Where the addon is: GLASSY_BLAS_ADDON, else build/Release/glassy_blas.node at the package root. */
+export function addonPath(): string {
+  const env = process.env.GLASSY_BLAS_ADDON;
+  if (env) return env;
+  // dist/src/core/backends/blas.js → <root>/build/Release/glassy_blas.node
+  return fileURLToPath(new URL('../../../../build/Release/glassy_blas.node', import.meta.url));
+}
+
+/** Threads per process: GLASSY_BLAS_THREADS (a positive integer) or 1. */
+export function blasThreadsFromEnv(): number {
+  const v = process.env.GLASSY_BLAS_THREADS;
+  if (v === undefined || v === '') return 1;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw GlassyError.invalid('GLASSY_BLAS_THREADS', v, 'a positive integer');
+  return n;
+}
+
+/**
+ * Loads the addon. Returns the backend, or the reason it is unavailable (one short phrase, for the
+ * one-line notice printed by the selection in index.ts). GLASSY_NO_BLAS=1 forces "unavailable".
+ */
+export function loadBlasBackend(): { backend: BlasBackend } | { reason: string } {
+  if (process.env.GLASSY_NO_BLAS === '1') return { reason: 'disabled by GLASSY_NO_BLAS=1' };
+  const path = addonPath();
+  if (!existsSync(path)) return { reason: `addon not built: ${path} is missing; run npm install or node scripts/build-native.js` };
+  let addon: Addon;
+  try {
+    addon = createRequire(import.meta.url)(path) as Addon;
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+    return { reason: `addon failed to load: ${msg}` };
+  }
+  const threads = blasThreadsFromEnv();
+  addon.setThreads(threads);
+  const info = addon.info();
+  const version = /OpenBLAS\s+([\d.]+)/.exec(info.config)?.[1];
+  const lib = version ? `${info.library} ${version}` : info.library;
+  const backend: BlasBackend = {
+    name: 'blas',
+    info,
+    get description() {
+      const core = info.corename ? `, core ${info.corename}` : '';
+      const t = addon.getThreads();
+      return `${lib} (cblas_sgemm/cblas_dgemm via N-API${core}, ${t} thread${t === 1 ? '' : 's'})`;
+    },
+    sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      checkGemm('sgemm', Float32Array, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      if (m === 0 || n === 0) return;
+      if (k === 0 || alpha === 0) return scaleC(m, n, beta, c, ldc);
+      addon.sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
+    dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      checkGemm('dgemm', Float64Array, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      if (m === 0 || n === 0) return;
+      if (k === 0 || alpha === 0) return scaleC(m, n, beta, c, ldc);
+      addon.dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
+    allocF32(n) {
+      checkAlloc('allocF32.n', n);
+      return new Float32Array(n);
+    },
+    allocF64(n) {
+      checkAlloc('allocF64.n', n);
+      return new Float64Array(n);
+    },
+    setThreads(n) {
+      if (!Number.isInteger(n) || n < 1 || n > 1024) throw GlassyError.invalid('threads', n, 'a positive integer');
+      addon.setThreads(n);
+    },
+    threads() {
+      return addon.getThreads();
+    },
+  };
+  return { backend };
+}

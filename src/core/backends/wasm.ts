@@ -1,0 +1,255 @@
+/**
+ * The portable backend: register-blocked WebAssembly SIMD GEMM compiled from asm/gemm.ts
+ * (AssemblyScript) by scripts/build-wasm.js. Runs wherever Node runs; no compiler or BLAS needed.
+ *
+ * Memory. The kernels read and write one WebAssembly linear memory. Hot buffers should live there
+ * (allocF32/allocF64 return views into it) so a GEMM needs no copy; other typed arrays are copied
+ * into scratch space and C is copied back. Growing an ordinary (non-shared) WebAssembly.Memory
+ * detaches every view handed out before, so the memory is created `shared`: growing a shared
+ * memory leaves existing views of its SharedArrayBuffer valid (WebAssembly JS API, Memory.grow;
+ * threads proposal). Each thread has its own backend and memory (index.ts caches per thread).
+ *
+ * Relaxed SIMD: gemm-relaxed.wasm uses f32x4/f64x2.relaxed_madd, a single FMA instruction on x64,
+ * measured ~1.2x faster than mul+add here (docs/backends.md). Node 20's V8 ships it behind
+ * --experimental-wasm-relaxed-simd, which is switched on at run time before compiling; if the
+ * engine still rejects the module, the plain SIMD build is used. GLASSY_WASM_RELAXED=0 forces the
+ * plain build.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+import type { Backend, Float } from '../backend.js';
+import { GlassyError } from '../errors.js';
+import { checkAlloc, checkGemm, span } from './validate.js';
+
+// The compiler's lib is ES2022 without DOM, and @types/node 20 does not declare the WebAssembly
+// global, so the few members used here are typed locally.
+interface WasmMemory {
+  readonly buffer: SharedArrayBuffer;
+  grow(pages: number): number;
+}
+type WasmModule = object;
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
+  Memory: new (desc: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+interface GemmExports {
+  workBytes(): number;
+  relaxed(): number;
+  sgemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
+    b: number, ldb: number, beta: number, c: number, ldc: number, work: number): void;
+  dgemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
+    b: number, ldb: number, beta: number, c: number, ldc: number, work: number): void;
+}
+
+export interface WasmBackend extends Backend {
+  readonly name: 'wasm';
+  /** True when the relaxed-SIMD (FMA) build is running. */
+  readonly relaxed: boolean;
+  /** Bytes of linear memory currently reserved (grows on demand). */
+  memoryBytes(): number;
+}
+
+const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB, the most a 32-bit memory can address; must match scripts/build-wasm.js
+const INITIAL_PAGES = 64; // matches --initialMemory in scripts/build-wasm.js
+const ALIGN = 64; // cache-line aligned blocks
+const FIRST = 65536; // the first 64 KiB are left to the module (static data; it has none today)
+
+function wasmDir(): string {
+  // dist/src/core/backends/wasm.js → <root>/asm/build/
+  return fileURLToPath(new URL('../../../../asm/build/', import.meta.url));
+}
+
+/** Compiles the kernels, preferring the relaxed-SIMD build. Throws with a reason if neither loads. */
+function compileKernels(): { module: WasmModule; relaxed: boolean } {
+  const dir = wasmDir();
+  const plainPath = `${dir}gemm.wasm`;
+  const relaxedPath = `${dir}gemm-relaxed.wasm`;
+  if (!existsSync(plainPath)) throw new Error(`${plainPath} is missing; run npm run build`);
+  if (process.env.GLASSY_WASM_RELAXED !== '0' && existsSync(relaxedPath)) {
+    const bytes = readFileSync(relaxedPath);
+    if (!WebAssembly.validate(bytes)) {
+      try {
+        v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+      } catch {
+        // an engine without the flag: validate() below fails and the plain build is used
+      }
+    }
+    if (WebAssembly.validate(bytes)) return { module: new WebAssembly.Module(bytes), relaxed: true };
+  }
+  const bytes = readFileSync(plainPath);
+  if (!WebAssembly.validate(bytes)) throw new Error('this engine rejects the WebAssembly SIMD module');
+  return { module: new WebAssembly.Module(bytes), relaxed: false };
+}
+
+/**
+ * A first-fit allocator over the linear memory, in ALIGN-byte blocks, with coalescing free list.
+ * Kept in JavaScript: the kernels never allocate.
+ */
+class Heap {
+  private top = FIRST;
+  /** Free blocks sorted by address: [start, bytes]. */
+  private freeList: Array<[number, number]> = [];
+  /** Live blocks: start → bytes. */
+  readonly live = new Map<number, number>();
+
+  constructor(private readonly grow: (endByte: number) => void) {}
+
+  alloc(bytes: number): number {
+    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+    for (let i = 0; i < this.freeList.length; i++) {
+      const [start, len] = this.freeList[i]!;
+      if (len >= size) {
+        if (len === size) this.freeList.splice(i, 1);
+        else this.freeList[i] = [start + size, len - size];
+        this.live.set(start, size);
+        return start;
+      }
+    }
+    const start = this.top;
+    this.grow(start + size);
+    this.top = start + size;
+    this.live.set(start, size);
+    return start;
+  }
+
+  /** Frees the block at start if it is live and `bytes` rounds to its size (a whole allocation). */
+  free(start: number, bytes?: number): boolean {
+    const size = this.live.get(start);
+    if (size === undefined) return false;
+    if (bytes !== undefined && Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN) !== size) return false;
+    this.live.delete(start);
+    // insert sorted, then merge with neighbours
+    let i = 0;
+    while (i < this.freeList.length && this.freeList[i]![0] < start) i++;
+    this.freeList.splice(i, 0, [start, size]);
+    if (i + 1 < this.freeList.length && start + size === this.freeList[i + 1]![0]) {
+      this.freeList[i]![1] += this.freeList[i + 1]![1];
+      this.freeList.splice(i + 1, 1);
+    }
+    if (i > 0 && this.freeList[i - 1]![0] + this.freeList[i - 1]![1] === start) {
+      this.freeList[i - 1]![1] += this.freeList[i]![1];
+      this.freeList.splice(i, 1);
+    }
+    // give the tail back to the bump pointer
+    const last = this.freeList[this.freeList.length - 1];
+    if (last && last[0] + last[1] === this.top) {
+      this.top = last[0];
+      this.freeList.pop();
+    }
+    return true;
+  }
+}
+
+/** Creates a WebAssembly backend with its own memory. Throws (plain Error) with the reason if it cannot. */
+export function createWasmBackend(): WasmBackend {
+  const { module, relaxed } = compileKernels();
+  const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
+  const instance = new WebAssembly.Instance(module, {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error('glassy wasm kernel aborted');
+      },
+    },
+  });
+  const ex = instance.exports as unknown as GemmExports;
+
+  // Every SharedArrayBuffer object this memory has handed out; a view is "ours" when its buffer is
+  // one of them (after grow, memory.buffer is a new, longer object over the same memory).
+  const buffers = new Set<ArrayBufferLike>([memory.buffer]);
+  const heap = new Heap((end) => {
+    const have = memory.buffer.byteLength;
+    if (end <= have) return;
+    const pages = Math.ceil((end - have) / PAGE);
+    if (have / PAGE + pages > MAX_PAGES) {
+      throw GlassyError.invalid('wasm memory', `${end} bytes`, `at most ${MAX_PAGES * PAGE} bytes (4 GiB) per thread`);
+    }
+    memory.grow(pages);
+    buffers.add(memory.buffer);
+  });
+  const work = heap.alloc(ex.workBytes());
+
+  // Scratch for operands that do not live in our memory, reused and grown as needed.
+  const scratch = [{ ptr: 0, bytes: 0 }, { ptr: 0, bytes: 0 }, { ptr: 0, bytes: 0 }];
+  function scratchPtr(slot: number, bytes: number): number {
+    const s = scratch[slot]!;
+    if (s.bytes < bytes) {
+      if (s.bytes > 0) heap.free(s.ptr);
+      s.bytes = Math.max(bytes, Math.ceil(s.bytes * 1.5));
+      s.ptr = heap.alloc(s.bytes);
+    }
+    return s.ptr;
+  }
+
+  const ours = (x: Float): boolean => buffers.has(x.buffer);
+
+  /** Byte address of x's element 0 in linear memory, copying x[0, elems) into scratch if needed. */
+  function place(x: Float, elems: number, slot: number, copyIn: boolean): number {
+    if (ours(x)) return x.byteOffset;
+    const bytes = elems * x.BYTES_PER_ELEMENT;
+    const ptr = scratchPtr(slot, bytes);
+    if (copyIn && elems > 0) {
+      if (x instanceof Float32Array) new Float32Array(memory.buffer, ptr, elems).set(x.subarray(0, elems));
+      else new Float64Array(memory.buffer, ptr, elems).set(x.subarray(0, elems));
+    }
+    return ptr;
+  }
+
+  function run(dbl: boolean, transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: Float, lda: number, b: Float, ldb: number, beta: number, c: Float, ldc: number): void {
+    if (m === 0 || n === 0) return;
+    const readsAB = k > 0 && alpha !== 0;
+    const pa = readsAB ? place(a, span(transA ? k : m, transA ? m : k, lda), 0, true) : 0;
+    const pb = readsAB ? place(b, span(transB ? n : k, transB ? k : n, ldb), 1, true) : 0;
+    const cElems = span(m, n, ldc);
+    // With β = 0 the kernel never reads C, so a foreign C need not be copied in.
+    const pc = place(c, cElems, 2, beta !== 0);
+    if (dbl) ex.dgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, work);
+    else ex.sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, work);
+    if (!ours(c)) {
+      const all: Float = dbl ? new Float64Array(memory.buffer, pc, cElems) : new Float32Array(memory.buffer, pc, cElems);
+      if (ldc === n) c.set(all);
+      else {
+        // Copy back only the m×n block: the gaps between rows belong to the caller.
+        for (let i = 0; i < m; i++) c.set(all.subarray(i * ldc, i * ldc + n), i * ldc);
+      }
+    }
+  }
+
+  return {
+    name: 'wasm',
+    relaxed,
+    description: `WebAssembly SIMD (AssemblyScript 4×8 register-blocked ${relaxed ? 'relaxed-SIMD FMA' : 'mul+add'} kernel, packed panels)`,
+    sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      checkGemm('sgemm', Float32Array, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      run(false, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
+    dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+      checkGemm('dgemm', Float64Array, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+      run(true, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
+    allocF32(n) {
+      checkAlloc('allocF32.n', n);
+      const ptr = heap.alloc(n * 4);
+      return new Float32Array(memory.buffer, ptr, n).fill(0);
+    },
+    allocF64(n) {
+      checkAlloc('allocF64.n', n);
+      const ptr = heap.alloc(n * 8);
+      return new Float64Array(memory.buffer, ptr, n).fill(0);
+    },
+    free(x) {
+      // Only whole arrays from allocF32/allocF64 (their start is a live block); anything else is ignored.
+      if (ours(x)) heap.free(x.byteOffset, x.byteLength);
+    },
+    memoryBytes() {
+      return memory.buffer.byteLength;
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The data a network landscape is built on: a training split (the landscape's samples) and a test
+ * split (generalisation), as flat row-major Float32 arrays — the layout the GEMM kernels of core/
+ * consume without copying.
+ */
+
+export interface Split {
+  /** n×d inputs, row-major. */
+  x: Float32Array;
+  /** Class labels 0..C−1 (all zeros for pure regression data). */
+  y: Int32Array;
+  n: number;
+  /** n×k real targets for regression (teacher outputs, linear-regression responses). */
+  targets?: Float32Array;
+}
+
+/**
+ * The generating network of synthetic data, as a flat parameter vector in the layout of
+ * src/landscapes/mlp/layout.ts (`layers.<l>.weight` [out, in], row-major, no biases), so that
+ * student–teacher overlaps can be measured with the same code as replica overlaps.
+ */
+export interface Teacher {
+  sizes: number[];
+  activation: 'relu' | 'tanh' | 'linear';
+  bias: false;
+  theta: Float32Array;
+}
+
+export interface Dataset {
+  /** e.g. "mnist", "fashion-mnist", "teacher-student", "random-labels(mnist)". */
+  name: string;
+  nFeatures: number;
+  /** Number of classes C (0 for pure regression data). */
+  nClasses: number;
+  /** The original label of each class index (after relabelling by a class filter). */
+  classes: number[];
+  train: Split;
+  test: Split;
+  /** JSON-able description for the run manifest: source, sizes, options, files read. */
+  description: Record<string, unknown>;
+  /** k, the number of real targets per sample, when `targets` are present. */
+  nTargets?: number;
+  /** The teacher of synthetic data (teacher-student, linear-regression). */
+  teacher?: Teacher;
+}
+
+/**
+ * Sub-indices of `Rng.stream(seed, Stream.data, sub)`: one independent stream per use, so that
+ * e.g. changing nTest does not change the training inputs. Append only: renumbering would change
+ * every data set generated before.
+ */
+export const DataStream = {
+  subsetTrain: 1,
+  subsetTest: 2,
+  holdout: 3,
+  teacher: 4,
+  trainInputs: 5,
+  testInputs: 6,
+  trainLabelNoise: 7,
+  means: 8,
+  trainLabels: 9,
+  testLabels: 10,
+  trainTargetNoise: 11,
+  testTargetNoise: 12,
+  randomLabels: 13,
+} as const;

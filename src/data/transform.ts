@@ -1,0 +1,149 @@
+/**
+ * From a pool of samples (raw MNIST bytes, a user's file) to a Split: class filter and
+ * relabelling, counts (first n or a seeded subset), conversion to Float32 with the normalisation
+ * folded into the same single pass, and per-feature standardisation.
+ */
+import { GlassyError } from '../core/errors.js';
+import type { Rng } from '../core/rng.js';
+import type { Split } from './dataset.js';
+import type { Normalisation } from './spec.js';
+
+/** Samples as read from their source, labels still the original values. */
+export interface Pool {
+  /** n×d values, row-major: raw bytes (MNIST family) or numbers (user files). */
+  x: Uint8Array | Float32Array;
+  labels: Int32Array;
+  n: number;
+  d: number;
+}
+
+/** Rows kept and their new labels. */
+export interface Selection {
+  rows: Int32Array;
+  y: Int32Array;
+}
+
+/**
+ * Keep rows whose original label is a key of `classIndex` (relabelled to its value), then at most
+ * `count` of them: the first ones, or a uniform random subset drawn with `rng` (kept in file order).
+ * `field` names the count option in errors.
+ */
+export function selectRows(
+  labels: Int32Array, classIndex: Map<number, number>, count: number | undefined,
+  subset: 'first' | 'random', rng: Rng, field: string,
+): Selection {
+  let kept: number[] = [];
+  for (let i = 0; i < labels.length; i++) if (classIndex.has(labels[i]!)) kept.push(i);
+  if (count !== undefined) {
+    if (count > kept.length) {
+      throw GlassyError.invalid(field, count, `at most ${kept.length} (the samples available in the chosen classes)`);
+    }
+    if (subset === 'random') {
+      // A partial Fisher–Yates shuffle: the first `count` entries are a uniform random subset.
+      const a = Int32Array.from(kept);
+      for (let i = 0; i < count; i++) {
+        const j = i + rng.int(a.length - i);
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+      }
+      kept = Array.from(a.subarray(0, count)).sort((p, q) => p - q);
+    } else {
+      kept = kept.slice(0, count);
+    }
+  }
+  const rows = Int32Array.from(kept);
+  const y = new Int32Array(rows.length);
+  for (let r = 0; r < rows.length; r++) y[r] = classIndex.get(labels[rows[r]!]!)!;
+  return { rows, y };
+}
+
+/**
+ * The affine map x ↦ a·x + b of a pixel normalisation (applied to raw 0..255 values).
+ * 'standard' uses MNIST's mean 0.1307 and std 0.3081 of x/255, the constants of Ersoy et al.'s
+ * released code (torchvision's customary MNIST Normalize). 'feature' is done afterwards, from raw.
+ */
+export function pixelAffine(norm: Normalisation): { a: number; b: number } {
+  switch (norm) {
+    case 'unit': return { a: 1 / 255, b: 0 };
+    case 'standard': return { a: 1 / (255 * 0.3081), b: -0.1307 / 0.3081 };
+    case 'none':
+    case 'feature': return { a: 1, b: 0 };
+  }
+}
+
+/** The selected rows as Float32, a·x + b in one pass. */
+export function materialise(pool: Pool, sel: Selection, affine: { a: number; b: number }): Split {
+  const n = sel.rows.length;
+  const x = new Float32Array(n * pool.d);
+  // Two monomorphic copies of the loop: one element type per call site keeps V8's fast path.
+  if (pool.x instanceof Uint8Array) copyRowsU8(pool.x, sel.rows, pool.d, affine.a, affine.b, x);
+  else copyRowsF32(pool.x, sel.rows, pool.d, affine.a, affine.b, x);
+  return { x, y: sel.y, n };
+}
+
+function copyRowsU8(src: Uint8Array, rows: Int32Array, d: number, a: number, b: number, x: Float32Array): void {
+  for (let r = 0; r < rows.length; r++) {
+    const off = rows[r]! * d;
+    const o = r * d;
+    for (let j = 0; j < d; j++) x[o + j] = src[off + j]! * a + b;
+  }
+}
+
+function copyRowsF32(src: Float32Array, rows: Int32Array, d: number, a: number, b: number, x: Float32Array): void {
+  for (let r = 0; r < rows.length; r++) {
+    const off = rows[r]! * d;
+    const o = r * d;
+    for (let j = 0; j < d; j++) x[o + j] = src[off + j]! * a + b;
+  }
+}
+
+/**
+ * Per-feature z-score with the TRAINING split's mean and standard deviation (population std),
+ * applied to both splits so that no test information leaks into training. A feature constant on
+ * the training set (MNIST's corner pixels) is only centred: dividing by 0 would make it NaN.
+ * Returns the statistics for the manifest-free record of what was done.
+ */
+export function standardiseFeatures(train: Split, test: Split, d: number): { mean: Float64Array; std: Float64Array } {
+  const mean = new Float64Array(d);
+  const sq = new Float64Array(d);
+  const { x, n } = train;
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let j = 0; j < d; j++) mean[j]! += x[o + j]!;
+  }
+  for (let j = 0; j < d; j++) mean[j]! /= Math.max(n, 1);
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let j = 0; j < d; j++) {
+      const t = x[o + j]! - mean[j]!;
+      sq[j]! += t * t;
+    }
+  }
+  const std = new Float64Array(d);
+  for (let j = 0; j < d; j++) {
+    const s = Math.sqrt(sq[j]! / Math.max(n, 1));
+    std[j] = s > 0 ? s : 1;
+  }
+  for (const split of [train, test]) {
+    for (let i = 0; i < split.n; i++) {
+      const o = i * d;
+      for (let j = 0; j < d; j++) split.x[o + j] = (split.x[o + j]! - mean[j]!) / std[j]!;
+    }
+  }
+  return { mean, std };
+}
+
+/** The identity class map over the given original labels (sorted), or the user's class filter. */
+export function classIndexFor(present: Iterable<number>, filter: number[] | undefined, source: string): { map: Map<number, number>; classes: number[] } {
+  const have = new Set(present);
+  if (filter) {
+    const missing = filter.filter((c) => !have.has(c));
+    if (missing.length) {
+      throw GlassyError.invalid('data.classes', filter, `labels present in ${source} (${[...have].sort((p, q) => p - q).join(', ')})`);
+    }
+    return { map: new Map(filter.map((c, i) => [c, i])), classes: [...filter] };
+  }
+  const classes = [...have].sort((p, q) => p - q);
+  return { map: new Map(classes.map((c, i) => [c, i])), classes };
+}

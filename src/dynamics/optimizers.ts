@@ -1,0 +1,162 @@
+/**
+ * Update rules for a configuration x given a gradient g (networks: θ and ∂L/∂θ). A rule knows nothing
+ * about where g came from (full batch, mini-batch); the trainer (dynamics/trainer.ts) decides that.
+ * Every rule updates x in place, allocation-free, and exposes its state for checkpoints.
+ *
+ * Conventions follow PyTorch's torch.optim so that glassy runs match the papers' released code:
+ * - SGD with momentum μ (Polyak heavy ball as torch.optim.SGD): v ← μ v + g;  x ← x − η v
+ *   (Baity-Jesi et al. 2018 use μ = 0.5). μ = 0 is plain SGD / gradient descent.
+ * - Adam (Kingma & Ba 2015, Algorithm 1, with bias correction): m ← β1 m + (1−β1) g,
+ *   v ← β2 v + (1−β2) g², x ← x − η m̂ /(√v̂ + ε)  (Ersoy et al. use Adam, η = 1.5e-3).
+ * - Langevin (overdamped, Euler–Maruyama): x ← x − η g + √(2 η T) ξ, ξ ~ N(0, I), which samples
+ *   exp(−E/T) as η → 0 (full-batch gradient; with mini-batches the SGD noise adds to T).
+ */
+import type { Float } from '../core/backend.js';
+import { Rng, type RngState } from '../core/rng.js';
+
+export type OptimizerKind = 'sgd' | 'momentum' | 'adam' | 'gd' | 'langevin';
+
+export interface OptimizerConfig {
+  kind: OptimizerKind;
+  lr: number;
+  /** Momentum μ ('momentum'; default 0.9; Baity-Jesi et al. use 0.5). */
+  momentum?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  /** Temperature T of 'langevin'. */
+  temperature?: number;
+}
+
+export interface OptimizerState {
+  step: number;
+  arrays: Record<string, Float>;
+  rng?: RngState;
+}
+
+export interface Optimizer {
+  readonly kind: OptimizerKind;
+  /** Applies one update to x given the gradient g (g may be overwritten). */
+  step(x: Float, g: Float): void;
+  state(): OptimizerState;
+  restore(s: OptimizerState): void;
+  /** Forget accumulated moments (Ersoy et al. restart Adam at every β). */
+  reset(): void;
+}
+
+class Sgd implements Optimizer {
+  private t = 0;
+  private readonly v: Float | null;
+  constructor(readonly kind: OptimizerKind, private readonly lr: number, private readonly mu: number, dim: number, like: Float) {
+    this.v = mu > 0 ? newLike(like, dim) : null;
+  }
+  step(x: Float, g: Float): void {
+    const lr = this.lr, mu = this.mu, v = this.v, n = x.length;
+    if (v) {
+      // PyTorch: the first step initialises the buffer with g (v = g), later v = μ v + g.
+      if (this.t === 0) v.set(g);
+      else for (let i = 0; i < n; i++) v[i] = mu * v[i]! + g[i]!;
+      for (let i = 0; i < n; i++) x[i] = x[i]! - lr * v[i]!;
+    } else {
+      for (let i = 0; i < n; i++) x[i] = x[i]! - lr * g[i]!;
+    }
+    this.t++;
+  }
+  state(): OptimizerState {
+    return { step: this.t, arrays: this.v ? { v: this.v.slice() } : {} };
+  }
+  restore(s: OptimizerState): void {
+    this.t = s.step;
+    if (this.v && s.arrays['v']) this.v.set(s.arrays['v']);
+  }
+  reset(): void {
+    this.t = 0;
+    this.v?.fill(0);
+  }
+}
+
+class Adam implements Optimizer {
+  readonly kind = 'adam' as const;
+  private t = 0;
+  private readonly m: Float;
+  private readonly v: Float;
+  constructor(private readonly lr: number, private readonly b1: number, private readonly b2: number, private readonly eps: number, dim: number, like: Float) {
+    this.m = newLike(like, dim);
+    this.v = newLike(like, dim);
+  }
+  step(x: Float, g: Float): void {
+    this.t++;
+    const { m, v, b1, b2, eps } = this;
+    const c1 = 1 - Math.pow(b1, this.t);
+    const c2 = 1 - Math.pow(b2, this.t);
+    // PyTorch's formulation: x ← x − (η/c1)·m / (√v/√c2 + ε)
+    const stepSize = this.lr / c1;
+    const sc2 = Math.sqrt(c2);
+    for (let i = 0; i < x.length; i++) {
+      const gi = g[i]!;
+      const mi = b1 * m[i]! + (1 - b1) * gi;
+      const vi = b2 * v[i]! + (1 - b2) * gi * gi;
+      m[i] = mi;
+      v[i] = vi;
+      x[i] = x[i]! - (stepSize * mi) / (Math.sqrt(vi) / sc2 + eps);
+    }
+  }
+  state(): OptimizerState {
+    return { step: this.t, arrays: { m: this.m.slice(), v: this.v.slice() } };
+  }
+  restore(s: OptimizerState): void {
+    this.t = s.step;
+    if (s.arrays['m']) this.m.set(s.arrays['m']);
+    if (s.arrays['v']) this.v.set(s.arrays['v']);
+  }
+  reset(): void {
+    this.t = 0;
+    this.m.fill(0);
+    this.v.fill(0);
+  }
+}
+
+class Langevin implements Optimizer {
+  readonly kind = 'langevin' as const;
+  private t = 0;
+  private rng: Rng;
+  constructor(private readonly lr: number, private readonly temperature: number, rng: Rng) {
+    this.rng = rng;
+  }
+  step(x: Float, g: Float): void {
+    const lr = this.lr;
+    const amp = Math.sqrt(2 * lr * this.temperature);
+    const rng = this.rng;
+    for (let i = 0; i < x.length; i++) x[i] = x[i]! - lr * g[i]! + amp * rng.normal();
+    this.t++;
+  }
+  state(): OptimizerState {
+    return { step: this.t, arrays: {}, rng: this.rng.state() };
+  }
+  restore(s: OptimizerState): void {
+    this.t = s.step;
+    if (s.rng) this.rng = Rng.fromState(s.rng);
+  }
+  reset(): void {
+    this.t = 0;
+  }
+}
+
+/** `noise` is the stream for Langevin's thermal noise (ignored by the deterministic rules). */
+export function createOptimizer(cfg: OptimizerConfig, dim: number, like: Float, noise: Rng): Optimizer {
+  switch (cfg.kind) {
+    case 'sgd':
+    case 'gd':
+      return new Sgd(cfg.kind, cfg.lr, 0, dim, like);
+    case 'momentum':
+      return new Sgd('momentum', cfg.lr, cfg.momentum ?? 0.9, dim, like);
+    case 'adam':
+      return new Adam(cfg.lr, cfg.beta1 ?? 0.9, cfg.beta2 ?? 0.999, cfg.eps ?? 1e-8, dim, like);
+    case 'langevin':
+      return new Langevin(cfg.lr, cfg.temperature ?? 0, noise);
+  }
+}
+
+function newLike(like: Float, n: number): Float {
+  return like instanceof Float32Array ? new Float32Array(n) : new Float64Array(n);
+}

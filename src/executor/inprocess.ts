@@ -1,0 +1,27 @@
+/**
+ * Sequential, in this thread: for debugging (breakpoints, stack traces) and for tests that want
+ * no threads. Same runner as the pool, so the numbers are the same.
+ */
+import type { EnsembleEvents, Executor } from './executor.js';
+import type { ReplicaOutcome } from './replica.js';
+import { type ReplicaJob, runReplicaJob } from './runner.js';
+
+export class InProcessExecutor implements Executor {
+  readonly name = 'inprocess';
+  readonly concurrency = 1;
+
+  async run(jobs: ReplicaJob[], events: EnsembleEvents): Promise<ReplicaOutcome[]> {
+    const out: ReplicaOutcome[] = [];
+    for (const job of jobs) {
+      const o = await runReplicaJob(job, {
+        progress: (f, m) => events.progress(job.index, f, m),
+        warn: (m) => events.warn(job.index, m),
+      });
+      events.done(o);
+      out.push(o);
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,461 @@
+/**
+ * The network landscape: E(θ) = (1/n) Σ_μ ℓ(f(x_μ; θ), y_μ) + λ‖θ − θ_ref‖² over a fully connected
+ * network of any depth whose parameters are ONE flat typed array (layout.ts).
+ *
+ * The L2 term follows Ersoy et al. (arXiv:2512.11866): β‖θ − θ_ref‖² over all weights and biases,
+ * with no ½ factor, so its gradient is 2λ(θ − θ_ref) and it adds 2λ·I to the Hessian.
+ *
+ * Gradients are exact backpropagation; Hessian-vector products are exact, by Pearlmutter's
+ * R-operator (Pearlmutter 1994, "Fast exact multiplication by the Hessian", Neural Computation 6):
+ * one forward pass of R{·} alongside the ordinary one and one backward pass of R{·}, at about twice
+ * the cost of a gradient. All dense work goes through the backend GEMM (core/); everything is done
+ * in preallocated buffers, so the hot loop allocates nothing.
+ */
+import type { Backend, Float } from '../../core/backend.js';
+import { gemm, getBackend } from '../../core/backends/index.js';
+import { GlassyError } from '../../core/errors.js';
+import type { Rng } from '../../core/rng.js';
+import type { SampledLandscape } from '../landscape.js';
+import { activate, mulDerivative, rBackward } from './activation.js';
+import { mlpLayout, type Activation, type MlpArchitecture, type MlpLayout } from './layout.js';
+import { lossForward, lossHessianVector, type LossKind } from './loss.js';
+
+export type Precision = 'f32' | 'f64';
+
+/** Samples the landscape averages over: inputs [n × d] row-major, labels, optional real targets [n × C]. */
+export interface MlpData {
+  x: Float32Array | Float64Array;
+  y: Int32Array;
+  targets?: Float32Array | Float64Array | null;
+  n: number;
+}
+
+export interface MlpOptions {
+  arch: MlpArchitecture;
+  loss: LossKind;
+  precision: Precision;
+  /** L2 strength λ in λ‖θ − θ_ref‖² (default 0). */
+  l2?: number;
+  /** θ_ref of the L2 term (default: the origin). */
+  l2Ref?: Float | null;
+  /** Rows per chunk for full-data passes (bounds the workspace; default 1000). */
+  chunk?: number;
+  backend?: Backend;
+}
+
+export interface Evaluation {
+  /** Mean loss over the samples (without the L2 term). */
+  loss: number;
+  /** Fraction of samples misclassified (argmax output ≠ label). */
+  error: number;
+}
+
+type Alloc = (n: number) => Float;
+
+/** Buffers for one pass over up to `rows` samples. */
+class Workspace {
+  /** Gather buffers for mini-batches. */
+  readonly batchInput: Float;
+  readonly batchTargets: Float | null;
+  readonly batchLabels: Int32Array;
+  /** The rows of the current pass: the gather buffers, or views into the data for contiguous chunks. */
+  input: Float;
+  targets: Float | null;
+  labels: Int32Array;
+  readonly z: Float[] = [];
+  readonly act: Float[] = [];
+  readonly dAct: Float[] = [];
+  readonly dZ: Float[] = [];
+  readonly rz: Float[] = [];
+  readonly rAct: Float[] = [];
+  readonly rd: Float[] = [];
+  readonly rdTmp: Float;
+
+  constructor(readonly rows: number, layout: MlpLayout, alloc: Alloc, withTargets: boolean) {
+    const d = layout.arch.sizes[0]!;
+    const C = layout.arch.sizes[layout.arch.sizes.length - 1]!;
+    this.batchInput = this.input = alloc(rows * d);
+    this.batchTargets = this.targets = withTargets ? alloc(rows * C) : null;
+    this.batchLabels = this.labels = new Int32Array(rows);
+    let widest = d;
+    for (const L of layout.layers) {
+      const m = rows * L.out;
+      this.z.push(alloc(m));
+      this.act.push(alloc(m));
+      this.dAct.push(alloc(m));
+      this.dZ.push(alloc(m));
+      this.rz.push(alloc(m));
+      this.rAct.push(alloc(m));
+      this.rd.push(alloc(m));
+      widest = Math.max(widest, L.out);
+    }
+    this.rdTmp = alloc(rows * widest);
+  }
+}
+
+export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X> {
+  readonly name: string;
+  readonly dim: number;
+  readonly geometry = 'euclidean' as const;
+  readonly layout: MlpLayout;
+  readonly nSamples: number;
+  readonly backend: Backend;
+  readonly loss: LossKind;
+  readonly precision: Precision;
+  l2: number;
+  l2Ref: X | null;
+  private readonly data: MlpData;
+  private readonly alloc: Alloc;
+  private readonly chunk: number;
+  private readonly nIn: number;
+  private readonly nOut: number;
+  private readonly outAct: Activation;
+  private work: Workspace | null = null;
+
+  constructor(opts: MlpOptions, data: MlpData) {
+    const { arch } = opts;
+    validateArch(arch);
+    this.layout = mlpLayout(arch);
+    this.dim = this.layout.size;
+    this.loss = opts.loss;
+    this.precision = opts.precision;
+    this.backend = opts.backend ?? getBackend();
+    this.nIn = arch.sizes[0]!;
+    this.nOut = arch.sizes[arch.sizes.length - 1]!;
+    this.outAct = arch.output ?? 'linear';
+    if (opts.loss === 'ce' && this.outAct !== 'linear') {
+      throw GlassyError.invalid('output', this.outAct, "'linear' with --loss ce (softmax is applied by the loss)");
+    }
+    if (data.x.length !== data.n * this.nIn) {
+      throw GlassyError.invalid('data', `${data.x.length} input values for ${data.n} samples`, `n × ${this.nIn} values (the input width of the model)`);
+    }
+    if (data.y.length !== data.n) throw GlassyError.invalid('data.y', data.y.length, `${data.n} labels`);
+    for (let i = 0; i < data.n; i++) {
+      const c = data.y[i]!;
+      if (!(c >= 0 && c < this.nOut)) {
+        throw GlassyError.invalid(`label of sample ${i}`, c, `an integer in [0, ${this.nOut}) (the output width of the model)`);
+      }
+    }
+    if (data.targets && data.targets.length !== data.n * this.nOut) {
+      throw GlassyError.invalid('data.targets', data.targets.length, `n × ${this.nOut} values`);
+    }
+    this.alloc = opts.precision === 'f32'
+      ? (n: number) => this.backend.allocF32(n)
+      : (n: number) => this.backend.allocF64(n);
+    // Inputs live in the landscape's precision (and in backend memory, so GEMMs do not copy them).
+    const x = this.alloc(data.x.length);
+    x.set(data.x);
+    let targets: Float | null = null;
+    if (data.targets) {
+      targets = this.alloc(data.targets.length);
+      targets.set(data.targets);
+    }
+    this.data = { x, y: data.y, targets, n: data.n };
+    this.nSamples = data.n;
+    this.chunk = Math.max(1, Math.min(opts.chunk ?? 1000, data.n));
+    this.l2 = opts.l2 ?? 0;
+    this.l2Ref = (opts.l2Ref as X | null | undefined) ?? null;
+    this.name = `mlp ${arch.sizes.join('-')} ${arch.activation} ${opts.loss}`;
+  }
+
+  newConfig(): X {
+    return this.alloc(this.dim) as X;
+  }
+
+  // ---- public landscape API ----------------------------------------------------------------
+
+  energy(theta: X): number {
+    return this.evaluate(theta).loss + this.l2Energy(theta);
+  }
+
+  gradient(theta: X, g: X): number {
+    const n = this.data.n;
+    let sum = 0;
+    for (let start = 0; start < n; start += this.chunk) {
+      const B = Math.min(this.chunk, n - start);
+      const w = this.view(start, B);
+      this.forward(theta, w, B);
+      sum += this.top(w, B, true, 1 / n).sum;
+      this.backward(theta, w, B, g, start === 0 ? 0 : 1);
+    }
+    this.addL2Gradient(theta, g);
+    return sum / n + this.l2Energy(theta);
+  }
+
+  batchGradient(theta: X, batch: Int32Array, g: X): number {
+    const B = batch.length;
+    const w = this.gather(batch);
+    this.forward(theta, w, B);
+    const { sum } = this.top(w, B, true, 1 / B);
+    this.backward(theta, w, B, g, 0);
+    this.addL2Gradient(theta, g);
+    return sum / B + this.l2Energy(theta);
+  }
+
+  hvp(theta: X, v: X, out: X): void {
+    const n = this.data.n;
+    for (let start = 0; start < n; start += this.chunk) {
+      const B = Math.min(this.chunk, n - start);
+      const w = this.view(start, B);
+      this.forward(theta, w, B);
+      this.top(w, B, true, 1 / n);
+      this.backward(theta, w, B, null, 0);
+      this.rForward(theta, v, w, B);
+      this.rBackwardPass(theta, v, w, B, out, start === 0 ? 0 : 1, 1 / n);
+    }
+    if (this.l2 !== 0) {
+      const c = 2 * this.l2;
+      for (let i = 0; i < this.dim; i++) out[i] = out[i]! + c * v[i]!;
+    }
+  }
+
+  /** Mean loss (without L2) and error rate over all samples. */
+  evaluate(theta: X): Evaluation {
+    const n = this.data.n;
+    let sum = 0;
+    let errors = 0;
+    for (let start = 0; start < n; start += this.chunk) {
+      const B = Math.min(this.chunk, n - start);
+      const w = this.view(start, B);
+      this.forward(theta, w, B);
+      const r = this.top(w, B, false, 1 / n);
+      sum += r.sum;
+      errors += r.errors;
+    }
+    return { loss: sum / n, error: errors / n };
+  }
+
+  /**
+   * Network outputs f(x_μ; θ) for all samples, [n × C] (function-space overlaps, agreement between
+   * replicas), or the activations of hidden layer `layer` (0-based), [n × width] (activation matching).
+   */
+  outputs(theta: X, layer = this.layout.layers.length - 1): Float64Array {
+    const n = this.data.n;
+    const width = this.layout.layers[layer]!.out;
+    const out = new Float64Array(n * width);
+    for (let start = 0; start < n; start += this.chunk) {
+      const B = Math.min(this.chunk, n - start);
+      const w = this.view(start, B);
+      this.forward(theta, w, B);
+      const a = w.act[layer]!;
+      for (let i = 0; i < B * width; i++) out[start * width + i] = a[i]!;
+    }
+    return out;
+  }
+
+  /**
+   * PyTorch's default nn.Linear initialisation (weights and biases U(−1/√fan_in, 1/√fan_in)), so
+   * glassy's networks start where the papers' did; or 'he' (N(0, 2/fan_in), biases 0).
+   */
+  initialise(theta: X, rng: Rng, scheme: 'pytorch' | 'he' = 'pytorch'): void {
+    for (const L of this.layout.layers) {
+      const bound = 1 / Math.sqrt(L.in);
+      const W = theta.subarray(L.weight.offset, L.weight.offset + L.weight.size);
+      if (scheme === 'pytorch') rng.fillUniform(W, -bound, bound);
+      else rng.fillNormal(W, Math.sqrt(2 / L.in));
+      if (L.bias) {
+        const b = theta.subarray(L.bias.offset, L.bias.offset + L.bias.size);
+        if (scheme === 'pytorch') rng.fillUniform(b, -bound, bound);
+        else b.fill(0);
+      }
+    }
+  }
+
+  // ---- passes ----------------------------------------------------------------------------
+
+  private workspace(rows: number): Workspace {
+    if (!this.work || this.work.rows < rows) {
+      this.work = new Workspace(Math.max(rows, this.chunk), this.layout, this.alloc, !!this.data.targets);
+    }
+    return this.work;
+  }
+
+  /** A workspace whose rows are a contiguous chunk of the data (views: the data already lives in backend memory). */
+  private view(start: number, B: number): Workspace {
+    const w = this.workspace(B);
+    const d = this.nIn;
+    const C = this.nOut;
+    const { x, y, targets } = this.data;
+    w.input = x.subarray(start * d, (start + B) * d);
+    w.labels = y.subarray(start, start + B);
+    w.targets = targets ? targets.subarray(start * C, (start + B) * C) : null;
+    return w;
+  }
+
+  /** A workspace holding the rows `batch` of the data (mini-batch gather). */
+  private gather(batch: Int32Array): Workspace {
+    const B = batch.length;
+    const w = this.workspace(B);
+    const d = this.nIn;
+    const C = this.nOut;
+    const { x, y, targets } = this.data;
+    w.input = w.batchInput;
+    w.labels = w.batchLabels;
+    w.targets = w.batchTargets;
+    for (let r = 0; r < B; r++) {
+      const i = batch[r]!;
+      if (!(i >= 0 && i < this.data.n)) throw new RangeError(`batch index ${i} outside [0, ${this.data.n})`);
+      w.input.set(x.subarray(i * d, i * d + d), r * d);
+      w.labels[r] = y[i]!;
+      if (targets && w.targets) w.targets.set(targets.subarray(i * C, i * C + C), r * C);
+    }
+    return w;
+  }
+
+  private forward(theta: X, w: Workspace, B: number): void {
+    const layers = this.layout.layers;
+    let a: Float = w.input;
+    for (let l = 0; l < layers.length; l++) {
+      const L = layers[l]!;
+      const z = w.z[l]!;
+      const W = theta.subarray(L.weight.offset, L.weight.offset + L.weight.size);
+      // z = a·Wᵀ (+ b): [B × in]·[in × out]
+      gemm(this.backend, false, true, B, L.out, L.in, 1, a, L.in, W, L.in, 0, z, L.out);
+      if (L.bias) addBias(z, theta, L.bias.offset, B, L.out);
+      const kind = l === layers.length - 1 ? this.outAct : this.layout.arch.activation;
+      activate(kind, z, w.act[l]!, B * L.out);
+      a = w.act[l]!;
+    }
+  }
+
+  /** Loss at the top; when `grad`, writes δf into dAct[top] and δz into dZ[top]. */
+  private top(w: Workspace, B: number, grad: boolean, scale: number) {
+    const top = this.layout.layers.length - 1;
+    const f = w.act[top]!;
+    const res = lossForward(this.loss, f, { labels: w.labels, targets: w.targets }, B, this.nOut, grad ? w.dAct[top]! : null, scale);
+    if (grad) {
+      const m = B * this.nOut;
+      const dz = w.dZ[top]!;
+      dz.set(w.dAct[top]!.subarray(0, m));
+      mulDerivative(this.outAct, w.z[top]!, f, dz, m);
+    }
+    return res;
+  }
+
+  /**
+   * Backpropagation from dZ[top]: fills δa and δz of every layer and, when g is given,
+   * g ← β·g + ∂E/∂θ (the R-operator pass needs the δ's only).
+   */
+  private backward(theta: X, w: Workspace, B: number, g: X | null, beta: 0 | 1): void {
+    const layers = this.layout.layers;
+    for (let l = layers.length - 1; l >= 0; l--) {
+      const L = layers[l]!;
+      const dz = w.dZ[l]!;
+      if (g) {
+        const a = l === 0 ? w.input : w.act[l - 1]!;
+        const gW = g.subarray(L.weight.offset, L.weight.offset + L.weight.size);
+        // ∂E/∂W = δzᵀ·a: [out × B]·[B × in]
+        gemm(this.backend, true, false, L.out, L.in, B, 1, dz, L.out, a, L.in, beta, gW, L.in);
+        if (L.bias) colSum(dz, B, L.out, g, L.bias.offset, beta);
+      }
+      if (l === 0) break;
+      const W = theta.subarray(L.weight.offset, L.weight.offset + L.weight.size);
+      const below = layers[l - 1]!;
+      const da = w.dAct[l - 1]!;
+      // δa = δz·W: [B × out]·[out × in]
+      gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, W, L.in, 0, da, L.in);
+      const dzBelow = w.dZ[l - 1]!;
+      dzBelow.set(da.subarray(0, B * below.out));
+      mulDerivative(this.layout.arch.activation, w.z[l - 1]!, w.act[l - 1]!, dzBelow, B * below.out);
+    }
+  }
+
+  /** R-operator forward pass: R{z_l} = R{a_{l−1}}·W_lᵀ + a_{l−1}·V_lᵀ + v_b, R{a_l} = φ'(z_l)·R{z_l}. */
+  private rForward(theta: X, v: X, w: Workspace, B: number): void {
+    const layers = this.layout.layers;
+    for (let l = 0; l < layers.length; l++) {
+      const L = layers[l]!;
+      const rz = w.rz[l]!;
+      const a = l === 0 ? w.input : w.act[l - 1]!;
+      const V = v.subarray(L.weight.offset, L.weight.offset + L.weight.size);
+      gemm(this.backend, false, true, B, L.out, L.in, 1, a, L.in, V, L.in, 0, rz, L.out);
+      if (l > 0) {
+        const W = theta.subarray(L.weight.offset, L.weight.offset + L.weight.size);
+        gemm(this.backend, false, true, B, L.out, L.in, 1, w.rAct[l - 1]!, L.in, W, L.in, 1, rz, L.out);
+      }
+      if (L.bias) addBias(rz, v, L.bias.offset, B, L.out);
+      const ra = w.rAct[l]!;
+      const m = B * L.out;
+      ra.set(rz.subarray(0, m));
+      const kind = l === layers.length - 1 ? this.outAct : this.layout.arch.activation;
+      mulDerivative(kind, w.z[l]!, w.act[l]!, ra, m);
+    }
+  }
+
+  /** R-operator backward pass; out ← β·out + H·v (without the L2 term). */
+  private rBackwardPass(theta: X, v: X, w: Workspace, B: number, out: X, beta: 0 | 1, scale: number): void {
+    const layers = this.layout.layers;
+    const top = layers.length - 1;
+    // R{δf} = (∂²ℓ/∂f²)·R{f}, then through the output non-linearity.
+    lossHessianVector(this.loss, w.act[top]!, w.rAct[top]!, B, this.nOut, w.rd[top]!, scale);
+    rBackward(this.outAct, w.z[top]!, w.act[top]!, w.dAct[top]!, w.rz[top]!, w.rd[top]!, B * this.nOut);
+    for (let l = top; l >= 0; l--) {
+      const L = layers[l]!;
+      const rdz = w.rd[l]!;
+      const dz = w.dZ[l]!;
+      const a = l === 0 ? w.input : w.act[l - 1]!;
+      const oW = out.subarray(L.weight.offset, L.weight.offset + L.weight.size);
+      // R{∂E/∂W} = R{δz}ᵀ·a + δzᵀ·R{a}
+      gemm(this.backend, true, false, L.out, L.in, B, 1, rdz, L.out, a, L.in, beta, oW, L.in);
+      if (l > 0) gemm(this.backend, true, false, L.out, L.in, B, 1, dz, L.out, w.rAct[l - 1]!, L.in, 1, oW, L.in);
+      if (L.bias) colSum(rdz, B, L.out, out, L.bias.offset, beta);
+      if (l === 0) break;
+      const W = theta.subarray(L.weight.offset, L.weight.offset + L.weight.size);
+      const V = v.subarray(L.weight.offset, L.weight.offset + L.weight.size);
+      const below = l - 1;
+      const rdBelow = w.rd[below]!;
+      // R{δa} = R{δz}·W + δz·V
+      gemm(this.backend, false, false, B, L.in, L.out, 1, rdz, L.out, W, L.in, 0, rdBelow, L.in);
+      gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, V, L.in, 1, rdBelow, L.in);
+      rBackward(this.layout.arch.activation, w.z[below]!, w.act[below]!, w.dAct[below]!, w.rz[below]!, rdBelow, B * L.in);
+    }
+  }
+
+  // ---- L2 ------------------------------------------------------------------------------
+
+  private l2Energy(theta: X): number {
+    if (this.l2 === 0) return 0;
+    const ref = this.l2Ref;
+    let s = 0;
+    for (let i = 0; i < this.dim; i++) {
+      const d = theta[i]! - (ref ? ref[i]! : 0);
+      s += d * d;
+    }
+    return this.l2 * s;
+  }
+
+  private addL2Gradient(theta: X, g: X): void {
+    if (this.l2 === 0) return;
+    const c = 2 * this.l2;
+    const ref = this.l2Ref;
+    for (let i = 0; i < this.dim; i++) g[i] = g[i]! + c * (theta[i]! - (ref ? ref[i]! : 0));
+  }
+}
+
+function addBias(z: Float, p: Float, offset: number, B: number, out: number): void {
+  for (let r = 0; r < B; r++) {
+    const o = r * out;
+    for (let j = 0; j < out; j++) z[o + j] = z[o + j]! + p[offset + j]!;
+  }
+}
+
+/** g[offset + j] ← β·g[offset + j] + Σ_r m[r, j]. */
+function colSum(m: Float, B: number, cols: number, g: Float, offset: number, beta: 0 | 1): void {
+  if (beta === 0) g.fill(0, offset, offset + cols);
+  for (let r = 0; r < B; r++) {
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) g[offset + j] = g[offset + j]! + m[o + j]!;
+  }
+}
+
+export function validateArch(arch: MlpArchitecture): void {
+  if (!Array.isArray(arch.sizes) || arch.sizes.length < 2) {
+    throw GlassyError.invalid('model', arch.sizes, 'at least two layer sizes, e.g. 784-100-10');
+  }
+  for (const s of arch.sizes) {
+    if (!Number.isInteger(s) || s < 1) throw GlassyError.invalid('model', arch.sizes.join('-'), 'positive integer layer sizes, e.g. 784-100-10');
+  }
+  if (arch.sizes[arch.sizes.length - 1]! < 2) {
+    throw GlassyError.invalid('model', arch.sizes.join('-'), 'at least 2 outputs (one per class)');
+  }
+}

@@ -1,0 +1,291 @@
+/**
+ * Protocol `train`: K replicas of a network trained on the same data — the ensemble every other
+ * network protocol (overlaps, clustering, paths, curvature) starts from.
+ *
+ * A replica is an independently trained network (SCIENCE.md). What differs between replicas is a
+ * recorded choice (`variant`): the initialisation only, the data order only, both, or a different
+ * training subset (Liao et al. compare solutions of the same network on the same data).
+ *
+ * Measurements are taken at log-spaced SGD steps (DEEP-GLASS's LogList, Baity-Jesi et al. 2018)
+ * merged with every epoch end, so early dynamics are resolved and epochs are comparable.
+ */
+import { z } from 'zod';
+import { GlassyError } from '../core/errors.js';
+import { Rng, Stream } from '../core/rng.js';
+import type { Float } from '../core/backend.js';
+import { loadDataset, dataSpecSchema, type Dataset, type DataSpec } from '../data/index.js';
+import { BatchSchedule } from '../dynamics/batches.js';
+import { createOptimizer } from '../dynamics/optimizers.js';
+import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
+import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
+import { logList } from '../observables/aging.js';
+import type { Run } from '../store/run.js';
+import { replicaName, writeReplicaWeights } from './weights.js';
+
+export const modelSchema = z.object({
+  sizes: z.array(z.number().int().positive()).min(2),
+  activation: z.enum(['relu', 'tanh', 'linear', 'sigmoid']).default('relu'),
+  bias: z.boolean().default(true),
+  output: z.enum(['linear', 'sigmoid']).default('linear'),
+});
+
+export const optimizerSchema = z.object({
+  kind: z.enum(['sgd', 'momentum', 'adam', 'gd', 'langevin']).default('sgd'),
+  lr: z.number().positive().default(0.1),
+  momentum: z.number().min(0).max(1).default(0.9),
+  beta1: z.number().min(0).max(1).default(0.9),
+  beta2: z.number().min(0).max(1).default(0.999),
+  eps: z.number().positive().default(1e-8),
+  temperature: z.number().min(0).default(0),
+});
+
+export const trainConfigSchema = z.object({
+  data: dataSpecSchema,
+  model: modelSchema,
+  loss: z.enum(['ce', 'mse', 'hinge']).default('ce'),
+  optimizer: optimizerSchema.default(optimizerSchema.parse({})),
+  batch: z.number().int().positive().default(128),
+  epochs: z.number().positive().default(5),
+  /** 'full' is forced for gradient descent ('gd'). */
+  sampling: z.enum(['shuffle', 'replacement', 'full']).default('shuffle'),
+  /** λ in λ‖θ‖² (Ersoy et al.'s convention, no ½). */
+  l2: z.number().min(0).default(0),
+  precision: z.enum(['f32', 'f64']).default('f32'),
+  init: z.enum(['pytorch', 'he']).default('pytorch'),
+  variant: z.enum(['init', 'order', 'both', 'subset']).default('both'),
+  /** Training-set size per replica for variant 'subset' (default: half the training set). */
+  subsetSize: z.number().int().positive().optional(),
+  /** Number of log-spaced measurement times (epoch ends are added). */
+  measurePoints: z.number().int().min(2).default(24),
+  /** Training loss is measured on the first this-many training samples (null: all of them). */
+  evalTrainSamples: z.number().int().positive().nullable().default(null),
+  /** SGD steps between checkpoints (does not change results). */
+  checkpointEvery: z.number().int().positive().default(2000),
+});
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+
+/** Parse a raw config; zod issues become one GlassyError naming the field. */
+export function parseTrainConfig(raw: unknown): TrainConfig {
+  const r = trainConfigSchema.safeParse(raw);
+  if (!r.success) throw zodError(r.error, raw);
+  const c = r.data;
+  if (c.optimizer.kind === 'gd') c.sampling = 'full';
+  return c;
+}
+
+export function zodError(err: z.ZodError, raw: unknown): GlassyError {
+  const issue = err.issues[0]!;
+  const field = issue.path.join('.') || '(config)';
+  let value: unknown = raw;
+  for (const k of issue.path) value = value && typeof value === 'object' ? (value as Record<string | number, unknown>)[k as string] : undefined;
+  return GlassyError.invalid(field, value, issue.message.replace(/^Invalid input: /, ''));
+}
+
+// ---- data: loaded once per thread, shared by the replicas a worker runs --------------------------
+
+const datasets = new Map<string, Dataset>();
+
+export function cachedDataset(spec: DataSpec, seed: number): Dataset {
+  const key = `${seed}:${JSON.stringify(spec)}`;
+  let ds = datasets.get(key);
+  if (!ds) {
+    ds = loadDataset(spec, seed);
+    datasets.set(key, ds);
+  }
+  return ds;
+}
+
+function rowsOf(split: { x: Float32Array; y: Int32Array; targets?: Float32Array | undefined }, d: number, C: number, rows: Int32Array | null, count?: number): MlpData {
+  if (!rows) {
+    const n = count === undefined ? split.y.length : Math.min(count, split.y.length);
+    return {
+      x: split.x.subarray(0, n * d),
+      y: split.y.subarray(0, n),
+      targets: split.targets ? split.targets.subarray(0, n * C) : null,
+      n,
+    };
+  }
+  const n = rows.length;
+  const x = new Float32Array(n * d);
+  const y = new Int32Array(n);
+  const targets = split.targets ? new Float32Array(n * C) : null;
+  for (let r = 0; r < n; r++) {
+    const i = rows[r]!;
+    x.set(split.x.subarray(i * d, i * d + d), r * d);
+    y[r] = split.y[i]!;
+    if (targets && split.targets) targets.set(split.targets.subarray(i * C, i * C + C), r * C);
+  }
+  return { x, y, targets, n };
+}
+
+/** Measurement steps: 0, LogList(1, T, points) and every epoch end, sorted and unique. */
+export function measurementSteps(total: number, stepsPerEpoch: number, points: number): Int32Array {
+  const s = new Set<number>([0, total]);
+  for (const t of logList(1, Math.max(1, total), points)) if (t <= total) s.add(t);
+  for (let e = stepsPerEpoch; e < total; e += stepsPerEpoch) s.add(e);
+  return Int32Array.from([...s].sort((a, b) => a - b));
+}
+
+export interface TrainedReplica<X extends Float> {
+  train: MlpLandscape<X>;
+  theta: X;
+  dataset: Dataset;
+}
+
+/** Everything a replica needs, built from the config and its index. */
+export function replicaSetup(config: TrainConfig, seed: number, index: number) {
+  const ds = cachedDataset(config.data, seed);
+  const d = ds.nFeatures;
+  const C = ds.nClasses;
+  const arch = { ...config.model };
+  if (arch.sizes[0] !== d) throw GlassyError.invalid('model', arch.sizes.join('-'), `a first layer of ${d} inputs (the data's feature count)`);
+  if (arch.sizes[arch.sizes.length - 1] !== C) throw GlassyError.invalid('model', arch.sizes.join('-'), `a last layer of ${C} outputs (the data's class count)`);
+  let rows: Int32Array | null = null;
+  if (config.variant === 'subset') {
+    const n = ds.train.n;
+    const m = config.subsetSize ?? Math.floor(n / 2);
+    if (m > n) throw GlassyError.invalid('subsetSize', m, `at most the training-set size ${n}`);
+    rows = Rng.stream(seed, Stream.subset, index).permutation(n).subarray(0, m).sort();
+  }
+  const opts = { arch, loss: config.loss, precision: config.precision } as const;
+  const train = new MlpLandscape(
+    { ...opts, l2: config.l2 },
+    rowsOf(ds.train, d, C, rows),
+  );
+  const evalTrain = config.evalTrainSamples === null && !rows
+    ? null // the training landscape itself (without its L2 term) is evaluated
+    : new MlpLandscape(opts, rowsOf(ds.train, d, C, rows, config.evalTrainSamples ?? undefined));
+  const test = new MlpLandscape(opts, rowsOf(ds.test, d, C, null));
+  const initStream = config.variant === 'init' || config.variant === 'both' ? index : 0;
+  const orderStream = config.variant === 'order' || config.variant === 'both' ? index : 0;
+  return { ds, train, evalTrain, test, initStream, orderStream };
+}
+
+const SERIES = ['train_loss', 'train_error', 'test_loss', 'test_error'] as const;
+
+async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
+  const { seed, index } = ctx;
+  const { train, evalTrain, test, initStream, orderStream } = replicaSetup(config, seed, index);
+  const theta = train.newConfig();
+  const grad = train.newConfig();
+  const schedule = new BatchSchedule(train.nSamples, config.batch, config.sampling, Rng.stream(seed, Stream.dataOrder, orderStream));
+  const optimizer = createOptimizer(config.optimizer, train.dim, theta, Rng.stream(seed, Stream.noise, index));
+  const total = Math.max(1, Math.round(config.epochs * schedule.stepsPerEpoch));
+  const steps = measurementSteps(total, schedule.stepsPerEpoch, config.measurePoints);
+  const series = Object.fromEntries(SERIES.map((k) => [k, new Float64Array(steps.length).fill(NaN)])) as Record<(typeof SERIES)[number], Float64Array>;
+
+  let step = 0;
+  let m = 0;
+  const cp = ctx.loadCheckpoint();
+  if (cp) {
+    theta.set(cp.arrays['theta'] as Float);
+    const optArrays: Record<string, Float> = {};
+    for (const [k, v] of Object.entries(cp.arrays)) if (k.startsWith('opt.')) optArrays[k.slice(4)] = v as Float;
+    optimizer.restore({ step: cp.meta['optStep'] as number, arrays: optArrays, ...(cp.meta.rng?.['noise'] ? { rng: cp.meta.rng['noise'] } : {}) });
+    schedule.restore({ rng: cp.meta.rng!['order']!, order: cp.arrays['order'] as Int32Array, position: cp.meta['position'] as number });
+    for (const k of SERIES) series[k].set(cp.arrays[k] as Float64Array);
+    step = cp.meta.step;
+    m = cp.meta['measured'] as number;
+  } else {
+    train.initialise(theta, Rng.stream(seed, Stream.init, initStream), config.init);
+  }
+
+  const measure = () => {
+    const tr = (evalTrain ?? train).evaluate(theta);
+    const te = test.evaluate(theta);
+    series.train_loss[m] = tr.loss;
+    series.train_error[m] = tr.error;
+    series.test_loss[m] = te.loss;
+    series.test_error[m] = te.error;
+    m++;
+    if (!Number.isFinite(tr.loss)) {
+      throw new GlassyError(
+        `replica ${index} diverged at step ${step}: training loss is ${tr.loss}; lower --lr (now ${config.optimizer.lr})`,
+        'lr', config.optimizer.lr, 'a smaller learning rate',
+      );
+    }
+  };
+  const checkpoint = () => {
+    const opt = optimizer.state();
+    const bs = schedule.state();
+    const arrays: Record<string, Float | Int32Array | Float64Array> = { theta: theta.slice(), order: bs.order };
+    for (const [k, v] of Object.entries(opt.arrays)) arrays[`opt.${k}`] = v;
+    for (const k of SERIES) arrays[k] = series[k];
+    ctx.saveCheckpoint({
+      meta: { step, measured: m, optStep: opt.step, position: bs.position, rng: { order: bs.rng, ...(opt.rng ? { noise: opt.rng } : {}) } },
+      arrays,
+    });
+  };
+
+  const every = ctx.checkpointEvery ?? config.checkpointEvery;
+  const progressEvery = Math.max(1, Math.floor(total / 200));
+  for (;;) {
+    if (m < steps.length && steps[m] === step) measure();
+    if (step >= total) break;
+    const loss = train.batchGradient(theta, schedule.next(), grad);
+    if (!Number.isFinite(loss)) {
+      throw new GlassyError(
+        `replica ${index} diverged at step ${step}: mini-batch loss is ${loss}; lower --lr (now ${config.optimizer.lr})`,
+        'lr', config.optimizer.lr, 'a smaller learning rate',
+      );
+    }
+    optimizer.step(theta, grad);
+    step++;
+    if (step % progressEvery === 0) ctx.progress(step / total, `step ${step}/${total} loss ${loss.toPrecision(4)}`);
+    if (step % every === 0 && step < total) checkpoint();
+  }
+
+  const name = replicaName(index);
+  const run = ctx.run;
+  for (const k of SERIES) run.writeArray(`per-replica/${name}/${k}`, series[k]);
+  run.writeArray(`per-replica/${name}/steps`, steps);
+  writeReplicaWeights(run, index, train.layout, theta, seed);
+  const last = steps.length - 1;
+  return {
+    final_train_loss: series.train_loss[last]!,
+    final_train_error: series.train_error[last]!,
+    final_test_loss: series.test_loss[last]!,
+    final_test_error: series.test_error[last]!,
+    steps: total,
+  };
+}
+
+/** Stack the per-replica series into [K, T] ensemble arrays (axis 0 = replica). */
+async function finalize(run: Run, outcomes: ReplicaOutcomeOk[]): Promise<Record<string, unknown>> {
+  const K = outcomes.length;
+  const first = replicaName(outcomes[0]!.index);
+  const steps = run.readArray(`per-replica/${first}/steps`).data as Int32Array;
+  const T = steps.length;
+  run.writeArray('steps', steps);
+  const summary: Record<string, unknown> = { replicas: K };
+  for (const k of SERIES) {
+    const all = new Float64Array(K * T);
+    outcomes.forEach((o, r) => all.set(run.readArray(`per-replica/${replicaName(o.index)}/${k}`).data as Float64Array, r * T));
+    run.writeArray(k, all, [K, T]);
+    const finals = new Float64Array(K);
+    for (let r = 0; r < K; r++) finals[r] = all[r * T + T - 1]!;
+    run.writeArray(`final_${k}`, finals);
+    const mean = finals.reduce((a, b) => a + b, 0) / K;
+    const se = K > 1 ? Math.sqrt(finals.reduce((a, b) => a + (b - mean) ** 2, 0) / (K - 1) / K) : 0;
+    summary[`final_${k}_mean`] = mean;
+    summary[`final_${k}_se`] = se;
+  }
+  return summary;
+}
+
+export const task: ReplicaTask<TrainConfig> = {
+  protocol: 'train',
+  parseConfig: parseTrainConfig,
+  run: runReplica,
+  finalize,
+  estimateMemory(config: TrainConfig): number {
+    // Inputs are held once as loaded (f32) and once in the landscape's precision, train and test.
+    const bytes = config.precision === 'f64' ? 8 : 4;
+    const d = config.model.sizes[0]!;
+    const n = 70_000; // upper bound used before the data is loaded (MNIST-sized)
+    let params = 0;
+    for (let l = 0; l + 1 < config.model.sizes.length; l++) params += (config.model.sizes[l]! + 1) * config.model.sizes[l + 1]!;
+    return n * d * (4 + bytes) + params * bytes * 6 + 64 * 1024 * 1024;
+  },
+};

@@ -1,0 +1,125 @@
+/** Recipe for `l2sweep` ([E]): observables vs the L2 strength λ, up and down sweeps, class accuracy. */
+import { phasePlot, type PhasePanel } from '../plots/phase.js';
+import { gridHeatmap } from '../plots/heatmap.js';
+import { scatterPlot } from '../plots/scatter.js';
+import type { Series } from '../plots/line.js';
+import type { ItemDef, Recipe, RecipeContext } from './types.js';
+
+/** Indices of each sweep direction, in data order: direction > 0 = up, otherwise down. */
+export function sweeps(ctx: RecipeContext, L: number): { name: string; idx: number[] }[] {
+  if (!ctx.has('direction')) return [{ name: 'sweep', idx: Array.from({ length: L }, (_, i) => i) }];
+  const d = ctx.vec('direction', L);
+  const up: number[] = [];
+  const down: number[] = [];
+  d.forEach((v, i) => (v > 0 ? up : down).push(i));
+  return [
+    { name: 'up', idx: up },
+    { name: 'down', idx: down },
+  ].filter((s) => s.idx.length > 0);
+}
+
+const pick = (a: Float64Array, idx: number[]): Float64Array => Float64Array.from(idx, (i) => a[i] as number);
+
+const PANELS: { array: string; y: string; log: boolean }[] = [
+  { array: 'train_loss', y: 'training loss (CE)', log: true },
+  { array: 'theta_norm', y: 'r = ‖θ − θ_ref‖', log: false },
+  { array: 'test_error', y: 'test error (fraction)', log: false },
+  { array: 'lambda_min', y: 'λ_min of ∇²E', log: false },
+];
+
+const phase: ItemDef = {
+  kind: 'plot',
+  name: 'phase',
+  title: 'Observables vs L2 strength λ',
+  requires: ['lambdas'],
+  build(ctx) {
+    const lam = ctx.vec('lambdas');
+    const groups = sweeps(ctx, lam.length);
+    const panels: PhasePanel[] = [];
+    for (const p of PANELS) {
+      if (!ctx.has(p.array)) continue;
+      const v = ctx.vec(p.array, lam.length);
+      const series: Series[] = groups.map((g) => ({ name: g.name, x: pick(lam, g.idx), y: pick(v, g.idx) }));
+      if (p.array === 'lambda_min') {
+        // The fold condition of [E]: a continuation minimum loses stability where λ_min reaches −2λ.
+        series.push({ name: '−2λ (fold)', x: lam, y: lam.map((l) => -2 * l), role: 'reference' });
+      }
+      panels.push({ y: { title: p.y, scale: p.log ? 'log' : 'linear' }, series });
+    }
+    if (panels.length === 0) throw new Error(`none of ${PANELS.map((p) => p.array).join(', ')} is present`);
+    return phasePlot({
+      name: 'phase',
+      title: 'Observables vs L2 strength λ',
+      x: { title: 'L2 strength λ' },
+      panels,
+      keepOrder: true,
+      points: lam.length <= 200,
+      legendTitle: 'sweep',
+      caption: [
+        groups.length > 1 ? 'Up and down sweeps drawn separately: where they differ the system shows hysteresis.' : '',
+        ctx.has('lambda_min') ? 'Dashed: −2λ; a continuation minimum loses stability (a fold) where λ_min reaches it.' : '',
+      ].filter(Boolean).join(' '),
+    });
+  },
+};
+
+function classAccuracy(direction: 'up' | 'down' | 'all'): ItemDef {
+  const name = direction === 'down' ? 'class_accuracy_down' : 'class_accuracy';
+  const title = `Accuracy per class vs λ${direction === 'all' ? '' : ` (${direction} sweep)`}`;
+  return {
+    kind: 'plot',
+    name,
+    title,
+    requires: direction === 'down' ? ['lambdas', 'class_accuracy', 'direction'] : ['lambdas', 'class_accuracy'],
+    build(ctx) {
+      const lam = ctx.vec('lambdas');
+      const m = ctx.mat('class_accuracy', lam.length);
+      const groups = sweeps(ctx, lam.length);
+      const want = direction === 'down' ? 'down' : ctx.has('direction') ? 'up' : 'sweep';
+      const g = groups.find((s) => s.name === want);
+      if (!g) throw new Error(`no ${want} sweep in direction`);
+      // Cells need increasing x: sort this sweep's points by λ.
+      const idx = [...g.idx].sort((a, b) => (lam[a] as number) - (lam[b] as number));
+      const values = new Float64Array(m.cols * idx.length);
+      for (let c = 0; c < m.cols; c++) idx.forEach((i, k) => (values[c * idx.length + k] = m.data[i * m.cols + c] as number));
+      return gridHeatmap({
+        name,
+        title: want === 'sweep' ? title : `Accuracy per class vs λ (${want} sweep)`,
+        values,
+        x: pick(lam, idx),
+        xAxis: { title: 'L2 strength λ' },
+        categories: Array.from({ length: m.cols }, (_, c) => String(c)),
+        categoryTitle: 'class',
+        colorTitle: 'accuracy',
+        domain: [0, 1],
+        caption: 'Classes are lost in groups as λ crosses a transition.',
+      });
+    },
+  };
+}
+
+const scatter: ItemDef = {
+  kind: 'plot',
+  name: 'error_vs_norm',
+  title: 'Test error vs ‖θ − θ_ref‖',
+  requires: ['theta_norm', 'test_error'],
+  build(ctx) {
+    const r = ctx.vec('theta_norm');
+    const lam = ctx.has('lambdas') ? ctx.vec('lambdas', r.length) : null;
+    return scatterPlot({
+      name: 'error_vs_norm',
+      title: 'Test error vs ‖θ − θ_ref‖',
+      x: { title: 'r = ‖θ − θ_ref‖' },
+      y: { title: 'test error (fraction)' },
+      xs: r,
+      ys: ctx.vec('test_error', r.length),
+      ...(lam ? { labels: Array.from(lam, (l) => `λ = ${l}`) } : {}),
+    });
+  },
+};
+
+export const l2sweepRecipe: Recipe = {
+  protocol: 'l2sweep',
+  description: 'The L2 probe: training with an L2 pull of strength λ, swept up (and down).',
+  items: [phase, classAccuracy('all'), classAccuracy('down'), scatter],
+};

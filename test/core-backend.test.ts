@@ -1,0 +1,148 @@
+/**
+ * Every GEMM backend against a float64 truth (the reference loops fed the same inputs: products
+ * of float32 or float64 values, summed in float64).
+ *
+ * Tolerance, per element (Higham, "Accuracy and Stability of Numerical Algorithms", 2nd ed., §3.5,
+ * eq. 3.13: |fl(AB) − AB| ≤ γ_k |A||B| for any summation order, γ_k = k·u/(1 − k·u)), plus one
+ * rounding each for α·(·), β·c and the final addition:
+ *   |C − C_true| ≤ (k + 3)·u·(|α|·Σ_p |a_ip||b_pj| + |β|·|c_ij|) + 1e-300,
+ * with u = 2^-24 for sgemm and 2^-53 for dgemm (the float64 truth itself is off by ≤ k·2^-53·Σ|a||b|,
+ * negligible for sgemm; for dgemm the bound is doubled to cover it).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Backend, BackendName, Float } from '../src/core/backend.js';
+import { getBackend } from '../src/core/backends/index.js';
+import { referenceGemm } from '../src/core/backends/reference.js';
+import { GlassyError } from '../src/core/errors.js';
+import { Rng } from '../src/core/rng.js';
+
+const addonBuilt = existsSync(fileURLToPath(new URL('../../build/Release/glassy_blas.node', import.meta.url)));
+const names: BackendName[] = addonBuilt ? ['blas', 'wasm', 'reference'] : ['wasm', 'reference'];
+
+type Precision = 'f32' | 'f64';
+const SIZES = [1, 3, 7, 17, 33, 129];
+/** (m, n, k): every size in every position, plus shapes crossing the WebAssembly kernel's blocks
+ *  (KC = 256 along k, MC = 96 along m, NC = 512 along n) and the MLP's shapes. */
+const SHAPES: Array<[number, number, number]> = [
+  ...SIZES.map((s, i): [number, number, number] => [s, SIZES[(i + 2) % 6]!, SIZES[(i + 4) % 6]!]),
+  ...SIZES.map((s, i): [number, number, number] => [SIZES[(i + 1) % 6]!, s, SIZES[(i + 3) % 6]!]),
+  [1, 1, 1], [129, 129, 1], [1, 1, 129], [7, 600, 300], [100, 10, 784], [33, 100, 257],
+];
+const SCALARS: Array<[number, number]> = [[1, 0], [-0.7, 0.3], [2, 1]];
+
+interface Case {
+  transA: boolean; transB: boolean; m: number; n: number; k: number; alpha: number; beta: number;
+  lda: number; ldb: number; ldc: number;
+}
+
+/** A matrix of `rows × cols` with row stride `ld`, as a subarray starting `off` elements into a larger buffer. */
+function matrix(alloc: (n: number) => Float, rng: Rng, rows: number, cols: number, ld: number, off: number): Float {
+  const total = off + (rows > 0 ? (rows - 1) * ld + cols : 0) + 3;
+  const buf = alloc(total);
+  for (let i = 0; i < total; i++) buf[i] = rng.uniform() * 2 - 1;
+  return buf.subarray(off, total - 3);
+}
+
+function check(be: Backend, prec: Precision, c: Case, rng: Rng, fromBackend: boolean): void {
+  const { transA, transB, m, n, k, alpha, beta, lda, ldb, ldc } = c;
+  const alloc = (len: number): Float =>
+    fromBackend ? (prec === 'f32' ? be.allocF32(len) : be.allocF64(len)) : prec === 'f32' ? new Float32Array(len) : new Float64Array(len);
+  const a = matrix(alloc, rng, transA ? k : m, transA ? m : k, lda, 1 + rng.int(5));
+  const b = matrix(alloc, rng, transB ? n : k, transB ? k : n, ldb, rng.int(5));
+  const cc = matrix(alloc, rng, m, n, ldc, 2);
+  // The gaps between rows of C (ldc > n) must come back untouched: mark them.
+  for (let i = 0; i < m; i++) for (let j = n; j < ldc && i * ldc + j < cc.length; j++) cc[i * ldc + j] = 12345;
+  if (beta === 0) for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) cc[i * ldc + j] = NaN; // β = 0 ignores C
+  const truth = new Float64Array(cc.length);
+  truth.set(cc);
+  const a64 = Float64Array.from(a), b64 = Float64Array.from(b);
+  referenceGemm(transA, transB, m, n, k, alpha, a64, lda, b64, ldb, beta, truth, ldc);
+  // Σ_p |a_ip||b_pj| for the bound
+  const absA = a64.map(Math.abs), absB = b64.map(Math.abs);
+  const mag = new Float64Array(cc.length);
+  referenceGemm(transA, transB, m, n, k, 1, absA, lda, absB, ldb, 0, mag, ldc);
+  const before = Float64Array.from(cc);
+
+  if (prec === 'f32') be.sgemm(transA, transB, m, n, k, alpha, a as Float32Array, lda, b as Float32Array, ldb, beta, cc as Float32Array, ldc);
+  else be.dgemm(transA, transB, m, n, k, alpha, a as Float64Array, lda, b as Float64Array, ldb, beta, cc as Float64Array, ldc);
+
+  const u = prec === 'f32' ? 2 ** -24 : 2 * 2 ** -53;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < ldc; j++) {
+      const q = i * ldc + j;
+      if (q >= cc.length) break;
+      if (j >= n) {
+        assert.equal(cc[q], before[q], `${be.name} ${prec} wrote into the gap of C at (${i},${j})`);
+        continue;
+      }
+      const cOld = beta === 0 ? 0 : Math.abs(before[q]!);
+      const tol = (k + 3) * u * (Math.abs(alpha) * mag[q]! + Math.abs(beta) * cOld) + 1e-300;
+      const err = Math.abs(cc[q]! - truth[q]!);
+      if (!(err <= tol)) {
+        assert.fail(`${be.name} ${prec} ${JSON.stringify(c)} fromBackend=${fromBackend}: C(${i},${j}) = ${cc[q]}, truth ${truth[q]}, |err| ${err} > tol ${tol}`);
+      }
+    }
+  }
+}
+
+for (const name of names) {
+  for (const prec of ['f32', 'f64'] as Precision[]) {
+    test(`${name} ${prec}gemm matches the float64 truth: all transposes, odd sizes, α/β, ld > cols, subarray views`, () => {
+      const be = getBackend(name);
+      const rng = Rng.stream(20240601, name.length, prec === 'f32' ? 0 : 1);
+      let cases = 0;
+      for (const [m, n, k] of SHAPES) {
+        // The reference backend is the slow truth itself: skip its largest shapes to stay fast.
+        if (name === 'reference' && m * n * k > 200_000) continue;
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            const [alpha, beta] = SCALARS[cases % SCALARS.length]!;
+            const pad = cases % 2 === 0 ? 0 : 1 + (cases % 5); // ld > cols on every other case
+            const c: Case = {
+              transA, transB, m, n, k, alpha, beta,
+              lda: (transA ? m : k) + pad, ldb: (transB ? k : n) + pad, ldc: n + pad,
+            };
+            check(be, prec, c, rng, cases % 3 === 1);
+            cases++;
+          }
+        }
+      }
+      assert.ok(cases >= 60, `ran ${cases} cases`);
+    });
+  }
+
+  test(`${name}: k = 0 and α = 0 give C = β·C without reading A and B; m or n = 0 is a no-op`, () => {
+    const be = getBackend(name);
+    const nanA = new Float32Array(12).fill(NaN), nanB = new Float32Array(12).fill(NaN);
+    const c = new Float32Array([1, 2, 3, 4, 5, 6]);
+    be.sgemm(false, false, 2, 3, 0, 1, nanA, 1, nanB, 3, 0.5, c, 3);
+    assert.deepEqual([...c], [0.5, 1, 1.5, 2, 2.5, 3]);
+    be.sgemm(false, false, 2, 3, 4, 0, nanA, 4, nanB, 3, 2, c, 3);
+    assert.deepEqual([...c], [1, 2, 3, 4, 5, 6]);
+    const d = new Float64Array([NaN, NaN, NaN, NaN]);
+    be.dgemm(true, true, 2, 2, 3, 0, new Float64Array(6).fill(NaN), 2, new Float64Array(6).fill(NaN), 3, 0, d, 2);
+    assert.deepEqual([...d], [0, 0, 0, 0]);
+    const e = new Float32Array([7]);
+    be.sgemm(false, false, 0, 1, 5, 1, new Float32Array(0), 5, new Float32Array(5), 1, 0, e, 1);
+    assert.deepEqual([...e], [7]);
+  });
+
+  test(`${name}: bad sizes are GlassyErrors naming the argument, before any kernel runs`, () => {
+    const be = getBackend(name);
+    const a = new Float32Array(6), b = new Float32Array(6), c = new Float32Array(4);
+    const expectErr = (fn: () => void, field: string): void =>
+      assert.throws(fn, (e: unknown) => e instanceof GlassyError && e.field === field, `expected a GlassyError on ${field}`);
+    expectErr(() => be.sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, new Float32Array(3), 2), 'sgemm.c.length');
+    expectErr(() => be.sgemm(false, false, 2, 2, 3, 1, new Float32Array(5), 3, b, 2, 0, c, 2), 'sgemm.a.length');
+    expectErr(() => be.sgemm(false, true, 2, 2, 3, 1, a, 3, new Float32Array(5), 3, 0, c, 2), 'sgemm.b.length');
+    expectErr(() => be.sgemm(false, false, 2, 2, 3, 1, a, 2, b, 2, 0, c, 2), 'sgemm.lda');
+    expectErr(() => be.sgemm(false, false, 2, 2, 3, 1, a, 3, b, 2, 0, c, 1), 'sgemm.ldc');
+    expectErr(() => be.sgemm(false, false, -1, 2, 3, 1, a, 3, b, 2, 0, c, 2), 'sgemm.m');
+    expectErr(() => be.sgemm(false, false, 2, 2, 1.5, 1, a, 3, b, 2, 0, c, 2), 'sgemm.k');
+    expectErr(() => be.dgemm(false, false, 2, 2, 3, 1, new Float64Array(6), 3, new Float64Array(6), 2, 0, c as unknown as Float64Array, 2), 'dgemm.c');
+    expectErr(() => be.allocF32(-1), 'allocF32.n');
+  });
+}

@@ -188,3 +188,20 @@ export function makeUnknown(dir: string): string {
   run.finish({});
   return dir;
 }
+
+/** Send a raw HTTP/1.1 GET (the path exactly as given: no client-side normalisation) and return the status. */
+export async function rawGet(port: number, path: string, host = '127.0.0.1', hostHeader = `127.0.0.1:${port}`): Promise<{ status: number; body: string }> {
+  const { connect } = await import('node:net');
+  return new Promise((ok, fail) => {
+    const sock = connect(port, host);
+    let data = '';
+    sock.setEncoding('utf8');
+    sock.on('connect', () => sock.write(`GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\nConnection: close\r\n\r\n`));
+    sock.on('data', (d: string) => (data += d));
+    sock.on('end', () => {
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(data);
+      ok({ status: m ? Number(m[1]) : 0, body: data.slice(data.indexOf('\r\n\r\n') + 4) });
+    });
+    sock.on('error', fail);
+  });
+}

@@ -9,6 +9,7 @@ type Register = (program: Command) => void;
 
 export const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./train.js'),
+  () => import('./cluster.js'),
   () => import('./spinglass.js'),
   () => import('./run.js'),
   () => import('./resume.js'),

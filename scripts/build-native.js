@@ -53,8 +53,10 @@ if (r.status === 0 && existsSync(addon)) {
 // One line: the most telling error message node-gyp or the compiler printed.
 const out = `${r.stderr ?? ''}\n${r.stdout ?? ''}`;
 const lines = out.split('\n').map((l) => l.trim()).filter(Boolean);
+const stackError = lines.find((l) => /^gyp ERR! stack Error: /.test(l))?.replace(/^gyp ERR! stack Error: /, '');
 const telling =
   lines.find((l) => /fatal error|cannot find -l|No such file|not found|undefined reference/i.test(l)) ??
+  stackError ??
   lines.find((l) => /error/i.test(l) && !/gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l)) ??
   (r.error ? String(r.error.message) : `node-gyp exited with ${r.status}`);
 say(`BLAS addon not built (${telling.replace(/\s+/g, ' ').slice(0, 200)}); the portable WebAssembly backend will be used`);

@@ -101,7 +101,7 @@ function checkCommon(landscape: Differentiable<Float64Array>, sigma: Float64Arra
 
 /**
  * Langevin dynamics on the sphere (T > 0) or gradient descent (T = 0), in place on sigma.
- * sigma is first put exactly on |σ|² = N.
+ * sigma is first put on |σ|² = N (if it is off by more than rounding).
  */
 export function langevinSphere(
   landscape: Differentiable<Float64Array>,
@@ -118,7 +118,9 @@ export function langevinSphere(
   const onStep = opts.onStep;
   const { g, z } = buffers(n);
 
-  renormalize(sigma, n);
+  // Put σ on the sphere, unless it is already there to rounding: renormalising again would change
+  // the last bits and break bit-for-bit resumption from a checkpoint.
+  if (Math.abs(dot(sigma, sigma) - n) > 1e-10 * n) renormalize(sigma, n);
   let step = opts.startStep ?? 0;
   const end = step + opts.steps;
   let lastEnergy = NaN;

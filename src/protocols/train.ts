@@ -16,6 +16,7 @@ import type { Float } from '../core/backend.js';
 import { loadDataset, dataSpecSchema, type Dataset, type DataSpec } from '../data/index.js';
 import { BatchSchedule } from '../dynamics/batches.js';
 import { createOptimizer } from '../dynamics/optimizers.js';
+import { Trainer } from '../dynamics/trainer.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
 import { logList } from '../observables/aging.js';
@@ -133,14 +134,25 @@ export interface TrainedReplica<X extends Float> {
   dataset: Dataset;
 }
 
+/**
+ * Loads the data and checks the model fits it — called before a run directory is created, so bad
+ * input never leaves a half-made run behind.
+ */
+export function checkTrainData(config: TrainConfig, seed: number): Dataset {
+  const ds = cachedDataset(config.data, seed);
+  const sizes = config.model.sizes;
+  const outputs = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
+  if (sizes[0] !== ds.nFeatures) throw GlassyError.invalid('model', sizes.join('-'), `a first layer of ${ds.nFeatures} inputs (the data's feature count)`);
+  if (sizes[sizes.length - 1] !== outputs) throw GlassyError.invalid('model', sizes.join('-'), `a last layer of ${outputs} outputs (the data's ${ds.nClasses > 0 ? 'class' : 'target'} count)`);
+  return ds;
+}
+
 /** Everything a replica needs, built from the config and its index. */
 export function replicaSetup(config: TrainConfig, seed: number, index: number) {
-  const ds = cachedDataset(config.data, seed);
+  const ds = checkTrainData(config, seed);
   const d = ds.nFeatures;
-  const C = ds.nClasses;
+  const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
   const arch = { ...config.model };
-  if (arch.sizes[0] !== d) throw GlassyError.invalid('model', arch.sizes.join('-'), `a first layer of ${d} inputs (the data's feature count)`);
-  if (arch.sizes[arch.sizes.length - 1] !== C) throw GlassyError.invalid('model', arch.sizes.join('-'), `a last layer of ${C} outputs (the data's class count)`);
   let rows: Int32Array | null = null;
   if (config.variant === 'subset') {
     const n = ds.train.n;
@@ -168,24 +180,18 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
   const { seed, index } = ctx;
   const { train, evalTrain, test, initStream, orderStream } = replicaSetup(config, seed, index);
   const theta = train.newConfig();
-  const grad = train.newConfig();
   const schedule = new BatchSchedule(train.nSamples, config.batch, config.sampling, Rng.stream(seed, Stream.dataOrder, orderStream));
   const optimizer = createOptimizer(config.optimizer, train.dim, theta, Rng.stream(seed, Stream.noise, index));
+  const trainer = new Trainer(train, theta, optimizer, schedule, { replica: index, lr: config.optimizer.lr });
   const total = Math.max(1, Math.round(config.epochs * schedule.stepsPerEpoch));
   const steps = measurementSteps(total, schedule.stepsPerEpoch, config.measurePoints);
   const series = Object.fromEntries(SERIES.map((k) => [k, new Float64Array(steps.length).fill(NaN)])) as Record<(typeof SERIES)[number], Float64Array>;
 
-  let step = 0;
   let m = 0;
   const cp = ctx.loadCheckpoint();
   if (cp) {
-    theta.set(cp.arrays['theta'] as Float);
-    const optArrays: Record<string, Float> = {};
-    for (const [k, v] of Object.entries(cp.arrays)) if (k.startsWith('opt.')) optArrays[k.slice(4)] = v as Float;
-    optimizer.restore({ step: cp.meta['optStep'] as number, arrays: optArrays, ...(cp.meta.rng?.['noise'] ? { rng: cp.meta.rng['noise'] } : {}) });
-    schedule.restore({ rng: cp.meta.rng!['order']!, order: cp.arrays['order'] as Int32Array, position: cp.meta['position'] as number });
+    trainer.restore(cp);
     for (const k of SERIES) series[k].set(cp.arrays[k] as Float64Array);
-    step = cp.meta.step;
     m = cp.meta['measured'] as number;
   } else {
     train.initialise(theta, Rng.stream(seed, Stream.init, initStream), config.init);
@@ -201,39 +207,24 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
     m++;
     if (!Number.isFinite(tr.loss)) {
       throw new GlassyError(
-        `replica ${index} diverged at step ${step}: training loss is ${tr.loss}; lower --lr (now ${config.optimizer.lr})`,
+        `replica ${index} diverged at step ${trainer.step}: training loss is ${tr.loss}; lower --lr (now ${config.optimizer.lr})`,
         'lr', config.optimizer.lr, 'a smaller learning rate',
       );
     }
-  };
-  const checkpoint = () => {
-    const opt = optimizer.state();
-    const bs = schedule.state();
-    const arrays: Record<string, Float | Int32Array | Float64Array> = { theta: theta.slice(), order: bs.order };
-    for (const [k, v] of Object.entries(opt.arrays)) arrays[`opt.${k}`] = v;
-    for (const k of SERIES) arrays[k] = series[k];
-    ctx.saveCheckpoint({
-      meta: { step, measured: m, optStep: opt.step, position: bs.position, rng: { order: bs.rng, ...(opt.rng ? { noise: opt.rng } : {}) } },
-      arrays,
-    });
   };
 
   const every = ctx.checkpointEvery ?? config.checkpointEvery;
   const progressEvery = Math.max(1, Math.floor(total / 200));
   for (;;) {
-    if (m < steps.length && steps[m] === step) measure();
-    if (step >= total) break;
-    const loss = train.batchGradient(theta, schedule.next(), grad);
-    if (!Number.isFinite(loss)) {
-      throw new GlassyError(
-        `replica ${index} diverged at step ${step}: mini-batch loss is ${loss}; lower --lr (now ${config.optimizer.lr})`,
-        'lr', config.optimizer.lr, 'a smaller learning rate',
-      );
-    }
-    optimizer.step(theta, grad);
-    step++;
+    if (m < steps.length && steps[m] === trainer.step) measure();
+    if (trainer.step >= total) break;
+    const loss = trainer.advance();
+    const step = trainer.step;
     if (step % progressEvery === 0) ctx.progress(step / total, `step ${step}/${total} loss ${loss.toPrecision(4)}`);
-    if (step % every === 0 && step < total) checkpoint();
+    if (step % every === 0 && step < total) {
+      const st = trainer.state();
+      ctx.saveCheckpoint({ meta: { ...st.meta, measured: m }, arrays: { ...st.arrays, ...series } });
+    }
   }
 
   const name = replicaName(index);

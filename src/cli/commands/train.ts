@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { GlassyError } from '../../core/errors.js';
 import { runEnsemble } from '../../executor/ensemble.js';
 import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
-import { parseTrainConfig, task } from '../../protocols/train.js';
+import { checkTrainData, parseTrainConfig, task } from '../../protocols/train.js';
 import { Run } from '../../store/run.js';
 import { reportResult } from './run.js';
 import { addDataOptions, dataSpecFrom } from '../data-options.js';
@@ -86,6 +86,7 @@ export function register(program: Command): void {
     const config = parseTrainConfig(raw);
     const seed = integer(String(fromFile['seed'] ?? flags['seed']));
     const replicas = Number(fromFile['replicas'] ?? flags['replicas']);
+    checkTrainData(config, seed);
     const dir = (flags['out'] as string | undefined) ?? join('runs', `train-${stamp()}`);
     const run = Run.create(dir, { protocol: 'train', config, seed }, { overwrite: flags['overwrite'] === true });
     const result = await runEnsemble(run, task, { ...exec, replicas, label: `train ${run.dir}` });

@@ -66,12 +66,12 @@ function wasmDir(): string {
 }
 
 /** Compiles the kernels, preferring the relaxed-SIMD build. Throws with a reason if neither loads. */
-function compileKernels(): { module: WasmModule; relaxed: boolean } {
+function compileKernels(allowRelaxed: boolean): { module: WasmModule; relaxed: boolean } {
   const dir = wasmDir();
   const plainPath = `${dir}gemm.wasm`;
   const relaxedPath = `${dir}gemm-relaxed.wasm`;
   if (!existsSync(plainPath)) throw new Error(`${plainPath} is missing; run npm run build`);
-  if (process.env.GLASSY_WASM_RELAXED !== '0' && existsSync(relaxedPath)) {
+  if (allowRelaxed && process.env.GLASSY_WASM_RELAXED !== '0' && existsSync(relaxedPath)) {
     const bytes = readFileSync(relaxedPath);
     if (!WebAssembly.validate(bytes)) {
       try {
@@ -146,9 +146,12 @@ class Heap {
   }
 }
 
-/** Creates a WebAssembly backend with its own memory. Throws (plain Error) with the reason if it cannot. */
-export function createWasmBackend(): WasmBackend {
-  const { module, relaxed } = compileKernels();
+/**
+ * Creates a WebAssembly backend with its own memory. Throws (plain Error) with the reason if it
+ * cannot. `relaxed: false` forces the plain SIMD build (benchmarks compare the two).
+ */
+export function createWasmBackend(opts: { relaxed?: boolean } = {}): WasmBackend {
+  const { module, relaxed } = compileKernels(opts.relaxed ?? true);
   const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
   const instance = new WebAssembly.Instance(module, {
     env: {

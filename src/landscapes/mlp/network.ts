@@ -123,6 +123,12 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     this.nIn = arch.sizes[0]!;
     this.nOut = arch.sizes[arch.sizes.length - 1]!;
     this.outAct = arch.output ?? 'linear';
+    if (opts.loss !== 'mse' && this.nOut < 2) {
+      throw GlassyError.invalid('model', arch.sizes.join('-'), `at least 2 outputs (one per class) with --loss ${opts.loss}`);
+    }
+    if (opts.loss === 'mse' && this.nOut < 2 && !data.targets) {
+      throw GlassyError.invalid('model', arch.sizes.join('-'), 'at least 2 outputs, or regression targets in the data (one output is regression)');
+    }
     if (opts.loss === 'ce' && this.outAct !== 'linear') {
       throw GlassyError.invalid('output', this.outAct, "'linear' with --loss ce (softmax is applied by the loss)");
     }
@@ -454,8 +460,5 @@ export function validateArch(arch: MlpArchitecture): void {
   }
   for (const s of arch.sizes) {
     if (!Number.isInteger(s) || s < 1) throw GlassyError.invalid('model', arch.sizes.join('-'), 'positive integer layer sizes, e.g. 784-100-10');
-  }
-  if (arch.sizes[arch.sizes.length - 1]! < 2) {
-    throw GlassyError.invalid('model', arch.sizes.join('-'), 'at least 2 outputs (one per class)');
   }
 }

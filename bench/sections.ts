@@ -1,0 +1,12 @@
+/**
+ * The benchmark sections, in the order BENCHMARKS.md shows them. To add one, import its Section
+ * and append it (one line each).
+ */
+import type { Section } from './harness.js';
+import { gemmSection } from './gemm.js';
+import { sgdStepSection } from './sgd-step.js';
+
+export const sections: Section[] = [
+  gemmSection,
+  sgdStepSection,
+];

@@ -10,6 +10,11 @@
  */
 import type { Backend } from '../src/core/backend.js';
 import { getBackend } from '../src/core/backends/index.js';
+import { Rng } from '../src/core/rng.js';
+import { BatchSchedule } from '../src/dynamics/batches.js';
+import { createOptimizer } from '../src/dynamics/optimizers.js';
+import { Trainer } from '../src/dynamics/trainer.js';
+import { MlpLandscape } from '../src/landscapes/mlp/network.js';
 import { measure, sig, type BenchSection, type Section, type Timing } from './harness.js';
 import { torchAnchor, torchCommand } from './torch.js';
 
@@ -54,8 +59,40 @@ function gemmOnly(name: 'blas' | 'wasm'): SgdStepProvider {
   };
 }
 
+/**
+ * One full glassy SGD step exactly as `glassy train` takes it: a shuffled mini-batch gathered from a
+ * 1 280-sample set, forward, backward (MlpLandscape.batchGradient), plain SGD update (Trainer).
+ */
+function fullStep(name: 'blas' | 'wasm', threads: number): SgdStepProvider {
+  return {
+    label: `glassy train step (${name}, f32)`,
+    threads,
+    run: async () => {
+      const be = getBackend(name);
+      be.setThreads?.(threads);
+      try {
+        const n = 1280, rng = Rng.stream(0, 1);
+        const x = new Float32Array(n * 784);
+        rng.fillUniform(x);
+        const y = Int32Array.from({ length: n }, () => rng.int(10));
+        const land = new MlpLandscape<Float32Array>({ arch: { sizes: [784, 100, 10], activation: 'relu', bias: true }, loss: 'ce', precision: 'f32', backend: be }, { x, y, n });
+        const theta = land.newConfig();
+        land.initialise(theta, rng);
+        const opt = createOptimizer({ kind: 'sgd', lr: 0.01 }, land.dim, theta, rng);
+        const trainer = new Trainer(land, theta, opt, new BatchSchedule(n, 128, 'shuffle', Rng.stream(0, 2)), { replica: 0, lr: 0.01 });
+        return await measure(() => { trainer.advance(); });
+      } finally {
+        be.setThreads?.(1);
+      }
+    },
+  };
+}
+
 /** glassy's rows. Add a provider here (one line) to add a row. */
 export const sgdStepProviders: SgdStepProvider[] = [
+  fullStep('blas', 1),
+  fullStep('wasm', 1),
+  fullStep('blas', 2),
   gemmOnly('blas'),
   gemmOnly('wasm'),
 ];

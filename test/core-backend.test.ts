@@ -146,3 +146,19 @@ for (const name of names) {
     expectErr(() => be.allocF32(-1), 'allocF32.n');
   });
 }
+
+test('gemm() dispatches on precision; mixed precisions are a GlassyError', async () => {
+  const { gemm, allocLike } = await import('../src/core/backends/index.js');
+  const be = getBackend('reference');
+  // [1 2; 3 4]·[5 6; 7 8] = [19 22; 43 50], exactly, in both precisions
+  for (const T of [Float32Array, Float64Array]) {
+    const a = new T([1, 2, 3, 4]), b = new T([5, 6, 7, 8]), c = allocLike(be, a, 4);
+    assert.equal(c.constructor, T);
+    gemm(be, false, false, 2, 2, 2, 1, a, 2, b, 2, 0, c, 2);
+    assert.deepEqual([...c], [19, 22, 43, 50]);
+  }
+  assert.throws(
+    () => gemm(be, false, false, 1, 1, 1, 1, new Float64Array(1) as Float, 1, new Float32Array(1) as Float, 1, 0, new Float32Array(1) as Float, 1),
+    (e: unknown) => e instanceof GlassyError && e.field === 'gemm.a',
+  );
+});

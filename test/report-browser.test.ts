@@ -68,11 +68,14 @@ async function watchedPage(allowed: (url: string) => boolean): Promise<{ page: P
 
 /** Data marks drawn by the live (JS) rendering of one figure. */
 async function liveMarks(page: Page, name: string): Promise<number> {
+  // tsconfig has no DOM lib: describe the few DOM members used inside the browser callback.
+  type El = { tagName: string; getAttribute(n: string): string | null };
+  type Root = { querySelectorAll(s: string): { forEach(f: (e: El) => void): void } };
   return page.$eval(`figure[data-plot="${name}"] .live`, (el) => {
     let n = 0;
-    el.querySelectorAll('svg .mark-line path, svg .mark-area path, svg .mark-rect path, svg .mark-symbol path, svg .mark-rule line').forEach((m) => {
+    (el as unknown as Root).querySelectorAll('svg .mark-line path, svg .mark-area path, svg .mark-rect path, svg .mark-symbol path, svg .mark-rule line').forEach((m: El) => {
       const d = m.getAttribute('d');
-      if (m.tagName === 'line' || (d && d.length > 2)) n++;
+      if (m.tagName === 'line' || (d !== null && d.length > 2)) n++;
     });
     return n;
   });

@@ -27,7 +27,10 @@ interface Part<T> {
   data: T;
 }
 
-/** An observable that can be overlaid across runs. */
+/**
+ * An observable that can be overlaid across runs. (Method syntax on purpose: it lets a
+ * Comparable<PqData> sit in the list of Comparable<unknown>, each pairing its own extract and build.)
+ */
 export interface Comparable<T> {
   name: string;
   title: string;
@@ -206,7 +209,7 @@ function trainCurve(array: string, title: string, yTitle: string, log: boolean):
 }
 
 /** Everything compare knows how to overlay, in page order. Add one here to compare a new observable. */
-export const COMPARABLES: readonly Comparable<never>[] = [
+export const COMPARABLES: readonly Comparable<unknown>[] = [
   pq,
   ultrametric,
   agingComparable('delta', false),
@@ -216,7 +219,7 @@ export const COMPARABLES: readonly Comparable<never>[] = [
   hessianTop,
   trainCurve('test_error', 'Test error vs time', 'test error (fraction)', false),
   trainCurve('train_loss', 'Training loss vs time', 'training loss', true),
-] as unknown as readonly Comparable<never>[];
+];
 
 export interface CompareResult {
   report: string;
@@ -241,7 +244,7 @@ export async function buildComparison(runDirs: string[], outDir: string, opts: {
   const rendered: RenderedPlot[] = [];
   const onlyOne: CompareResult['onlyOne'] = [];
   const notes: string[] = [];
-  for (const c of COMPARABLES as unknown as Comparable<unknown>[]) {
+  for (const c of COMPARABLES) {
     const parts: Part<unknown>[] = [];
     const problems: string[] = [];
     ctxs.forEach((ctx, i) => {

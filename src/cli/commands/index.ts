@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 type Register = (program: Command) => void;
 
 export const commands: Array<() => Promise<{ register: Register }>> = [
+  () => import('./demo.js'),
   () => import('./train.js'),
   () => import('./cluster.js'),
   () => import('./spinglass.js'),

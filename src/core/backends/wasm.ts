@@ -39,6 +39,7 @@ const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssem
 
 interface GemmExports {
   workBytes(): number;
+  heapBase(): number;
   relaxed(): number;
   sgemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
     b: number, ldb: number, beta: number, c: number, ldc: number, work: number): void;
@@ -162,6 +163,7 @@ export function createWasmBackend(opts: { relaxed?: boolean } = {}): WasmBackend
     },
   });
   const ex = instance.exports as unknown as GemmExports;
+  if (ex.heapBase() > FIRST) throw new Error(`kernel module's static data (${ex.heapBase()} bytes) overlaps the heap; raise FIRST`);
 
   // Every SharedArrayBuffer object this memory has handed out; a view is "ours" when its buffer is
   // one of them (after grow, memory.buffer is a new, longer object over the same memory).

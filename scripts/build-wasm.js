@@ -3,14 +3,15 @@
 //   gemm.wasm          WebAssembly SIMD (f32x4 / f64x2), runs on any Node >= 16
 //   gemm-relaxed.wasm  the same with relaxed-simd multiply-add (one FMA on x64), used when the
 //                      engine accepts it (src/core/backends/wasm.ts decides at load time)
-// Both import a shared memory (env.memory) so the host can grow it without detaching the
+//   spinflip.wasm      Monte Carlo spin-flip sweeps (asm/spinflip.ts; src/dynamics/montecarlo/wasm.ts)
+// All import a shared memory (env.memory) so the host can grow it without detaching the
 // typed-array views it has handed out (docs/backends.md).
 import { mkdirSync, renameSync, statSync, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const src = join(root, 'asm', 'gemm.ts');
+const gemmSrc = join(root, 'asm', 'gemm.ts');
 const outDir = join(root, 'asm', 'build');
 mkdirSync(outDir, { recursive: true });
 
@@ -25,22 +26,24 @@ try {
 }
 
 const common = [
-  src, '-O3', '--noAssert', '--runtime', 'stub',
+  '-O3', '--noAssert', '--runtime', 'stub',
   '--importMemory', '--sharedMemory', '--initialMemory', '64', '--maximumMemory', '65536',
   '--enable', 'simd', '--enable', 'threads',
 ];
 const variants = [
-  { file: 'gemm.wasm', extra: [] },
-  { file: 'gemm-relaxed.wasm', extra: ['--enable', 'relaxed-simd'] },
+  { src: gemmSrc, file: 'gemm.wasm', extra: [] },
+  { src: gemmSrc, file: 'gemm-relaxed.wasm', extra: ['--enable', 'relaxed-simd'] },
+  { src: join(root, 'asm', 'spinflip.ts'), file: 'spinflip.wasm', extra: [] },
 ];
 
 for (const v of variants) {
   const out = join(outDir, v.file);
   // Skip when the output is newer than the source (keeps `npm run build` fast).
+  const src = v.src;
   if (existsSync(out) && statSync(out).mtimeMs > statSync(src).mtimeMs && statSync(out).mtimeMs > statSync(fileURLToPath(import.meta.url)).mtimeMs) continue;
   const tmp = `${out}.tmp-${process.pid}`;
   let errText = '';
-  const { error } = await asc.main([...common, ...v.extra, '--outFile', tmp], {
+  const { error } = await asc.main([src, ...common, ...v.extra, '--outFile', tmp], {
     stdout: { write: () => true },
     stderr: { write: (s) => { errText += String(s); return true; } },
   });

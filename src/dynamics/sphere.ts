@@ -68,18 +68,6 @@ export interface SphereRunResult {
   reason: 'steps' | 'observer' | 'gradTol';
 }
 
-/** Buffers per dimension, reused across calls so that the inner loop never allocates. */
-const scratch = new Map<number, { g: Float64Array; z: Float64Array }>();
-function buffers(n: number): { g: Float64Array; z: Float64Array } {
-  let b = scratch.get(n);
-  if (!b) {
-    b = { g: new Float64Array(n), z: new Float64Array(n) };
-    if (scratch.size > 8) scratch.clear();
-    scratch.set(n, b);
-  }
-  return b;
-}
-
 function checkCommon(landscape: Differentiable<Float64Array>, sigma: Float64Array, o: SphereLangevinOptions): void {
   if (landscape.geometry !== 'sphere') throw GlassyError.invalid('landscape.geometry', landscape.geometry, "'sphere'");
   if (!(sigma instanceof Float64Array) || sigma.length !== landscape.dim) {
@@ -116,7 +104,9 @@ export function langevinSphere(
   const rng = opts.rng;
   const tol2 = (opts.gradTol ?? 0) ** 2 * n;
   const onStep = opts.onStep;
-  const { g, z } = buffers(n);
+  // Two O(N) buffers per call (not per step): negligible next to a gradient, and re-entrant.
+  const g = new Float64Array(n);
+  const z = new Float64Array(n);
 
   // Put σ on the sphere, unless it is already there to rounding: renormalising again would change
   // the last bits and break bit-for-bit resumption from a checkpoint.

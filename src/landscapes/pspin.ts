@@ -20,6 +20,7 @@
  * `gradient` is the Euclidean gradient of H as a polynomial on R^N; the Riemannian gradient is
  * `riemannianGradient` (pspin/tangent.ts); `hvp` is the Riemannian Hessian (see there).
  */
+import type { Backend } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { Geometry, TwiceDifferentiable } from './landscape.js';
@@ -49,6 +50,13 @@ export interface PSpinOptions {
   storage?: CouplingStorage;
   /** Refuse to allocate couplings larger than this many bytes (default 2 GiB). */
   maxBytes?: number;
+  /**
+   * p = 2 with float64 storage only: do the matrix–vector products with this GEMM backend
+   * (e.g. `getBackend()` from core/backends; OpenBLAS: N = 1000 in 0.13 ms instead of ~1.5 ms).
+   * The coupling matrix is allocated with `backend.allocF64` so a WebAssembly backend uses it in
+   * place. Ignored for p = 3, 4 (packed storage has no GEMM form). Default: the JS loops.
+   */
+  backend?: Backend;
 }
 
 /** Default memory ceiling for the couplings: 2 GiB (N = 1000, p = 3 in float64 needs 1.33 GB). */
@@ -98,6 +106,8 @@ export class PSpin implements TwiceDifferentiable<Float64Array> {
   private readonly J: Couplings;
   /** Scratch for the Riemannian Hessian (P v); allocated once so hvp is allocation-free. */
   private readonly u: Float64Array;
+  /** GEMM backend for p = 2 (float64), with [N, 2] scratch for (σ, v) and (Jσ, Jv). */
+  private readonly gemm: { b: Backend; x: Float64Array; y: Float64Array } | null;
 
   constructor(opts: PSpinOptions) {
     const { n, p, seed } = opts;
@@ -131,7 +141,12 @@ export class PSpin implements TwiceDifferentiable<Float64Array> {
     this.bytes = bytes;
     this.name = `pspin p=${p} N=${n}` + (sample ? ` sample=${sample}` : '');
     this.u = new Float64Array(n);
-    this.J = drawCouplings(n, p, storage, Rng.stream(seed, Stream.disorder, sample));
+    const b = opts.backend;
+    const useGemm = b !== undefined && p === 2 && storage === 'float64';
+    if (b !== undefined && (typeof b !== 'object' || typeof b.dgemm !== 'function')) throw GlassyError.invalid('backend', b, 'a Backend (core/backend.ts)');
+    const buffer = useGemm ? b.allocF64(count) : storage === 'float64' ? new Float64Array(count) : new Float32Array(count);
+    this.J = drawCouplings(n, p, buffer, Rng.stream(seed, Stream.disorder, sample));
+    this.gemm = useGemm ? { b, x: b.allocF64(2 * n), y: b.allocF64(2 * n) } : null;
   }
 
   /** The packed couplings (see pspin/kernels.ts for the layout). Read-only by contract. */
@@ -146,6 +161,7 @@ export class PSpin implements TwiceDifferentiable<Float64Array> {
   energy(x: Float64Array): number {
     this.check(x, 'x');
     const n = this.dim;
+    if (this.gemm) return this.gemmEnergyGradient(x, null);
     if (this.p === 2) return energy2(n, this.J, x);
     if (this.p === 3) return energy3(n, this.J, x);
     return energy4(n, this.J, x);
@@ -156,6 +172,7 @@ export class PSpin implements TwiceDifferentiable<Float64Array> {
     this.check(x, 'x');
     this.check(g, 'g');
     const n = this.dim;
+    if (this.gemm) return this.gemmEnergyGradient(x, g);
     if (this.p === 2) return gradient2(n, this.J, x, g);
     if (this.p === 3) return gradient3(n, this.J, x, g);
     return gradient4(n, this.J, x, g);
@@ -185,12 +202,44 @@ export class PSpin implements TwiceDifferentiable<Float64Array> {
     const cv = dot(x, v) / s2;
     for (let i = 0; i < n; i++) u[i] = v[i]! - cv * x[i]!;
     let h: number;
-    if (this.p === 2) h = hessianVector2(n, this.J, x, u, out);
+    if (this.gemm) h = this.gemmHessianVector(x, u, out);
+    else if (this.p === 2) h = hessianVector2(n, this.J, x, u, out);
     else if (this.p === 3) h = hessianVector3(n, this.J, x, u, out);
     else h = hessianVector4(n, this.J, x, u, out);
     const radial = (this.p * h) / s2; // σ·∇H/|σ|² by Euler's theorem
     const cw = dot(x, out) / s2;
     for (let i = 0; i < n; i++) out[i] = out[i]! - cw * x[i]! - radial * u[i]!;
+  }
+
+  /** p = 2 via GEMV: h = Jσ, ∇H = −h, H = −½ σ·h. */
+  private gemmEnergyGradient(x: Float64Array, g: Float64Array | null): number {
+    const { b, x: xs, y } = this.gemm!;
+    const n = this.dim;
+    xs.set(x);
+    b.dgemm(false, false, n, 1, n, 1, this.J as Float64Array, n, xs, 1, 0, y, 1);
+    let e = 0;
+    for (let i = 0; i < n; i++) {
+      e += x[i]! * y[i]!;
+      if (g) g[i] = -y[i]!;
+    }
+    return -0.5 * e;
+  }
+
+  /** p = 2 via one GEMM with two right-hand sides: [Jσ, Ju] = J·[σ, u]; ∇²H u = −Ju. */
+  private gemmHessianVector(x: Float64Array, u: Float64Array, out: Float64Array): number {
+    const { b, x: xs, y } = this.gemm!;
+    const n = this.dim;
+    for (let i = 0; i < n; i++) {
+      xs[2 * i] = x[i]!;
+      xs[2 * i + 1] = u[i]!;
+    }
+    b.dgemm(false, false, n, 2, n, 1, this.J as Float64Array, n, xs, 2, 0, y, 2);
+    let e = 0;
+    for (let i = 0; i < n; i++) {
+      e += x[i]! * y[2 * i]!;
+      out[i] = -y[2 * i + 1]!;
+    }
+    return -0.5 * e;
   }
 
   private check(a: Float64Array, field: string): void {
@@ -205,9 +254,9 @@ export class PSpin implements TwiceDifferentiable<Float64Array> {
  * variate each from the disorder stream — the order is part of the reproducibility contract:
  * the same (seed, sample) gives the same couplings in float32 and float64 (up to rounding).
  */
-function drawCouplings(n: number, p: PSpinOrder, storage: CouplingStorage, rng: Rng): Couplings {
-  const count = couplingCount(n, p);
-  const J: Couplings = storage === 'float64' ? new Float64Array(count) : new Float32Array(count);
+function drawCouplings(n: number, p: PSpinOrder, J: Couplings, rng: Rng): Couplings {
+  const count = J.length;
+  J.fill(0);
   const std = couplingStd(n, p);
   if (p === 2) {
     for (let i = 0; i < n; i++) {

@@ -47,6 +47,34 @@ export function detectJumps(name: string, q: ArrayLike<number>, options: JumpOpt
 }
 
 /**
+ * Kinks of one order parameter: a continuous transition (e.g. a pitchfork, where |θ| grows as
+ * √(β_c − β)) has no jump but a change of slope, i.e. a large second difference
+ * d²_k = q_{k+1} − 2q_k + q_{k−1} compared with its median along the sweep. A slope change between
+ * grid points shows as two flagged neighbours k, k+1 of opposite sign: they are one transition, in
+ * the interval (k, k+1); an isolated flagged k is reported in the interval (k − 1, k).
+ */
+export function detectKinks(name: string, q: ArrayLike<number>, options: JumpOptions = {}): Jump[] {
+  const factor = options.factor ?? 5;
+  const floor = options.floor ?? 0;
+  const d2: number[] = [];
+  for (let k = 1; k + 1 < q.length; k++) d2.push(q[k + 1]! - 2 * q[k]! + q[k - 1]!);
+  const finite = d2.filter(Number.isFinite).map(Math.abs).sort((a, b) => a - b);
+  if (finite.length === 0) return [];
+  const threshold = Math.max(factor * finite[Math.floor((finite.length - 1) / 2)]!, floor);
+  const flagged = d2.map((v) => Number.isFinite(v) && Math.abs(v) > threshold);
+  const out: Jump[] = [];
+  for (let i = 0; i < d2.length; i++) {
+    if (!flagged[i]) continue;
+    const k = i + 1;
+    if (flagged[i + 1] && Math.sign(d2[i + 1]!) !== Math.sign(d2[i]!)) {
+      out.push({ index: k + 1, observable: `${name} (kink)`, delta: d2[i]! });
+      i++;
+    } else out.push({ index: k, observable: `${name} (kink)`, delta: d2[i]! });
+  }
+  return out;
+}
+
+/**
  * Indices k where λ_min(∇²E) + 2β_k changes sign between k−1 and k (the stability boundary of the
  * regularised landscape L_β = E + β‖θ − θ_ref‖²).
  */

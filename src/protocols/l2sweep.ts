@@ -29,9 +29,9 @@ import { Trainer } from '../dynamics/trainer.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import type { MlpLandscape } from '../landscapes/mlp/network.js';
 import { lanczos } from '../observables/hessian/lanczos.js';
-import { detectJumps, mergeJumps, stabilityCrossings, type Jump } from '../observables/transitions.js';
+import { detectJumps, detectKinks, mergeJumps, stabilityCrossings, type Jump } from '../observables/transitions.js';
 import { Run } from '../store/run.js';
-import { modelSchema, optimizerSchema, parseTrainConfig, replicaSetup, zodError } from './train.js';
+import { cachedDataset, modelSchema, optimizerSchema, parseTrainConfig, replicaSetup, zodError } from './train.js';
 import { readReplicaWeights, replicaName } from './weights.js';
 
 const stateRef = z.object({ run: z.string().min(1), replica: z.number().int().min(0).default(0) });
@@ -50,6 +50,12 @@ export const l2sweepConfigSchema = z.object({
   direction: z.enum(['up', 'down', 'both']).default('up'),
   maxEpochs: z.number().int().positive().default(50),
   patience: z.number().int().positive().default(5),
+  /**
+   * What early stopping watches: the epoch-mean training CE as Ersoy et al.'s code does ('ce'), or
+   * the regularised objective L_β ('objective': the quantity the dynamics actually minimises, which
+   * keeps converging when a large β pushes CE up).
+   */
+  stopOn: z.enum(['ce', 'objective']).default('ce'),
   /** Keep the Adam moments across β (Ersoy et al.'s CNN variant); default: a fresh state per β. */
   inheritOptimizer: z.boolean().default(false),
   /** θ_ref: the origin, or a replica of a train run (mode connectivity). */
@@ -179,7 +185,7 @@ export function runSweep<X extends Float>(
     while (epochs < config.maxEpochs && since < config.patience) {
       let sum = 0;
       for (let s = 0; s < steps; s++) {
-        const penalty = beta === 0 ? 0 : beta * distance(theta, ref) ** 2;
+        const penalty = beta === 0 || config.stopOn === 'objective' ? 0 : beta * distance(theta, ref) ** 2;
         sum += trainer.advance() - penalty;
       }
       epochs++;
@@ -265,6 +271,7 @@ function findTransitions(points: Point[], config: L2SweepConfig): Array<{ index:
     const back = (js: Jump[]) => js.map((j) => ({ ...j, index: idx[j.index]![1] }));
     jumps.push(...back(detectJumps('train_loss', map((p) => p.trainLoss), { factor: config.jumpFactor, floor: 1e-3 })));
     jumps.push(...back(detectJumps('theta_norm', map((p) => p.r), { factor: config.jumpFactor, floor: 1e-3 })));
+    jumps.push(...back(detectKinks('theta_norm', map((p) => p.r), { factor: config.jumpFactor, floor: 1e-3 })));
     jumps.push(...back(detectJumps('test_error', map((p) => p.testError), { factor: config.jumpFactor, floor: 0.005 })));
     jumps.push(...back(stabilityCrossings(map((p) => p.beta), map((p) => p.lambdaMin))));
   }
@@ -389,13 +396,15 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: L2SweepC
   const sorted = new Float64Array(order.length * C);
   order.forEach((i, r) => sorted.set((acc.data as Float64Array).subarray(i * C, i * C + C), r * C));
   run.writeArray('class_accuracy', sorted, [order.length, C]);
-  const tr = read('transitions');
+  // The transitions with the classes lost and gained, rebuilt from replica 0's arrays.
+  const arrays: Record<string, unknown> = {};
+  for (const k of [...FIELDS, 'direction', 'refined', 'classAccuracy']) arrays[`pt.${k}`] = read(k).data;
+  const classes = cachedDataset(config.data, run.manifest.seed).classes;
   return {
     replicas: outcomes.length,
     points: order.length,
-    transitions: outcomes[0]!.summary['transitions'],
+    transitions: transitions(unpackPoints(arrays, C), config, classes),
     beta_c: outcomes[0]!.summary['beta_c'],
-    transition_table: tr.shape[0] ? Array.from({ length: tr.shape[0]! }, (_, i) => Array.from((tr.data as Float64Array).subarray(i * 3, i * 3 + 3))) : [],
     reference: config.reference ? `${config.reference.run}#${config.reference.replica}` : 'origin',
   };
 }

@@ -12,6 +12,7 @@ import type { ReplicaTask } from '../executor/replica.js';
 type Loader = () => Promise<ReplicaTask<unknown>>;
 
 const protocols: Record<string, Loader> = {
+  l2sweep: async () => (await import('./l2sweep.js')).task as ReplicaTask<unknown>,
   train: async () => (await import('./train.js')).task as ReplicaTask<unknown>,
   selftest: async () => (await import('./selftest.js')).task as ReplicaTask<unknown>,
 };

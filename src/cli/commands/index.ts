@@ -11,6 +11,7 @@ export const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./demo.js'),
   () => import('./train.js'),
   () => import('./cluster.js'),
+  () => import('./l2sweep.js'),
   () => import('./spinglass.js'),
   () => import('./run.js'),
   () => import('./resume.js'),

@@ -1,0 +1,56 @@
+/**
+ * The network-training flags shared by every command that trains networks (`train`, `l2sweep`,
+ * `aging --landscape mlp`): model, loss, optimiser, batches, precision — spelled, parsed and merged
+ * with a `--config` file in one place. Each command passes its own defaults (Ersoy et al.'s Adam,
+ * Baity-Jesi et al.'s momentum 0.5, ...) through the protocol's schema, not through the flags.
+ */
+import { Option, type Command } from 'commander';
+import { GlassyError } from '../core/errors.js';
+import { addDataOptions, dataSpecFrom } from './data-options.js';
+import { layerSizes, merge, nonNegative, positive, positiveInt } from './options.js';
+
+export function addTrainingOptions(cmd: Command): Command {
+  cmd
+    .option('--model <sizes>', 'layer sizes, input to output, e.g. 784-100-10 (784-10: a perceptron)', layerSizes)
+    .addOption(new Option('--activation <name>', 'hidden-unit activation').choices(['relu', 'tanh', 'linear', 'sigmoid']))
+    .addOption(new Option('--output <name>', "output non-linearity ('sigmoid' with --loss mse as Baity-Jesi et al.)").choices(['linear', 'sigmoid']))
+    .option('--no-bias', 'no bias parameters')
+    .addOption(new Option('--loss <name>', 'ce: softmax cross-entropy; mse: to one-hot; hinge: multi-class margin').choices(['ce', 'mse', 'hinge']))
+    .addOption(new Option('--optimizer <name>', 'update rule').choices(['sgd', 'momentum', 'adam', 'gd', 'langevin']))
+    .option('--lr <eta>', 'learning rate η', positive)
+    .option('--momentum <mu>', 'momentum μ (--optimizer momentum)', nonNegative)
+    .option('--temperature <T>', 'temperature of --optimizer langevin', nonNegative)
+    .option('--batch <B>', 'mini-batch size', positiveInt)
+    .addOption(new Option('--precision <p>', 'float precision of parameters and arithmetic').choices(['f32', 'f64']))
+    .addOption(new Option('--init <scheme>', "initialisation: pytorch (nn.Linear's default) or he").choices(['pytorch', 'he']));
+  return addDataOptions(cmd);
+}
+
+/**
+ * Flags over the config file → the raw training fields (data, model, optimizer, loss, batch,
+ * precision, init); undefined flags leave the file's values. `defaults` fills what neither gives.
+ */
+export function trainingConfigFrom(
+  flags: Record<string, unknown>, fromFile: Record<string, unknown>, defaults: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const base = merge(defaults, fromFile);
+  const model = merge((base['model'] as Record<string, unknown> | undefined) ?? {}, {
+    sizes: flags['model'],
+    activation: flags['activation'],
+    output: flags['output'],
+    bias: flags['bias'] === false ? false : undefined,
+  });
+  if (model['sizes'] === undefined) throw GlassyError.invalid('--model', undefined, 'layer sizes such as 784-100-10 (flag or config field model.sizes)');
+  const optimizer = merge((base['optimizer'] as Record<string, unknown> | undefined) ?? {}, {
+    kind: flags['optimizer'],
+    lr: flags['lr'],
+    momentum: flags['momentum'],
+    temperature: flags['temperature'],
+  });
+  const sizes = model['sizes'] as number[];
+  const data = dataSpecFrom(flags, base['data'], { inputs: sizes[0]!, classes: sizes[sizes.length - 1]! });
+  return merge(base, {
+    data, model, optimizer,
+    loss: flags['loss'], batch: flags['batch'], precision: flags['precision'], init: flags['init'],
+  });
+}

@@ -57,7 +57,7 @@ export function makeSpinglass(dir: string): string {
   run.writeArray('pq_hist', hist, [T.length, B]);
   const M = 12;
   const times = logspace(0, 4, M);
-  run.writeArray('mc_times', times);
+  run.writeArray('energy_times', times);
   const evt = new Float64Array(T.length * M);
   for (let r = 0; r < T.length; r++) for (let m = 0; m < M; m++) evt[r * M + m] = -0.7 + 0.5 / Math.sqrt(times[m]!) + 0.1 * T[r]!;
   run.writeArray('energy_vs_time', evt, [T.length, M]);

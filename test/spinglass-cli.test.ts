@@ -64,7 +64,7 @@ test('--json prints one object with per-temperature results; an existing run is 
   assert.equal(j['run'], out);
   // geometric ladder 0.5, 1, 2
   assert.deepEqual((j['temperatures'] as number[]).map((t) => Math.round(t * 1e9) / 1e9), [0.5, 1, 2]);
-  for (const a of ['configurations', 'energy', 'q2', 'q4', 'pq', 'pq_edges', 'energy_vs_time', 'energy_times', 'binder_mean']) {
+  for (const a of ['configurations', 'energy', 'q2', 'q4', 'pq_hist', 'pq_edges', 'energy_vs_time', 'energy_times', 'binder_mean']) {
     assert.ok(existsSync(join(out, 'arrays', `${a}.npy`)), a);
   }
   const again = glassy(args);

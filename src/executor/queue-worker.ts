@@ -10,9 +10,8 @@
  * it from the replica's latest checkpoint.
  */
 import { Worker, type Job } from 'bullmq';
-import { GlassyError } from '../core/errors.js';
 import { LocalExecutor } from './local.js';
-import { type QueueJobData, type QueueProgress, connectionFor, withTimeout } from './queue.js';
+import { type QueueJobData, type QueueProgress, closeOrDisconnect, connectionFor, probeRedis } from './queue.js';
 
 export interface QueueWorkerOptions {
   redis: string;
@@ -38,6 +37,7 @@ export interface QueueWorkerHandle {
 
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorkerHandle> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  await probeRedis(o.redis, (m) => log(`warning: ${m}`));
   const pool = new LocalExecutor(o.concurrency);
   const processor = async (job: Job<QueueJobData>): Promise<unknown> => {
     const { runDir, index } = job.data;
@@ -76,12 +76,11 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
     autorun: true,
   });
   worker.on('error', (err) => log(`worker error: ${err.message}`));
-  await withTimeout(worker.waitUntilReady(), 10_000,
-    () => new GlassyError(`cannot reach Redis at ${o.redis} (no connection within 10 s)`, 'redis', o.redis, 'a reachable Redis server'));
+  await worker.waitUntilReady();
   return {
     worker,
     async close(force = false) {
-      await worker.close(force);
+      await closeOrDisconnect([{ close: () => worker.close(force), disconnect: () => worker.disconnect() }]);
       await pool.close();
     },
   };

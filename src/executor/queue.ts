@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { type Job, Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
 import { GlassyError } from '../core/errors.js';
 import type { EnsembleEvents, Executor } from './executor.js';
 import { readDone } from './markers.js';
@@ -48,6 +49,9 @@ export interface QueueExecutorOptions {
   pollMs?: number;
 }
 
+/** How long to wait for Redis before giving up with a clear error. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 export function runKey(runDir: string): string {
   return createHash('sha256').update(resolve(runDir)).digest('hex').slice(0, 16);
 }
@@ -60,6 +64,33 @@ export function jobIdFor(runDir: string, index: number): string {
 export function connectionFor(url: string): { url: string; maxRetriesPerRequest: null } {
   if (!/^rediss?:\/\//.test(url)) throw GlassyError.invalid('redis', url, 'a URL like redis://host:port');
   return { url, maxRetriesPerRequest: null };
+}
+
+/**
+ * Check Redis is reachable BEFORE any BullMQ object exists: BullMQ and ioredis retry a dead server
+ * forever (and their close() waits for a connection that never comes), so a typo in --redis would
+ * hang instead of failing. Also warns when keys may be evicted (BullMQ needs noeviction).
+ */
+export async function probeRedis(url: string, warn: (m: string) => void = (m) => process.stderr.write(`warning: ${m}\n`)): Promise<void> {
+  connectionFor(url);
+  const client = new Redis(url, {
+    lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: CONNECT_TIMEOUT_MS,
+    enableOfflineQueue: false,
+  });
+  client.on('error', () => { /* reported through the awaited calls */ });
+  try {
+    await withTimeout(client.connect().then(() => client.ping()), CONNECT_TIMEOUT_MS, () => new Error('timed out'));
+    try {
+      const policy = (await client.config('GET', 'maxmemory-policy')) as string[];
+      if (policy[1] && policy[1] !== 'noeviction') {
+        warn(`Redis at ${url} has maxmemory-policy ${policy[1]}; BullMQ needs noeviction (jobs may vanish). See docs/scale.md.`);
+      }
+    } catch { /* CONFIG may be disabled on managed Redis: nothing to check then */ }
+  } catch (err) {
+    throw new GlassyError(`cannot reach Redis at ${url}: ${(err as Error).message}`, 'redis', url, 'a reachable Redis server');
+  } finally {
+    client.disconnect();
+  }
 }
 
 function parseReturn(v: unknown): ReplicaSummary {
@@ -79,13 +110,13 @@ export class QueueExecutor implements Executor {
   constructor(private readonly opts: QueueExecutorOptions) {}
 
   async run(jobs: ReplicaJob[], ev: EnsembleEvents): Promise<ReplicaOutcome[]> {
+    await probeRedis(this.opts.redis);
     const connection = connectionFor(this.opts.redis);
     const queue = (this.queue = new Queue<QueueJobData>(this.opts.queue, { connection }));
     const events = (this.events = new QueueEvents(this.opts.queue, { connection }));
     queue.on('error', () => { /* connection errors surface through the awaited calls */ });
     events.on('error', () => {});
-    await withTimeout(Promise.all([queue.waitUntilReady(), events.waitUntilReady()]), 10_000,
-      () => new GlassyError(`cannot reach Redis at ${this.opts.redis} (no connection within 10 s)`, 'redis', this.opts.redis, 'a reachable Redis server'));
+    await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
 
     const byId = new Map<string, ReplicaJob>();
     for (const j of jobs) byId.set(jobIdFor(j.runDir, j.index), j);
@@ -186,7 +217,7 @@ export class QueueExecutor implements Executor {
     const q = this.queue, e = this.events;
     this.queue = null;
     this.events = null;
-    await Promise.allSettled([q?.close(), e?.close()]);
+    await closeOrDisconnect([q, e]);
   }
 }
 
@@ -197,4 +228,18 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, err: () => Error
   } finally {
     if (t) clearTimeout(t);
   }
+}
+
+/**
+ * Close BullMQ objects gracefully, but never hang: close() waits for a connection that may never
+ * come (Redis down), so after `ms` the clients are disconnected outright (which also stops
+ * ioredis from reconnecting forever and keeping the process alive).
+ */
+export async function closeOrDisconnect(objs: Array<{ close(): Promise<void>; disconnect(): Promise<void> } | null>, ms = 3000): Promise<void> {
+  const live = objs.filter((o): o is { close(): Promise<void>; disconnect(): Promise<void> } => o !== null);
+  const closed = await Promise.race([
+    Promise.allSettled(live.map((o) => o.close())).then(() => true),
+    new Promise<boolean>((r) => { const t = setTimeout(() => r(false), ms); t.unref(); }),
+  ]);
+  if (!closed) await Promise.allSettled(live.map((o) => o.disconnect()));
 }

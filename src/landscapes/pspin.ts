@@ -110,6 +110,7 @@ export class PSpin implements TwiceDifferentiable<Float64Array> {
   private readonly gemm: { b: Backend; x: Float64Array; y: Float64Array } | null;
 
   constructor(opts: PSpinOptions) {
+    if (!opts || typeof opts !== 'object') throw GlassyError.invalid('options', opts, '{ n, p, seed, sample?, storage?, maxBytes?, backend? }');
     const { n, p, seed } = opts;
     const sample = opts.sample ?? 0;
     const storage = opts.storage ?? 'float64';

@@ -40,11 +40,11 @@ export function linearPath(a: Float64Array, b: Float64Array): Path {
   return {
     dim: a.length,
     at(t, out) {
-      const s = 1 - t;
-      // t = 0 and t = 1 give the end points exactly (no rounding), so a barrier of θ with itself is 0.
+      // θ_a + t(θ_b − θ_a): exact when θ_b = θ_a (so the barrier of θ with itself is 0 exactly), and
+      // t = 0, t = 1 give the end points without rounding.
       if (t === 0) out.set(a);
       else if (t === 1) out.set(b);
-      else for (let i = 0; i < a.length; i++) out[i] = s * a[i]! + t * b[i]!;
+      else for (let i = 0; i < a.length; i++) out[i] = a[i]! + t * (b[i]! - a[i]!);
     },
   };
 }
@@ -94,7 +94,7 @@ export function polylinePath(points: Float64Array[]): Path {
       const len = cum[k + 1]! - cum[k]!;
       const u = len > 0 ? (s - cum[k]!) / len : 0;
       const p = points[k]!, q = points[k + 1]!;
-      for (let i = 0; i < dim; i++) out[i] = (1 - u) * p[i]! + u * q[i]!;
+      for (let i = 0; i < dim; i++) out[i] = p[i]! + u * (q[i]! - p[i]!);
     },
   };
 }

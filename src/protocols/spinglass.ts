@@ -586,7 +586,7 @@ function writeArrays(run: Run, cfg: SpinglassConfig, t: Tables, s: SpinglassSumm
   run.writeArray('q4_se', f64(s['q4_se'] as number[]));
   run.writeArray('binder_mean', f64(s.binder));
   run.writeArray('binder_se', f64(s.binder_se));
-  run.writeArray('pq', t.pq, [K, t.bins]);
+  run.writeArray('pq_hist', t.pq, [K, t.bins]);
   run.writeArray('pq_edges', t.edges);
   if (cfg.model === 'ea2d' || cfg.model === 'ea3d') run.writeArray('q_link', t.qLink, [M, K]);
   if (cfg.model === 'hopfield' && cfg.dynamics !== 'exact') run.writeArray('mattis', t.mattis, [M, K]);

@@ -22,6 +22,7 @@ import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
 import { logList } from '../observables/aging.js';
 import type { Run } from '../store/run.js';
 import { replicaName, writeReplicaWeights } from './weights.js';
+import { flattenSchema, flattenedLandscape, restoreFlattened } from './flatten.js'; // [curvature: SAM / Entropy-SGD]
 
 export const modelSchema = z.object({
   sizes: z.array(z.number().int().positive()).min(2),
@@ -62,6 +63,8 @@ export const trainConfigSchema = z.object({
   evalTrainSamples: z.number().int().positive().nullable().default(null),
   /** SGD steps between checkpoints (does not change results). */
   checkpointEvery: z.number().int().positive().default(2000),
+  /** [curvature] Flatness-seeking training: SAM or Entropy-SGD (protocols/flatten.ts); absent = plain. */
+  flatten: flattenSchema.optional(),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
@@ -182,7 +185,8 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
   const theta = train.newConfig();
   const schedule = new BatchSchedule(train.nSamples, config.batch, config.sampling, Rng.stream(seed, Stream.dataOrder, orderStream));
   const optimizer = createOptimizer(config.optimizer, train.dim, theta, Rng.stream(seed, Stream.noise, index));
-  const trainer = new Trainer(train, theta, optimizer, schedule, { replica: index, lr: config.optimizer.lr });
+  const stepped = flattenedLandscape(train, config.flatten, seed, index); // [curvature] SAM / Entropy-SGD wrapper, or train itself
+  const trainer = new Trainer(stepped, theta, optimizer, schedule, { replica: index, lr: config.optimizer.lr });
   const total = Math.max(1, Math.round(config.epochs * schedule.stepsPerEpoch));
   const steps = measurementSteps(total, schedule.stepsPerEpoch, config.measurePoints);
   const series = Object.fromEntries(SERIES.map((k) => [k, new Float64Array(steps.length).fill(NaN)])) as Record<(typeof SERIES)[number], Float64Array>;
@@ -191,6 +195,7 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
   const cp = ctx.loadCheckpoint();
   if (cp) {
     trainer.restore(cp);
+    restoreFlattened(stepped, trainer.step); // [curvature]
     for (const k of SERIES) series[k].set(cp.arrays[k] as Float64Array);
     m = cp.meta['measured'] as number;
   } else {

@@ -50,11 +50,11 @@ export function register(program: Command): void {
       const quick = flags.quick === true;
       // 1. the network ensemble
       const trainConfig = parseTrainConfig({
-        data: { source: 'mnist', nTrain: quick ? 2000 : 20000, nTest: quick ? 1000 : 5000 },
+        data: { source: 'mnist', nTrain: quick ? 3000 : 20000, nTest: quick ? 1000 : 5000 },
         model: { sizes: [784, quick ? 16 : 48, 10], activation: 'relu' },
         optimizer: { kind: 'momentum', lr: 0.05, momentum: 0.9 },
         batch: 64,
-        epochs: quick ? 1 : 4,
+        epochs: quick ? 2 : 4,
         measurePoints: 16,
       });
       checkTrainData(trainConfig, flags.seed);

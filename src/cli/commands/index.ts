@@ -20,4 +20,9 @@ export const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./report.js'),
   () => import('./compare.js'),
   () => import('./serve.js'),
+  () => import('./walk.js'),
+  () => import('./permute.js'),
+  () => import('./connect.js'),
+  () => import('./hessian.js'),
+  () => import('./flatness.js'),
 ];

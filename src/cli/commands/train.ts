@@ -25,6 +25,15 @@ export function register(program: Command): void {
     .option('--subset-size <n>', 'training samples per replica with --variant subset', positiveInt)
     .option('--measure-points <n>', 'log-spaced measurement times (epoch ends are added)', positiveInt)
     .option('--eval-train-samples <n>', 'measure the training loss on the first n training samples (default: all)', positiveInt)
+    // [curvature] flatness-seeking training (protocols/flatten.ts)
+    .addOption(new Option('--flatten <rule>', 'flatness-seeking gradient: SAM (Foret et al. 2021) or Entropy-SGD (Chaudhari et al. 2017)').choices(['none', 'sam', 'entropy-sgd']))
+    .option('--sam-rho <rho>', 'SAM radius ρ (default 0.05)', positive)
+    .option('--esgd-gamma <g>', 'Entropy-SGD coupling γ (default 0.03)', positive)
+    .option('--esgd-scoping <g1>', 'Entropy-SGD scoping γ_t = γ(1+γ1)^t (default 0)', nonNegative)
+    .option('--esgd-steps <L>', 'Entropy-SGD inner SGLD steps L (default 20)', positiveInt)
+    .option('--esgd-lr <eta>', "Entropy-SGD inner step size η' (default 0.1)", positive)
+    .option('--esgd-noise <eps>', 'Entropy-SGD SGLD noise ε (default 1e-4)', nonNegative)
+    .option('--esgd-alpha <a>', 'Entropy-SGD averaging weight α (default 0.75)', positive)
     .option('--replicas <K>', 'number of replicas', positiveInt, 1)
     .option('--seed <S>', 'seed of every random stream', nonNegativeInt, 0)
     .option('--out <dir>', 'run directory (default: runs/train-<time>)')
@@ -35,6 +44,14 @@ export function register(program: Command): void {
   cmd.action(async (flags: Record<string, unknown>) => {
     const exec = executorOptionsFrom(flags);
     const fromFile = typeof flags['config'] === 'string' ? loadConfigFile(flags['config']) : {};
+    // [curvature] the flatten field, when one of its flags or the config file gives it
+    const flattenFlags = {
+      kind: flags['flatten'], rho: flags['samRho'], gamma: flags['esgdGamma'], scoping: flags['esgdScoping'],
+      innerSteps: flags['esgdSteps'], innerLr: flags['esgdLr'], noise: flags['esgdNoise'], alpha: flags['esgdAlpha'],
+    };
+    const flatten = fromFile['flatten'] !== undefined || Object.values(flattenFlags).some((v) => v !== undefined)
+      ? merge((fromFile['flatten'] as Record<string, unknown> | undefined) ?? {}, flattenFlags)
+      : undefined;
     const raw = merge(trainingConfigFrom(flags, fromFile), {
       epochs: flags['epochs'],
       sampling: flags['sampling'],
@@ -43,6 +60,7 @@ export function register(program: Command): void {
       subsetSize: flags['subsetSize'],
       measurePoints: flags['measurePoints'],
       evalTrainSamples: flags['evalTrainSamples'],
+      flatten, // [curvature]
     });
     delete raw['replicas'];
     delete raw['seed'];

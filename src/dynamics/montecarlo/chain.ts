@@ -4,10 +4,12 @@
  *
  * Keeping the fields up to date makes a flip attempt O(1) (ΔE = 2 s_i h_i) and an accepted flip
  * O(N) on dense couplings (SK, Hopfield) or O(z) on a lattice (EA). Time is counted in sweeps
- * (N attempted flips).
+ * (N attempted flips). The sweeps themselves are in kernels.ts (JavaScript) and asm/spinflip.ts
+ * (WebAssembly SIMD, selected automatically; bit-identical results).
  */
 import type { Rng } from '../../core/rng.js';
 import type { IsingModel } from '../../landscapes/ising/model.js';
+import { allocChainArrays } from './wasm.js';
 
 export class SpinChain {
   readonly n: number;
@@ -21,8 +23,12 @@ export class SpinChain {
     spins?: Int8Array,
   ) {
     this.n = model.dim;
-    this.spins = new Int8Array(this.n).fill(1);
-    this.fields = new Float64Array(this.n);
+    // With the WebAssembly kernels selected, spins and fields live in their linear memory so that a
+    // sweep copies nothing (src/dynamics/montecarlo/wasm.ts); they are ordinary typed arrays either way.
+    const arrays = allocChainArrays(this, this.n);
+    this.spins = arrays ? arrays.spins : new Int8Array(this.n);
+    this.fields = arrays ? arrays.fields : new Float64Array(this.n);
+    this.spins.fill(1);
     if (spins) this.spins.set(spins);
     this.resync();
   }

@@ -15,17 +15,26 @@
  *
  * Heat bath (Glauber): set s_i = +1 with probability 1/(1 + e^{−2βh_i}), independent of its old value.
  *
+ * These JavaScript loops are the specification and the fallback: asm/spinflip.ts implements the same
+ * sweeps in WebAssembly SIMD with bit-identical results and is used whenever it loads
+ * (src/dynamics/montecarlo/wasm.ts; GLASSY_SPINFLIP=js|wasm forces one).
+ *
  * Every kernel is allocation-free, uses only typed arrays and the chain's own fields, and returns the
  * number of accepted flips (for acceptance rates). The chain's energy is updated incrementally.
  */
 import type { Rng } from '../../core/rng.js';
 import type { SpinChain } from './chain.js';
+import { spinFlipKernel, wasmSweep } from './wasm.js';
 
 export type SiteOrder = 'sequential' | 'random';
 export type SingleFlipRule = 'metropolis' | 'heatbath';
 
 /** One Metropolis sweep at inverse temperature β. Returns the number of accepted flips. */
 export function metropolisSweep(chain: SpinChain, beta: number, rng: Rng, order: SiteOrder = 'sequential'): number {
+  if (spinFlipKernel() === 'wasm') {
+    const k = wasmSweep(chain, false, beta, rng, order === 'random');
+    if (k >= 0) return k;
+  }
   const c = chain.model.couplings;
   if (c.kind === 'dense') return metropolisDense(chain, c.J, beta, rng, order === 'random');
   if (c.integer && chain.model.field === 0) return metropolisSparseTable(chain, c.z, c.neighbours, c.J, beta, rng, order === 'random');
@@ -34,6 +43,10 @@ export function metropolisSweep(chain: SpinChain, beta: number, rng: Rng, order:
 
 /** One heat-bath sweep at inverse temperature β. Returns the number of spins that changed. */
 export function heatBathSweep(chain: SpinChain, beta: number, rng: Rng, order: SiteOrder = 'sequential'): number {
+  if (spinFlipKernel() === 'wasm') {
+    const k = wasmSweep(chain, true, beta, rng, order === 'random');
+    if (k >= 0) return k;
+  }
   const c = chain.model.couplings;
   if (c.kind === 'dense') return heatBathDense(chain, c.J, beta, rng, order === 'random');
   return heatBathSparse(chain, c.z, c.neighbours, c.J, beta, rng, order === 'random');

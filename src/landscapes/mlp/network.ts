@@ -215,6 +215,34 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     }
   }
 
+  /**
+   * [curvature engineer, issue 6] Generalised Gauss–Newton product G·v = J_fᵀ H_ℓ J_f v (+ 2λv), the
+   * positive semi-definite part of the Hessian for convex losses (Schraudolph 2002, Neural Comput.
+   * 14, 1723; Martens 2010; equal to the Fisher for CE with softmax, Martens 2020 §9.2). f is the
+   * network output the loss sees (after the output non-linearity). Reuses the R-forward pass
+   * (J_f v), the loss curvature, then ordinary backpropagation of H_ℓ J_f v — i.e. the R-operator
+   * backward pass WITHOUT its second-derivative-of-activation and δz·V terms.
+   */
+  gnvp(theta: X, v: X, out: X): void {
+    const n = this.data.n;
+    const top = this.layout.layers.length - 1;
+    for (let start = 0; start < n; start += this.chunk) {
+      const B = Math.min(this.chunk, n - start);
+      const w = this.view(start, B);
+      this.forward(theta, w, B);
+      this.rForward(theta, v, w, B);
+      const m = B * this.nOut;
+      lossHessianVector(this.loss, w.act[top]!, w.rAct[top]!, B, this.nOut, w.dAct[top]!, 1 / n);
+      w.dZ[top]!.set(w.dAct[top]!.subarray(0, m));
+      mulDerivative(this.outAct, w.z[top]!, w.act[top]!, w.dZ[top]!, m);
+      this.backward(theta, w, B, out, start === 0 ? 0 : 1);
+    }
+    if (this.l2 !== 0) {
+      const c = 2 * this.l2;
+      for (let i = 0; i < this.dim; i++) out[i] = out[i]! + c * v[i]!;
+    }
+  }
+
   /** Mean loss (without L2) and error rate over all samples. */
   evaluate(theta: X): Evaluation {
     const n = this.data.n;

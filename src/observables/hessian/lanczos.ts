@@ -154,7 +154,7 @@ function restartIndices(theta: Float64Array, which: Which, keep: number): number
   return [...Array.from({ length: hi }, (_, i) => m - 1 - i), ...Array.from({ length: lo }, (_, i) => i)];
 }
 
-function dotN(a: Float64Array, b: Float64Array, n: number): number {
+export function dotN(a: Float64Array, b: Float64Array, n: number): number {
   let s0 = 0, s1 = 0, i = 0;
   for (; i + 2 <= n; i += 2) {
     s0 += a[i]! * b[i]!;
@@ -165,7 +165,7 @@ function dotN(a: Float64Array, b: Float64Array, n: number): number {
 }
 
 /** w ← w − Σ_i (q_iᵀ w) q_i over the first `count` basis vectors, twice. */
-function reorthogonalise(Q: Float64Array[], count: number, w: Float64Array, n: number): void {
+export function reorthogonalise(Q: Float64Array[], count: number, w: Float64Array, n: number): void {
   for (let pass = 0; pass < 2; pass++) {
     for (let i = 0; i < count; i++) {
       const q = Q[i]!;

@@ -53,10 +53,10 @@ const relax: ItemDef = {
   kind: 'plot',
   name: 'energy_vs_time',
   title: 'Energy vs Monte Carlo time',
-  requires: ['temperatures', 'mc_times', 'energy_vs_time'],
+  requires: ['temperatures', 'energy_times', 'energy_vs_time'],
   build(ctx) {
     const T = ctx.vec('temperatures');
-    const t = ctx.vec('mc_times');
+    const t = ctx.vec('energy_times');
     const e = ctx.mat('energy_vs_time', T.length, t.length);
     const labels = tLabels(T);
     return linePlot({

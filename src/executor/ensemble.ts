@@ -137,16 +137,22 @@ export async function runEnsemble<C>(run: Run, task: ReplicaTask<C>, options: En
     ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}),
   }));
   let outcomes: ReplicaOutcome[] = [];
+  // Set by a signal: the replicas the pool abandons are not failures, and the manifest says 'interrupted'.
+  let stopping = false;
   if (jobs.length > 0) {
     const executor = makeExecutor(o, jobs.length);
     const display = createProgress(o.progress, label ?? `${task.protocol} ${run.dir}`, pending);
     const onSignal = (sig: NodeJS.Signals): void => {
+      stopping = true;
       display.stop();
       display.warn(null, `${sig}: stopping; continue with \`glassy resume ${run.dir}\``);
       if (!o.shard) {
         try { run.update({ status: 'interrupted' }); } catch { /* exiting anyway */ }
       }
-      void executor.close().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+      const code = sig === 'SIGINT' ? 130 : 143;
+      // Threads and connections get a moment to close; a stuck one must not keep us alive.
+      setTimeout(() => process.exit(code), 3000).unref();
+      void executor.close().finally(() => process.exit(code));
     };
     if (handleSignals) { process.once('SIGINT', onSignal); process.once('SIGTERM', onSignal); }
     try {
@@ -158,13 +164,19 @@ export async function runEnsemble<C>(run: Run, task: ReplicaTask<C>, options: En
     } catch (err) {
       display.stop();
       await executor.close();
-      if (!o.shard) run.fail(err instanceof Error ? err.message : String(err));
+      if (!o.shard && !stopping) run.fail(err instanceof Error ? err.message : String(err));
       throw err;
     } finally {
       if (handleSignals) { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); }
     }
     display.stop();
     await executor.close();
+  }
+  if (stopping) {
+    return {
+      runDir: run.dir, protocol: task.protocol, status: 'interrupted', replicas: k, ran: [], skipped, failed: [],
+      seconds: (performance.now() - t0) / 1000, ...(o.shard ? { shard: o.shard } : {}),
+    };
   }
   const seconds = (performance.now() - t0) / 1000;
   const failed = outcomes.filter((x): x is { index: number; ok: false; error: string } => !x.ok)

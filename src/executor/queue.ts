@@ -77,7 +77,8 @@ export async function probeRedis(url: string, warn: (m: string) => void = (m) =>
     lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: CONNECT_TIMEOUT_MS,
     enableOfflineQueue: false,
   });
-  client.on('error', () => { /* reported through the awaited calls */ });
+  let cause: Error | null = null;
+  client.on('error', (e: Error) => { cause = e; });
   try {
     await withTimeout(client.connect().then(() => client.ping()), CONNECT_TIMEOUT_MS, () => new Error('timed out'));
     try {
@@ -87,7 +88,9 @@ export async function probeRedis(url: string, warn: (m: string) => void = (m) =>
       }
     } catch { /* CONFIG may be disabled on managed Redis: nothing to check then */ }
   } catch (err) {
-    throw new GlassyError(`cannot reach Redis at ${url}: ${(err as Error).message}`, 'redis', url, 'a reachable Redis server');
+    // ioredis reports "Connection is closed"; the socket error before it says why.
+    const why = (cause as Error | null)?.message ?? (err as Error).message;
+    throw new GlassyError(`cannot reach Redis at ${url}: ${why}`, 'redis', url, 'a reachable Redis server');
   } finally {
     client.disconnect();
   }

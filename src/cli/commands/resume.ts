@@ -19,6 +19,7 @@ export function register(program: Command): void {
     .command('resume')
     .description('finish an interrupted or failed run: skip done replicas, continue the others from their checkpoints')
     .argument('<run>', 'run directory')
+    .option('--force', 'resume even though the manifest says another host is still running it')
     .option('--json', 'print the result as one JSON object on stdout');
   addExecutorOptions(cmd);
   cmd.action(async (dir: string, flags: Record<string, unknown>) => {
@@ -29,9 +30,11 @@ export function register(program: Command): void {
       else process.stdout.write(`${run.manifest.protocol}: ${run.dir} is already complete\n`);
       return;
     }
-    if (run.status === 'running' && !exec.shard) {
-      throw new GlassyError(`${run.dir} is still running (pid ${run.manifest.pid} on ${run.manifest.host}); stop it first`,
-        'run', run.dir, 'an interrupted or failed run');
+    // Run.open already turned a dead local process into 'interrupted'; a 'running' run of another
+    // host cannot be checked from here, so it takes --force to say it is dead.
+    if (run.status === 'running' && !exec.shard && !flags['force']) {
+      throw new GlassyError(`${run.dir} is still running (pid ${run.manifest.pid} on ${run.manifest.host}); ` +
+        'stop it first, or pass --force if that process is gone', 'run', run.dir, 'an interrupted or failed run');
     }
     if (!readEnsemble(run.dir)) {
       throw new GlassyError(`${run.dir} was not made by an ensemble run (no ensemble.json); rerun its protocol command`,

@@ -5,8 +5,10 @@
 import type { Section } from './harness.js';
 import { gemmSection } from './gemm.js';
 import { sgdStepSection } from './sgd-step.js';
+import { spinglassSection } from './spinglass.js';
 
 export const sections: Section[] = [
   gemmSection,
   sgdStepSection,
+  spinglassSection,
 ];

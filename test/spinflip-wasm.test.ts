@@ -5,6 +5,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { Rng, Stream } from '../src/core/rng.js';
 import { SherringtonKirkpatrick } from '../src/landscapes/ising/sk.js';
 import { EdwardsAnderson } from '../src/landscapes/ising/ea.js';
@@ -114,4 +115,20 @@ test('parallel tempering and annealing give identical results under both kernels
     return [r.energy, r.accepted, Int8Array.from(chain.spins)];
   };
   assert.deepEqual(runAnneal('wasm'), runAnneal('js'));
+});
+
+test('GLASSY_SPINFLIP forces a kernel; a bad value is an error naming the variable', () => {
+  const mod = new URL('../src/dynamics/montecarlo/wasm.js', import.meta.url).href;
+  const probe = (value: string): { out: string; err: string; status: number | null } => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `import { spinFlipKernel } from ${JSON.stringify(mod)}; try { console.log(spinFlipKernel()); } catch (e) { console.error(e.message); process.exit(3); }`],
+    { encoding: 'utf8', env: { ...process.env, GLASSY_SPINFLIP: value } });
+    return { out: r.stdout.trim(), err: r.stderr.trim(), status: r.status };
+  };
+  assert.equal(probe('js').out, 'js');
+  assert.equal(probe('wasm').out, 'wasm');
+  assert.equal(probe('').out, 'wasm');
+  const bad = probe('gpu');
+  assert.equal(bad.status, 3);
+  assert.match(bad.err, /^GLASSY_SPINFLIP: got "?gpu"?, expected/);
 });

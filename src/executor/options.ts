@@ -116,6 +116,7 @@ export function addExecutorOptions(cmd: Command): Command {
     .option('--redis <url>', 'Redis URL for --executor queue (e.g. redis://127.0.0.1:6379)')
     .option('--queue <name>', 'BullMQ queue name', 'glassy')
     .option('--attempts <n>', 'tries per replica on the queue, with exponential back-off', '3')
+    .option('--backoff <ms>', 'first retry delay on the queue (doubles each retry)', '1000')
     .option('--checkpoint-every <n>', 'checkpoint interval, in the protocol\'s own steps (default: the protocol\'s)')
     .option('--max-memory <size>', 'refuse to start if replicas would need more than this (e.g. 2G)')
     .option('--restart-corrupt', 'restart a replica whose checkpoints are all corrupt instead of stopping')

@@ -30,10 +30,13 @@ import {
   OverlapHistogram, ThermalAverages, accumulateOverlaps, binderJackknife, disorderMean, linkOverlap, magnetisation,
 } from '../observables/spins.js';
 import { EXACT_MAX_N, exactThermodynamics } from '../observables/exact.js';
+import { runPSpinGlass } from './spinglass-pspin.js';
 
-export const SPINGLASS_MODELS = ['sk', 'ea2d', 'ea3d', 'hopfield'] as const;
+export const SPINGLASS_MODELS = ['sk', 'ea2d', 'ea3d', 'hopfield', 'pspin'] as const;
 export type SpinglassModel = (typeof SPINGLASS_MODELS)[number];
-export const SPINGLASS_DYNAMICS = ['metropolis', 'heatbath', 'pt', 'anneal', 'quench', 'exact'] as const;
+/** The Ising models (Monte Carlo dynamics); 'pspin' is continuous (Langevin / gradient descent). */
+export type IsingModelName = Exclude<SpinglassModel, 'pspin'>;
+export const SPINGLASS_DYNAMICS = ['metropolis', 'heatbath', 'pt', 'anneal', 'quench', 'exact', 'langevin', 'gd'] as const;
 export type SpinglassDynamics = (typeof SPINGLASS_DYNAMICS)[number];
 
 export interface SpinglassConfig {
@@ -44,6 +47,10 @@ export interface SpinglassConfig {
   l?: number;
   /** Hopfield load α = P/N. */
   alpha?: number;
+  /** p-spin: interaction order p (2, 3 or 4; default 3). */
+  p?: number;
+  /** p-spin: Langevin time step (default 0.05); one sweep = one step. */
+  dt?: number;
   couplings: CouplingDistribution;
   /** P(J = +1) for ±J lattices. */
   pPlus: number;
@@ -90,7 +97,7 @@ export const MAX_DENSE_N = 8192;
 export type ModelBuilder = (cfg: SpinglassConfig, sample: number) => IsingModel;
 
 /** Model name → builder of disorder sample `sample`. Extend here for new models. */
-export const MODEL_BUILDERS: Record<SpinglassModel, ModelBuilder> = {
+export const MODEL_BUILDERS: Record<IsingModelName, ModelBuilder> = {
   sk: (c, m) => new SherringtonKirkpatrick({ n: c.n!, couplings: c.couplings, field: c.field, seed: c.seed, sample: m }),
   ea2d: (c, m) => new EdwardsAnderson({ dimension: 2, l: c.l!, couplings: c.couplings, pPlus: c.pPlus, field: c.field, seed: c.seed, sample: m }),
   ea3d: (c, m) => new EdwardsAnderson({ dimension: 3, l: c.l!, couplings: c.couplings, pPlus: c.pPlus, field: c.field, seed: c.seed, sample: m }),
@@ -130,6 +137,13 @@ export function validateSpinglassConfig(partial: Partial<SpinglassConfig> & Pick
     if (!isInt(cfg.n, 2, MAX_DENSE_N)) throw GlassyError.invalid('n', cfg.n, `an integer number of spins in [2, ${MAX_DENSE_N}]`);
     if (cfg.l !== undefined) throw GlassyError.invalid('l', cfg.l, `no --l for --model ${cfg.model} (the size is --n)`);
   }
+  const continuous = cfg.dynamics === 'langevin' || cfg.dynamics === 'gd';
+  if (cfg.model === 'pspin' && !continuous) throw GlassyError.invalid('dynamics', cfg.dynamics, 'langevin | gd for --model pspin (spins on the sphere)');
+  if (cfg.model !== 'pspin' && continuous) throw GlassyError.invalid('dynamics', cfg.dynamics, `metropolis | heatbath | pt | anneal | quench | exact for --model ${cfg.model}`);
+  if (cfg.p !== undefined && (cfg.model !== 'pspin' || ![2, 3, 4].includes(cfg.p))) throw GlassyError.invalid('p', cfg.p, '2, 3 or 4, with --model pspin');
+  if (cfg.dt !== undefined && (cfg.model !== 'pspin' || !(cfg.dt > 0 && cfg.dt <= 1))) throw GlassyError.invalid('dt', cfg.dt, 'a time step in (0, 1], with --model pspin');
+  if (cfg.model === 'pspin' && cfg.n !== undefined && cfg.n > 2000) throw GlassyError.invalid('n', cfg.n, 'at most 2000 spins for --model pspin (p = 3 couplings take N³/6 doubles: 1.3 GB at N = 1000)');
+  if (cfg.model === 'pspin' && cfg.measureEvery > cfg.sweeps) throw GlassyError.invalid('measure-every', cfg.measureEvery, `at most --sweeps (${cfg.sweeps})`);
   if (cfg.alpha !== undefined) {
     if (cfg.model !== 'hopfield') throw GlassyError.invalid('alpha', cfg.alpha, 'only with --model hopfield');
     if (!(typeof cfg.alpha === 'number' && cfg.alpha > 0 && cfg.alpha <= 10)) throw GlassyError.invalid('alpha', cfg.alpha, 'a load P/N in (0, 10]');
@@ -154,9 +168,9 @@ export function validateSpinglassConfig(partial: Partial<SpinglassConfig> & Pick
   const N = spinCount(cfg);
   if (cfg.bins !== undefined && !isInt(cfg.bins, 1, 100000)) throw GlassyError.invalid('bins', cfg.bins, 'an integer number of P(q) bins ≥ 1');
   if (!Array.isArray(cfg.temperatures)) throw GlassyError.invalid('temperatures', cfg.temperatures, 'a list of temperatures');
-  if (cfg.dynamics === 'quench') {
+  if (cfg.dynamics === 'quench' || cfg.dynamics === 'gd') {
     if (cfg.temperatures.length > 0 && !(cfg.temperatures.length === 1 && cfg.temperatures[0] === 0)) {
-      throw GlassyError.invalid('temperatures', cfg.temperatures, 'none for --dynamics quench (it is a T = 0 descent)');
+      throw GlassyError.invalid('temperatures', cfg.temperatures, `none for --dynamics ${cfg.dynamics} (it is a T = 0 descent)`);
     }
     cfg.temperatures = [0];
   } else {
@@ -212,6 +226,7 @@ interface Tables {
 /** Run the protocol and write the run directory. */
 export async function runSpinglass(partial: Parameters<typeof validateSpinglassConfig>[0], outDir: string, opts: SpinglassOptions = {}): Promise<SpinglassSummary> {
   const cfg = validateSpinglassConfig(partial);
+  if (cfg.model === 'pspin') return runPSpinGlass(cfg, outDir, opts);
   const N = spinCount(cfg);
   const K = measuredTemperatures(cfg).length;
   const M = cfg.samples;
@@ -238,7 +253,7 @@ export async function runSpinglass(partial: Parameters<typeof validateSpinglassC
   try {
     const t0 = performance.now();
     for (let m = 0; m < M; m++) {
-      const model = MODEL_BUILDERS[cfg.model](cfg, m);
+      const model = MODEL_BUILDERS[cfg.model as IsingModelName](cfg, m);
       switch (cfg.dynamics) {
         case 'exact': runExact(cfg, model, m, tables); break;
         case 'pt': runTempering(cfg, model, m, tables); break;

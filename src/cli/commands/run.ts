@@ -88,9 +88,13 @@ function createOrJoin(dir: string, init: { protocol: string; config: unknown; se
   const join_ = (): Run => {
     const run = Run.open(dir);
     const m = run.manifest;
-    const same = m.protocol === init.protocol && m.seed === init.seed && JSON.stringify(m.config) === JSON.stringify(init.config);
-    if (!same) {
-      throw new GlassyError(`${run.dir} holds a different run (protocol ${m.protocol}, seed ${m.seed}, or another config) than this shard's`,
+    const diff = [
+      m.protocol !== init.protocol ? `protocol ${m.protocol} ≠ ${init.protocol}` : '',
+      m.seed !== init.seed ? `seed ${m.seed} ≠ ${init.seed}` : '',
+      JSON.stringify(m.config) !== JSON.stringify(init.config) ? 'another config' : '',
+    ].filter(Boolean);
+    if (diff.length > 0) {
+      throw new GlassyError(`${run.dir} holds a different run than this shard's (${diff.join(', ')})`,
         'out', dir, 'the same protocol, seed and config in every shard');
     }
     return run;

@@ -16,6 +16,8 @@ interface Flags {
   n?: string;
   l?: string;
   alpha?: string;
+  p?: string;
+  dt?: string;
   couplings: string;
   pPlus?: string;
   field?: string;
@@ -82,6 +84,8 @@ export function toConfig(f: Flags): Partial<SpinglassConfig> & Pick<SpinglassCon
     n: int('n', f.n),
     l: int('l', f.l),
     alpha: num('alpha', f.alpha),
+    p: int('p', f.p),
+    dt: num('dt', f.dt),
     couplings: f.couplings as SpinglassConfig['couplings'],
     pPlus: num('p-plus', f.pPlus),
     field: num('field', f.field),
@@ -103,11 +107,13 @@ export function register(program: Command): void {
   const d = SPINGLASS_DEFAULTS;
   program
     .command('spinglass')
-    .description('Ising spin glasses (SK, EA 2D/3D, Hopfield): energy, P(q), <q²>, Binder ratio over disorder samples')
+    .description('spin glasses (SK, EA 2D/3D, Hopfield, spherical p-spin): energy, P(q), <q²>, Binder ratio over disorder samples')
     .addOption(new Option('--model <name>', 'model').choices([...SPINGLASS_MODELS]).makeOptionMandatory())
     .option('--n <N>', 'number of spins (sk, hopfield)')
     .option('--l <L>', 'lattice side (ea2d, ea3d)')
     .option('--alpha <a>', 'Hopfield load P/N (default 0.05)')
+    .option('--p <p>', 'p-spin interaction order: 2, 3 or 4 (default 3)')
+    .option('--dt <dt>', 'p-spin Langevin time step (default 0.05; a sweep is one step)')
     .addOption(new Option('--couplings <dist>', 'coupling distribution').choices(['gauss', 'pm1']).default(d.couplings))
     .option('--p-plus <p>', 'P(J = +1) for ±J lattice couplings (default 0.5)')
     .option('--field <h>', 'uniform external field h (default 0)')

@@ -16,9 +16,10 @@
  *   the chain is collected. Finalizers only run when the event loop turns, so a long synchronous run
  *   could pile up dead chains: past CHAIN_BUDGET bytes new chains get ordinary arrays instead, and
  *   their sweeps copy spins and fields in and out of a scratch block (same results, a little slower).
- * - Couplings are copied in once per model and kept in a small LRU cache bounded by COUPLING_BUDGET
+ * - Couplings are copied in once per model and kept in an LRU cache bounded by COUPLING_BUDGET
  *   bytes (a run works through its samples' models one after another, so the cache nearly always
- *   hits; an evicted model is simply copied again).
+ *   hits; an evicted model is simply copied again). The cache holds models weakly: a collected
+ *   model's copy is freed by a FinalizationRegistry, an evicted one at once.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -121,9 +122,12 @@ export interface ChainState {
 
 /** Couplings of one model, resident in linear memory. */
 interface Resident {
-  J: number;
-  nb: number;
-  bytes: number;
+  readonly model: WeakRef<IsingModel>;
+  readonly J: number;
+  readonly nb: number;
+  readonly bytes: number;
+  /** False once the blocks are freed (evicted, or the model was collected). */
+  live: boolean;
 }
 
 /** The xoshiro128** words of an Rng. They are private to core/rng.ts, which has no public setter;
@@ -153,11 +157,18 @@ class SpinFlipModule {
     this.heap.free(b.ptr);
     this.chainBytes -= b.bytes;
   });
-  /** Resident couplings by model, in least-recently-used order (Map iteration order = insertion). */
-  private readonly residents = new Map<IsingModel, Resident>();
+  /** Resident couplings by model; weak, so the cache never keeps a model (and its J) alive. */
+  private readonly residents = new WeakMap<IsingModel, Resident>();
+  /** The same residents, least recently used first. */
+  private readonly lru: Resident[] = [];
   private residentBytes = 0;
-  private lastModel: IsingModel | null = null;
-  private lastResident: Resident | null = null;
+  private last: Resident | null = null;
+  /** A collected model's couplings are freed (and leave the LRU list) when its finaliser runs. */
+  private readonly modelRegistry = new FinalizationRegistry<Resident>((r) => {
+    const at = this.lru.indexOf(r);
+    if (at >= 0) this.lru.splice(at, 1);
+    this.release(r);
+  });
   private scratch = { ptr: 0, bytes: 0 };
 
   constructor() {
@@ -213,22 +224,23 @@ class SpinFlipModule {
 
   /** The model's couplings in linear memory (copied on first use; LRU-cached). */
   private resident(model: IsingModel): Resident {
-    if (model === this.lastModel) return this.lastResident!;
+    const last = this.last;
+    if (last && last.model.deref() === model) return last;
     let r = this.residents.get(model);
     if (r) {
-      this.residents.delete(model); // re-insert: most recently used last
-      this.residents.set(model, r);
+      const at = this.lru.indexOf(r); // a handful of entries: a linear scan is fine
+      this.lru.splice(at, 1);
+      this.lru.push(r);
     } else {
       const c = model.couplings;
       const jBytes = c.J.length * 8;
       const nbBytes = c.kind === 'sparse' ? c.neighbours.length * 4 : 0;
       // evict least recently used models until this one fits (it is always admitted)
-      for (const [m, old] of this.residents) {
-        if (this.residentBytes + jBytes + nbBytes <= COUPLING_BUDGET) break;
-        this.heap.free(old.J);
-        if (old.nb) this.heap.free(old.nb);
-        this.residentBytes -= old.bytes;
-        this.residents.delete(m);
+      while (this.lru.length > 0 && this.residentBytes + jBytes + nbBytes > COUPLING_BUDGET) {
+        const old = this.lru.shift()!;
+        const m = old.model.deref();
+        if (m) this.residents.delete(m);
+        this.release(old);
       }
       const J = this.heap.alloc(jBytes);
       new Float64Array(this.memory.buffer, J, c.J.length).set(c.J);
@@ -237,13 +249,23 @@ class SpinFlipModule {
         nb = this.heap.alloc(nbBytes);
         new Int32Array(this.memory.buffer, nb, c.neighbours.length).set(c.neighbours);
       }
-      r = { J, nb, bytes: jBytes + nbBytes };
+      r = { model: new WeakRef(model), J, nb, bytes: jBytes + nbBytes, live: true };
       this.residents.set(model, r);
+      this.lru.push(r);
       this.residentBytes += r.bytes;
+      this.modelRegistry.register(model, r);
     }
-    this.lastModel = model;
-    this.lastResident = r;
+    this.last = r;
     return r;
+  }
+
+  private release(r: Resident): void {
+    if (!r.live) return;
+    r.live = false;
+    this.heap.free(r.J);
+    if (r.nb) this.heap.free(r.nb);
+    this.residentBytes -= r.bytes;
+    if (this.last === r) this.last = null;
   }
 
   /**

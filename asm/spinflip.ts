@@ -151,7 +151,10 @@ export function heapBase(): usize {
         if (sn == si) continue;
         dE = <f64>(2 * si) * hi;
       } else if (rule == TABLE) {
-        if (u >= load<f64>(table + (<usize>(<i32>sh + z) << 3))) continue;
+        // sh is an integer-valued double; adding 1.5·2^52 puts it in the low mantissa bits, an
+        // exact conversion without V8's checked float-to-int sequence (round, convert, compare, trap).
+        const k = <i32>reinterpret<i64>(sh + 6755399441055744.0) + z;
+        if (u >= load<f64>(table + (<usize>k << 3))) continue;
       } else {
         // u < e^{−x}, decided by 1 − x < e^{−x} < 1/(1 + x + x²/2) before calling exp.
         const xx = beta * dE;

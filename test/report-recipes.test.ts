@@ -1,4 +1,5 @@
 /** Recipes on synthetic runs, report.html and plots/ on disk, compare, and the CLI commands. */
+import { statSync } from 'node:fs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -150,12 +151,12 @@ test('a report lists unavailable plots and removes their stale files', async () 
   assert.match(html, /data-unavailable="test_loss">Not available: missing array test_loss/);
 });
 
-test('a typical report takes well under 2 s of work', async () => {
-  const dir = F.makeTrain(join(root, 'timed'), { K: 10, T: 300 });
-  await buildReport(dir, { png: false }); // warm up module code paths
-  const r = await buildReport(dir);
-  // The budget is 2 s on an idle machine; the shared test box gets slack.
-  assert.ok(r.ms < 4000, `report took ${r.ms.toFixed(0)} ms`);
+test('a report of a long run (10 replicas × 300 times) is complete, with every plot and its PNG', async () => {
+  // Speed is measured by the benchmarks, never asserted in tests (a loaded machine would make it flaky).
+  const dir = F.makeTrain(join(root, 'large'), { K: 10, T: 300 });
+  const r = await buildReport(dir, { png: true });
+  assert.deepEqual(r.unavailable, []);
+  for (const p of r.plots) assert.ok(p.png && statSync(p.png).size > 1000, `${p.name} has a PNG`);
 });
 
 test('compare overlays what runs share and lists what only one has', async () => {

@@ -15,7 +15,7 @@ import { SpinChain } from '../src/dynamics/montecarlo/chain.js';
 import { sweep, type SingleFlipRule, type SiteOrder } from '../src/dynamics/montecarlo/kernels.js';
 import { ParallelTempering } from '../src/dynamics/montecarlo/tempering.js';
 import { anneal, annealingSchedule } from '../src/dynamics/montecarlo/anneal.js';
-import { selectSpinFlipKernel, spinFlipKernel, spinFlipUnavailableReason } from '../src/dynamics/montecarlo/wasm.js';
+import { selectSpinFlipKernel, setSpinFlipBudgets, spinFlipKernel, spinFlipMemoryInfo, spinFlipUnavailableReason } from '../src/dynamics/montecarlo/wasm.js';
 
 after(() => selectSpinFlipKernel('auto'));
 
@@ -131,4 +131,34 @@ test('GLASSY_SPINFLIP forces a kernel; a bad value is an error naming the variab
   const bad = probe('gpu');
   assert.equal(bad.status, 3);
   assert.match(bad.err, /^GLASSY_SPINFLIP: got "?gpu"?, expected/);
+});
+
+test('memory stays bounded in a long synchronous run: couplings evicted LRU, chains past the budget use JS arrays', () => {
+  selectSpinFlipKernel('wasm');
+  // small budgets so that a few models exercise both fallbacks: 3 SK N=128 models (128 KiB each) fit
+  setSpinFlipBudgets({ couplings: 3 * 128 * 128 * 8, chains: spinFlipMemoryInfo()!.chainBytes + 4 * 1024 });
+  try {
+    const before = spinFlipMemoryInfo()!.memoryBytes;
+    for (let m = 0; m < 12; m++) {
+      const model = new SherringtonKirkpatrick({ n: 128, seed: 100 + m });
+      selectSpinFlipKernel('js');
+      const a = new SpinChain(model).randomise(Rng.stream(m, Stream.init));
+      selectSpinFlipKernel('wasm');
+      const b = new SpinChain(model).randomise(Rng.stream(m, Stream.init));
+      const ra = Rng.stream(m, Stream.monteCarlo), rb = Rng.stream(m, Stream.monteCarlo);
+      for (let k = 0; k < 5; k++) {
+        selectSpinFlipKernel('js');
+        sweep('metropolis', a, 1, ra);
+        selectSpinFlipKernel('wasm');
+        sweep('metropolis', b, 1, rb);
+      }
+      same(a, b, `model ${m}`);
+      const info = spinFlipMemoryInfo()!;
+      assert.ok(info.couplingBytes <= 3 * 128 * 128 * 8, `resident couplings ${info.couplingBytes} bytes`);
+    }
+    // evicted blocks are reused: growth is bounded by the budgets, not by the 12 models seen
+    assert.ok(spinFlipMemoryInfo()!.memoryBytes - before <= 2 * 1024 * 1024, `grew ${spinFlipMemoryInfo()!.memoryBytes - before} bytes`);
+  } finally {
+    setSpinFlipBudgets({ couplings: 512 << 20, chains: 512 << 20 });
+  }
 });

@@ -398,14 +398,14 @@ export function cutAtHeight(Z: ArrayLike<number>, t: number): Int32Array {
 /**
  * Cut into at most k clusters (scipy fcluster(Z, k, criterion='maxclust')): the lowest cut height
  * among the merge heights that leaves ≤ k clusters (fewer than k when merge heights tie).
- * For k ≥ K every point is its own cluster (scipy's search never tries the lowest merge height,
- * so for k ≥ K − 1 it returns K − 2 clusters; this function returns min(k, K) there).
+ * For k ≥ K every point is its own cluster, labelled i + 1. Agrees with SciPy 1.17 for every k;
+ * SciPy ≤ 1.10 never tried the lowest merge height and returned K − 2 clusters for k ≥ K − 1.
  */
 export function cutIntoClusters(Z: ArrayLike<number>, k: number): Int32Array {
   const n = leavesOfLinkage(Z);
   if (!Number.isInteger(k) || k < 1) throw GlassyError.invalid('clusters', k, 'an integer ≥ 1');
   const md = maxDists(Z, n);
-  if (k >= n) return clusterMonocrit(Z, md, -Infinity, n);
+  if (k >= n) return Int32Array.from({ length: n }, (_, i) => i + 1);
   // With a monotone linkage, cutting at height h leaves K − #{merges with height ≤ h} clusters, so the
   // lowest height leaving ≤ k clusters is the (K − k)-th smallest subtree height.
   const sorted = Float64Array.from(md).sort();

@@ -18,8 +18,8 @@
  *   their sweeps copy spins and fields in and out of a scratch block (same results, a little slower).
  * - Couplings are copied in once per model and kept in an LRU cache bounded by COUPLING_BUDGET
  *   bytes (a run works through its samples' models one after another, so the cache nearly always
- *   hits; an evicted model is simply copied again). The cache holds models weakly: a collected
- *   model's copy is freed by a FinalizationRegistry, an evicted one at once.
+ *   hits; an evicted model is simply copied again). The cache holds models weakly (a WeakMap): a
+ *   collected model's copy is freed by a FinalizationRegistry, an evicted one at once.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -59,9 +59,9 @@ const FIRST = 65536; // the first 64 KiB stay with the module (its static data; 
 const CTRL_BYTES = 1024; // rng state, ΔE sum, acceptance table of up to 2z + 1 ≤ 121 entries
 const MAX_TABLE_Z = 60;
 /** Bytes of chain storage (spins + fields) handed out before new chains fall back to JS arrays. */
-const CHAIN_BUDGET = 1 << 30;
+let CHAIN_BUDGET = 512 << 20;
 /** Bytes of resident couplings kept across models (least recently used evicted first). */
-const COUPLING_BUDGET = 512 << 20;
+let COUPLING_BUDGET = 512 << 20;
 
 /** First-fit allocator over the linear memory with a coalescing free list (the kernels never allocate). */
 class Heap {
@@ -112,6 +112,17 @@ class Heap {
   }
 }
 
+/** Where the spin-flip module's memory goes (diagnostics and tests). */
+export interface SpinFlipMemoryInfo {
+  /** Bytes of linear memory reserved (it only grows). */
+  memoryBytes: number;
+  /** Bytes held by live (not yet finalised) chains. */
+  chainBytes: number;
+  /** Bytes of resident couplings, and how many models they belong to. */
+  couplingBytes: number;
+  residentModels: number;
+}
+
 /** What a sweep needs of a SpinChain (structural, so this module does not import chain.ts). */
 export interface ChainState {
   readonly model: IsingModel;
@@ -122,7 +133,6 @@ export interface ChainState {
 
 /** Couplings of one model, resident in linear memory. */
 interface Resident {
-  readonly model: WeakRef<IsingModel>;
   readonly J: number;
   readonly nb: number;
   readonly bytes: number;
@@ -157,17 +167,24 @@ class SpinFlipModule {
     this.heap.free(b.ptr);
     this.chainBytes -= b.bytes;
   });
-  /** Resident couplings by model; weak, so the cache never keeps a model (and its J) alive. */
-  private readonly residents = new WeakMap<IsingModel, Resident>();
-  /** The same residents, least recently used first. */
+  /**
+   * Resident couplings by model. A WeakMap, and no WeakRef anywhere: a WeakRef created (or deref'd)
+   * during a job keeps its target alive until the job ends, and a whole `glassy spinglass` run is one
+   * job (its awaits are on resolved promises), so WeakRefs would pin every sample's model and its J.
+   */
+  private readonly residents = new WeakMap<IsingModel, { r: Resident }>();
+  /** Live residents, least recently used first; bounded by COUPLING_BUDGET bytes. */
   private readonly lru: Resident[] = [];
   private residentBytes = 0;
+  /** The model of the previous sweep (one strong reference: the one in use) and its resident. */
+  private lastModel: IsingModel | null = null;
   private last: Resident | null = null;
-  /** A collected model's couplings are freed (and leave the LRU list) when its finaliser runs. */
-  private readonly modelRegistry = new FinalizationRegistry<Resident>((r) => {
-    const at = this.lru.indexOf(r);
+  /** A collected model's couplings are freed (and leave the LRU list) when its finaliser runs;
+   *  until then (finalisers wait for the event loop) the LRU budget bounds them. */
+  private readonly modelRegistry = new FinalizationRegistry<{ r: Resident }>((holder) => {
+    const at = this.lru.indexOf(holder.r);
     if (at >= 0) this.lru.splice(at, 1);
-    this.release(r);
+    this.release(holder.r);
   });
   private scratch = { ptr: 0, bytes: 0 };
 
@@ -203,6 +220,10 @@ class SpinFlipModule {
     this.ctrlF64 = new Float64Array(this.memory.buffer, this.ctrl, CTRL_BYTES / 8);
   }
 
+  info(): SpinFlipMemoryInfo {
+    return { memoryBytes: this.memory.buffer.byteLength, chainBytes: this.chainBytes, couplingBytes: this.residentBytes, residentModels: this.lru.length };
+  }
+
   owns(x: ArrayBufferView): boolean {
     return this.buffers.has(x.buffer);
   }
@@ -224,10 +245,10 @@ class SpinFlipModule {
 
   /** The model's couplings in linear memory (copied on first use; LRU-cached). */
   private resident(model: IsingModel): Resident {
-    const last = this.last;
-    if (last && last.model.deref() === model) return last;
-    let r = this.residents.get(model);
-    if (r) {
+    if (model === this.lastModel && this.last!.live) return this.last!;
+    let holder = this.residents.get(model);
+    if (holder && holder.r.live) {
+      const r = holder.r;
       const at = this.lru.indexOf(r); // a handful of entries: a linear scan is fine
       this.lru.splice(at, 1);
       this.lru.push(r);
@@ -236,12 +257,7 @@ class SpinFlipModule {
       const jBytes = c.J.length * 8;
       const nbBytes = c.kind === 'sparse' ? c.neighbours.length * 4 : 0;
       // evict least recently used models until this one fits (it is always admitted)
-      while (this.lru.length > 0 && this.residentBytes + jBytes + nbBytes > COUPLING_BUDGET) {
-        const old = this.lru.shift()!;
-        const m = old.model.deref();
-        if (m) this.residents.delete(m);
-        this.release(old);
-      }
+      while (this.lru.length > 0 && this.residentBytes + jBytes + nbBytes > COUPLING_BUDGET) this.release(this.lru.shift()!);
       const J = this.heap.alloc(jBytes);
       new Float64Array(this.memory.buffer, J, c.J.length).set(c.J);
       let nb = 0;
@@ -249,14 +265,19 @@ class SpinFlipModule {
         nb = this.heap.alloc(nbBytes);
         new Int32Array(this.memory.buffer, nb, c.neighbours.length).set(c.neighbours);
       }
-      r = { model: new WeakRef(model), J, nb, bytes: jBytes + nbBytes, live: true };
-      this.residents.set(model, r);
+      const r: Resident = { J, nb, bytes: jBytes + nbBytes, live: true };
+      if (holder) holder.r = r; // re-admitted after eviction
+      else {
+        holder = { r };
+        this.residents.set(model, holder);
+        this.modelRegistry.register(model, holder);
+      }
       this.lru.push(r);
       this.residentBytes += r.bytes;
-      this.modelRegistry.register(model, r);
     }
-    this.last = r;
-    return r;
+    this.lastModel = model;
+    this.last = holder.r;
+    return holder.r;
   }
 
   private release(r: Resident): void {
@@ -265,7 +286,6 @@ class SpinFlipModule {
     this.heap.free(r.J);
     if (r.nb) this.heap.free(r.nb);
     this.residentBytes -= r.bytes;
-    if (this.last === r) this.last = null;
   }
 
   /**
@@ -401,4 +421,15 @@ export function allocChainArrays(owner: object, n: number): { spins: Int8Array; 
  */
 export function wasmSweep(chain: ChainState, heatBath: boolean, beta: number, rng: Rng, random: boolean): number {
   return module()!.sweep(chain, heatBath, beta, rng, random);
+}
+
+/** Memory use of this thread's spin-flip module (null when it is not loaded). */
+export function spinFlipMemoryInfo(): SpinFlipMemoryInfo | null {
+  return module()?.info() ?? null;
+}
+
+/** Changes the memory budgets (bytes) for chains and resident couplings; for tests of the fallbacks. */
+export function setSpinFlipBudgets(budgets: { chains?: number; couplings?: number }): void {
+  if (budgets.chains !== undefined) CHAIN_BUDGET = budgets.chains;
+  if (budgets.couplings !== undefined) COUPLING_BUDGET = budgets.couplings;
 }

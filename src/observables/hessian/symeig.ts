@@ -61,7 +61,7 @@ export function symmetricEigen(A: Float64Array, n: number, wantVectors = true): 
 /**
  * Householder reduction to tridiagonal form (JAMA tred2, transposed storage). On exit d holds the
  * diagonal, e[i] the sub-diagonal element coupling i−1 and i (e[0] = 0), and when `accumulate`,
- * W holds the orthogonal transformation with its columns... stored as rows (W[i][k] = Q[k][i]).
+ * W holds the orthogonal transformation Q transposed (row i of W is column i of Q).
  */
 function tred2(n: number, W: Float64Array, d: Float64Array, e: Float64Array, accumulate: boolean): void {
   for (let j = 0; j < n; j++) d[j] = W[j * n + n - 1]!;

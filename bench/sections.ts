@@ -6,9 +6,11 @@ import type { Section } from './harness.js';
 import { gemmSection } from './gemm.js';
 import { sgdStepSection } from './sgd-step.js';
 import { spinglassSection } from './spinglass.js';
+import { ensembleSection } from './ensemble.js';
 
 export const sections: Section[] = [
   gemmSection,
   sgdStepSection,
   spinglassSection,
+  ensembleSection,
 ];

@@ -49,7 +49,6 @@ test('glassy walk/permute/connect: JSON on success; bad input named, non-zero ex
       [['permute', src, '--pair', '0,0'], /pair: got "0,0"/],
       [['permute', src, '--pair', '0,7'], /pair: got 7/],
       [['connect', src, '0', '9'], /b: got 9, expected a replica index/],
-      [['connect', src, '0', '1', '--method', 'l2'], /method: got "l2".*not available yet/],
       [['connect', src, '0', '1', '--method', 'linear,spline'], /methods\.1: got "spline"/],
       [['connect', src, '0', '1', '--method', 'linear,linear'], /method: got "linear,linear", expected each method once/],
       [['connect', src, '0', '1', '--neb-batch', 'half'], /--neb-batch.*half/],

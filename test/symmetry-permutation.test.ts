@@ -211,6 +211,19 @@ test('weight matching recovers a permutation exactly (1, 2, 3 hidden layers; ran
   }
 });
 
+test("init 'identity' (Ainsworth et al.'s start) also recovers the permutation on a wider net", () => {
+  const rng = Rng.stream(29, 1);
+  const layout = mlpLayout({ sizes: [20, 30, 30, 5], activation: 'relu', bias: true });
+  for (let rep = 0; rep < 5; rep++) {
+    const thetaA = randomTheta(layout, rng);
+    const perms = randomPermutations(layout, rng);
+    const res = weightMatching(layout, thetaA, permuteParameters(layout, thetaA, perms), { init: 'identity', rng: Rng.stream(rep, 98) });
+    recovers(thetaA, perms, res.perms, res.aligned);
+    assert.ok(res.sweeps >= 2, 'the identity start needs at least one improving sweep and one confirming sweep');
+  }
+  assert.throws(() => weightMatching(layout, new Float64Array(layout.size), new Float64Array(layout.size), { maxSweeps: 0 }), GlassyError);
+});
+
 test('weight matching with duplicated units (exact ties): aligned θ still equals θ_a exactly', () => {
   const rng = Rng.stream(25, 1);
   const layout = mlpLayout({ sizes: [4, 6, 5, 2], activation: 'relu', bias: true });

@@ -82,6 +82,26 @@ export function numberList(value: string): number[] {
   return out;
 }
 
+/** "0:0.1:2e-4" (start:stop:step, inclusive) or "0,1e-3,5e-3" → ascending β ladder. */
+export function betaLadder(text: string): number[] {
+  const range = /^\s*([^:]+):([^:]+):([^:]+)\s*$/.exec(text);
+  if (range) {
+    const [a, b, h] = [Number(range[1]), Number(range[2]), Number(range[3])];
+    if (![a, b, h].every(Number.isFinite) || a < 0 || !(h > 0) || b < a) {
+      throw new InvalidArgumentError(`expected start:stop:step with 0 ≤ start ≤ stop and step > 0, got "${text}"`);
+    }
+    const n = Math.floor((b - a) / h + 1e-9);
+    if (n > 100_000) throw new InvalidArgumentError(`expected at most 100 000 points, got ${n + 1} from "${text}"`);
+    // Computed from the index (not by accumulation) so 0:0.1:2e-4 hits its points exactly.
+    return Array.from({ length: n + 1 }, (_, i) => Number((a + i * h).toPrecision(12)));
+  }
+  const list = text.split(',').map((p) => Number(p));
+  if (list.length === 0 || list.some((v, i) => !Number.isFinite(v) || v < 0 || (i > 0 && v <= list[i - 1]!))) {
+    throw new InvalidArgumentError(`expected an increasing list of β ≥ 0 (e.g. 0,1e-3,2e-3) or start:stop:step, got "${text}"`);
+  }
+  return list;
+}
+
 /** Loads a JSON or YAML config file into a plain object. */
 export function loadConfigFile(path: string): Record<string, unknown> {
   let text: string;

@@ -68,6 +68,28 @@ export class Rng {
     return { s: [this.s0, this.s1, this.s2, this.s3], spare: this.spare };
   }
 
+  /**
+   * The four xoshiro128** words, for a kernel that continues this stream elsewhere (the WebAssembly
+   * spin-flip sweeps run the same generator in place and hand the words back with `setWords`).
+   */
+  getWords(out: Uint32Array): void {
+    out[0] = this.s0;
+    out[1] = this.s1;
+    out[2] = this.s2;
+    out[3] = this.s3;
+  }
+
+  /**
+   * Continue from words a kernel produced. A word the kernel left unchanged keeps its JavaScript
+   * representation (unsigned from seeding, signed after a step), so `state()` stays comparable.
+   */
+  setWords(w: Int32Array): void {
+    if ((this.s0 | 0) !== w[0]) this.s0 = w[0]!;
+    if ((this.s1 | 0) !== w[1]) this.s1 = w[1]!;
+    if ((this.s2 | 0) !== w[2]) this.s2 = w[2]!;
+    if ((this.s3 | 0) !== w[3]) this.s3 = w[3]!;
+  }
+
   /** Next 32 random bits as an unsigned integer (xoshiro128**). */
   nextU32(): number {
     const s0 = this.s0, s1 = this.s1, s2 = this.s2, s3 = this.s3;

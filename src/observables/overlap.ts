@@ -11,7 +11,7 @@
  *
  * All sums are accumulated in float64 whatever the input precision.
  */
-import type { Float } from '../core/backend.js';
+import type { Backend, Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
 import type { MlpLayout } from '../landscapes/mlp/layout.js';
 
@@ -215,8 +215,14 @@ function rowAccessor(replicas: ReplicaSet): (r: number) => { src: Configuration;
 export interface OverlapMatrixOptions {
   /** Default 'cosine'. */
   normalisation?: OverlapNormalisation;
-  /** Columns per packed panel (default 256): the working set is K × panel float64. */
+  /** Columns per packed panel (default 256, or 2048 with a backend): the working set is K × panel float64. */
   panel?: number;
+  /**
+   * A GEMM backend (core/backends: getBackend()). When given, each packed float64 panel X_p is
+   * accumulated as G ← X_p X_pᵀ + G by its dgemm (OpenBLAS: tens of times faster than the JavaScript
+   * kernel); otherwise the built-in register-blocked kernel is used. Same result to rounding.
+   */
+  backend?: Backend;
 }
 
 /**
@@ -234,9 +240,9 @@ export function overlapMatrix(replicas: ReplicaSet, options: OverlapMatrixOption
   if (normalisation !== 'cosine' && normalisation !== 'per-site' && normalisation !== 'dot') {
     throw GlassyError.invalid('normalisation', normalisation, '"cosine", "per-site" or "dot"');
   }
-  const panel = options.panel ?? 256;
+  const panel = options.panel ?? (options.backend ? 2048 : 256);
   if (!Number.isInteger(panel) || panel < 1) throw GlassyError.invalid('panel', panel, 'an integer ≥ 1');
-  const G = gram(replicas, K, P, panel);
+  const G = options.backend ? gramBackend(replicas, K, P, panel, options.backend) : gram(replicas, K, P, panel);
   const Q = new Float64Array(K * K);
   if (normalisation === 'cosine') {
     const norm = new Float64Array(K);
@@ -283,6 +289,27 @@ function gram(replicas: ReplicaSet, K: number, P: number, panel: number): Float6
   const G = new Float64Array(K * K);
   for (let a = 0; a < K; a++) for (let b = a; b < K; b++) G[a * K + b] = G4[a * K4 + b]!;
   return G;
+}
+
+/** G = X Xᵀ through a backend's dgemm on float64 panels (full square; the upper triangle is read). */
+function gramBackend(replicas: ReplicaSet, K: number, P: number, panel: number, backend: Backend): Float64Array {
+  const pc = Math.min(panel, P);
+  // Buffers from the backend, so that a WebAssembly backend needs no copies.
+  const pack = backend.allocF64(K * pc);
+  const G = backend.allocF64(K * K);
+  const row = rowAccessor(replicas);
+  for (let c0 = 0; c0 < P; c0 += pc) {
+    const w = Math.min(pc, P - c0);
+    for (let r = 0; r < K; r++) {
+      const { src, offset } = row(r);
+      const base = offset + c0;
+      const dst = r * w;
+      for (let k = 0; k < w; k++) pack[dst + k] = src[base + k]!;
+    }
+    // β = 0 on the first panel overwrites whatever the fresh buffer held (BLAS semantics).
+    backend.dgemm(false, true, K, K, w, 1, pack, w, pack, w, c0 === 0 ? 0 : 1, G, K);
+  }
+  return Float64Array.from(G);
 }
 
 /** G4[i, j] += Σ_k X[i, k] X[j, k] for 4 × 4 blocks with j-block ≥ i-block; X is K4 × w, row stride w. */

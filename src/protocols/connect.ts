@@ -8,11 +8,9 @@
  * insertion of images). With `align`, θ_b is first moved onto θ_a by weight matching (Ainsworth et
  * al. 2023), which removes the hidden-unit permutation symmetry (Entezari et al. 2022).
  *
- * Path methods are dispatched through METHODS. The L2-anchored path of Ersoy et al.
- * (arXiv:2512.11866; `--method l2`) belongs to the L2-sweep protocol: to add it, replace the
- * `l2: null,` line of METHODS by
- *     l2: async (ctx) => (await import('./l2path.js')).l2Path(ctx),
- * with a module exporting `l2Path(ctx: PathContext): Promise<BuiltPath>`.
+ * Path methods are dispatched through METHODS (a method set to null answers "not available yet").
+ * The L2-anchored path of Ersoy et al. (arXiv:2512.11866; `--method l2`) lives in l2path.ts, with
+ * the L2-sweep protocol it reuses; its settings are the `l2` section of the config.
  *
  * Also home of the helpers the three path protocols (walk, permute, connect) share: opening a
  * complete `train` run and building its landscapes in float64.
@@ -32,6 +30,7 @@ import {
 } from '../observables/path.js';
 import { Run } from '../store/run.js';
 import { weightMatching } from '../symmetry/weight-matching.js';
+import { l2PathSchema } from './l2path.js';
 import { optimizerSchema, parseTrainConfig, replicaSetup, zodError, type TrainConfig } from './train.js';
 import { readReplicaWeights } from './weights.js';
 
@@ -373,6 +372,8 @@ export const connectConfigSchema = z.object({
   trainSamples: z.number().int().positive().nullable().default(null),
   bezier: bezierSchema.default(bezierSchema.parse({})),
   neb: nebSchema.default(nebSchema.parse({})),
+  /** Settings of the L2-anchored path (l2path.ts). */
+  l2: l2PathSchema.default(l2PathSchema.parse({})),
 });
 
 export type ConnectConfig = z.infer<typeof connectConfigSchema>;
@@ -463,7 +464,7 @@ const METHODS: Record<PathMethodName, PathBuilder | null> = {
   linear: linearBuilder,
   bezier: bezierBuilder,
   neb: nebBuilder,
-  l2: null,
+  l2: async (ctx) => (await import('./l2path.js')).l2Path(ctx, ctx.config.l2),
 };
 
 /** Parses a raw config and checks the method list (duplicates, methods not available yet). */

@@ -5,7 +5,10 @@
  * trajectory θ(β). The traced path is the polyline θ_a → θ(β_1) → … → θ(β_L) → θ_b, and its profile
  * (loss and error at evenly spaced arc length) says whether the two minima are connected: they are
  * when the error stays at the minima's level; where it does not, the path crosses a barrier.
- * Ersoy et al. use β from 0 to 5e-6 in steps of 1e-8 on MNIST; glassy's default is coarser (41 steps).
+ * Ersoy et al. use β from 0 to 5e-6 in steps of 1e-8 on MNIST with Adam; a pull that weak lets the
+ * optimiser drift along flat directions first, so glassy's default ladder is geometric, 1e-4 … 10
+ * (26 points), strong enough at its end to bring θ onto θ_b for any network scale. Their grid is one
+ * `--l2-betas 0:5e-6:1e-8` away.
  */
 import { z } from 'zod';
 import { GlassyError } from '../core/errors.js';
@@ -16,7 +19,7 @@ import { parseTrainConfig, replicaSetup } from './train.js';
 
 export const l2PathSchema = z.object({
   /** The increasing β ladder (the first β acts on θ_a itself). */
-  betas: z.array(z.number().min(0)).min(1).default(Array.from({ length: 41 }, (_, i) => Number((i * 1.25e-7).toPrecision(6)))),
+  betas: z.array(z.number().min(0)).min(1).default(Array.from({ length: 26 }, (_, i) => Number((1e-4 * 10 ** (i / 5)).toPrecision(6)))),
   maxEpochs: z.number().int().positive().default(5),
   patience: z.number().int().positive().default(2),
   /** Early stopping on the training CE (Ersoy et al.) or on the objective. */

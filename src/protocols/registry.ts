@@ -15,6 +15,7 @@ const protocols: Record<string, Loader> = {
   l2sweep: async () => (await import('./l2sweep.js')).task as ReplicaTask<unknown>,
   train: async () => (await import('./train.js')).task as ReplicaTask<unknown>,
   selftest: async () => (await import('./selftest.js')).task as ReplicaTask<unknown>,
+  aging: async () => (await import('./aging.js')).task as ReplicaTask<unknown>,
   walk: async () => (await import('./walk.js')).task as ReplicaTask<unknown>,
   flatness: async () => (await import('./flatness.js')).task as ReplicaTask<unknown>,
 };

@@ -12,6 +12,14 @@
  * until a whole sweep changes no permutation (each accepted step strictly increases a bounded
  * objective over a finite set, so this terminates). With one hidden layer the single LAP is exact.
  *
+ * Starting point. Ainsworth et al. start from the identity; coordinate ascent can then stop in a local
+ * optimum — for a permuted copy of a small net (widths 6–8) about 1 run in 5 does. The default here is
+ * a forward sweep first: layers 0, 1, …, L−2 in order, each matched on its incoming weights and bias
+ * only (the outgoing term involves the next, not yet matched, layer). For θ_b = P θ_a with distinct
+ * units this recovers P exactly (Σ_i ⟨w_i, w'_{σ(i)}⟩ ≤ Σ_i |w_i|² by Cauchy–Schwarz, with equality only
+ * at the true σ, and the previous layer is already correct), and the ascent then starts at the global
+ * optimum. Option init: 'identity' reproduces the paper's start.
+ *
  * Cost per LAP: O(w² · (n_in + n_out)) to build S_l, O(w³) worst case to solve it.
  */
 import type { Float } from '../core/backend.js';
@@ -31,8 +39,11 @@ export interface WeightMatchingOptions {
    * order). Default: Rng.stream(0, Stream.probe), so results are reproducible.
    */
   rng?: Rng;
-  /** Starting permutations (default: the identity). */
-  init?: HiddenPermutation;
+  /**
+   * Starting point: 'forward' (default; see the module comment), 'identity' (Ainsworth et al.), or
+   * explicit permutations.
+   */
+  init?: 'forward' | 'identity' | HiddenPermutation;
   /** Include the bias terms b_l^a[i] b_l^b[j] in S_l (default true, as Ainsworth et al.). */
   biases?: boolean;
 }
@@ -60,8 +71,17 @@ export function weightMatching<X extends Float>(
   if (!Number.isInteger(maxSweeps) || maxSweeps < 1) throw GlassyError.invalid('maxSweeps', maxSweeps, 'an integer ≥ 1');
   const H = hiddenLayerCount(layout);
   const useBias = options.biases ?? true;
-  const perms = options.init ? options.init.map((p) => Int32Array.from(p)) : identityPermutations(layout);
+  const init = options.init ?? 'forward';
+  if (init !== 'forward' && init !== 'identity' && !Array.isArray(init)) {
+    throw GlassyError.invalid('init', init, '"forward", "identity" or one permutation per hidden layer');
+  }
+  const perms = Array.isArray(init) ? init.map((p) => Int32Array.from(p)) : identityPermutations(layout);
   checkHiddenPermutation(layout, perms, 'init');
+  if (init === 'forward' && H > 1) {
+    for (let h = 0; h < H; h++) {
+      perms[h] = solveAssignment(similarity(layout, thetaA, thetaB, perms, h, useBias, false), layout.layers[h]!.out, { maximize: true });
+    }
+  }
   if (H === 0) {
     return { perms, aligned: thetaB.slice() as X, sweeps: 0, converged: true, objective: dot(thetaA, thetaB) };
   }
@@ -76,7 +96,7 @@ export function weightMatching<X extends Float>(
     let changed = false;
     for (const h of order) {
       const w = layout.layers[h]!.out;
-      const S = similarity(layout, thetaA, thetaB, perms, h, useBias);
+      const S = similarity(layout, thetaA, thetaB, perms, h, useBias, true);
       const next = solveAssignment(S, w, { maximize: true });
       const old = perms[h]!;
       let gainNew = 0;
@@ -118,7 +138,7 @@ function dot(a: Float, b: Float): number {
  * layers' permutations fixed. Row-major w × w, float64.
  */
 function similarity(
-  layout: MlpLayout, A: Float, B: Float, perms: HiddenPermutation, h: number, useBias: boolean,
+  layout: MlpLayout, A: Float, B: Float, perms: HiddenPermutation, h: number, useBias: boolean, outgoingTerm: boolean,
 ): Float64Array {
   const L = layout.layers.length;
   const inc = layout.layers[h]!; // incoming weights of the hidden units: W_h [w, nin]
@@ -153,6 +173,7 @@ function similarity(
       for (let j = 0; j < w; j++) S[i * w + j] += bi * B[b0 + j]!;
     }
   }
+  if (!outgoingTerm) return S;
   // Outgoing term: Σ_o W_{h+1}^a[o, i] W_{h+1}^b[π_{h+1}(o), j], as a sum of outer products over o.
   const next = h + 1 < L - 1 ? perms[h + 1]! : null;
   const nout = outg.out;

@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { PATH_METHODS, parseConnectConfig, runConnect } from '../../protocols/connect.js';
-import { nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
+import { betaLadder, nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
 
 function methodList(value: string): string[] {
   const out = value.split(',').map((s) => s.trim());
@@ -45,6 +45,9 @@ export function register(program: Command): void {
     .option('--neb-spring <k>', 'spring constant', nonNegative)
     .option('--neb-climbing', 'climbing image at the highest image')
     .option('--neb-batch <B|full>', 'mini-batch size, or "full" for full-batch gradients (default: the source run\'s batch)', batchOrFull)
+    .option('--l2-betas <ladder>', 'β ladder of --method l2: start:stop:step or a list (default: 26 points, 1e-4 … 10, geometric)', betaLadder)
+    .option('--l2-max-epochs <n>', 'epochs per β of --method l2 at most (default 5)', positiveInt)
+    .option('--l2-patience <n>', 'epochs without improvement before the next β (default 2)', positiveInt)
     .option('--seed <S>', 'seed of the mini-batch and t streams (default: the source run\'s)', nonNegativeInt)
     .option('--out <dir>', 'run directory (default: <run>-connect)')
     .option('--overwrite', 'replace an existing run directory')
@@ -62,6 +65,7 @@ export function register(program: Command): void {
           images: flags['nebImages'], steps: flags['nebSteps'], optimizer: flags['nebOptimizer'], lr: flags['nebLr'],
           spring: flags['nebSpring'], climbing: flags['nebClimbing'] === true ? true : undefined, batch: flags['nebBatch'],
         }),
+        l2: defined({ betas: flags['l2Betas'], maxEpochs: flags['l2MaxEpochs'], patience: flags['l2Patience'] }),
       });
       const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-connect`;
       const json = flags['json'] === true;

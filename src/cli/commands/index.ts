@@ -10,6 +10,7 @@ type Register = (program: Command) => void;
 export const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./demo.js'),
   () => import('./train.js'),
+  () => import('./aging.js'),
   () => import('./cluster.js'),
   () => import('./l2sweep.js'),
   () => import('./spinglass.js'),

@@ -140,16 +140,6 @@ interface Resident {
   live: boolean;
 }
 
-/** The xoshiro128** words of an Rng. They are private to core/rng.ts, which has no public setter;
- *  the kernel must continue the caller's stream in place, so they are read and written by name here
- *  (a `Rng.words` accessor in rng.ts would be the cleaner home for this). */
-interface RngWords {
-  s0: number;
-  s1: number;
-  s2: number;
-  s3: number;
-}
-
 class SpinFlipModule {
   private readonly ex: SpinFlipExports;
   private readonly memory: WasmMemory;
@@ -169,8 +159,8 @@ class SpinFlipModule {
   });
   /**
    * Resident couplings by model. A WeakMap, and no WeakRef anywhere: a WeakRef created (or deref'd)
-   * during a job keeps its target alive until the job ends, and a whole `glassy spinglass` run is one
-   * job (its awaits are on resolved promises), so WeakRefs would pin every sample's model and its J.
+   * during a job keeps its target alive until the job ends, and a `glassy spinglass` run awaits only
+   * resolved promises, so it may never leave its job: WeakRefs could pin every sample's model and its J.
    */
   private readonly residents = new WeakMap<IsingModel, { r: Resident }>();
   /** Live residents, least recently used first; bounded by COUPLING_BUDGET bytes. */
@@ -318,12 +308,7 @@ class SpinFlipModule {
       new Float64Array(this.memory.buffer, hPtr, n).set(fields);
       new Int8Array(this.memory.buffer, sPtr, n).set(spins);
     }
-    const w = rng as unknown as RngWords;
-    const u32 = this.ctrlU32;
-    u32[0] = w.s0;
-    u32[1] = w.s1;
-    u32[2] = w.s2;
-    u32[3] = w.s3;
+    rng.getWords(this.ctrlU32);
     const rnd = random ? 1 : 0;
     const ex = this.ex;
     let count: number;
@@ -342,13 +327,7 @@ class SpinFlipModule {
     } else {
       count = ex.metropolisSparse(this.ctrl, n, c.z, r.nb, r.J, sPtr, hPtr, beta, rnd);
     }
-    // Write the state back as the JS generator holds it (signed int32 after a step); untouched
-    // words keep their original representation so rng.state() compares equal to a JS sweep's.
-    const i32 = this.ctrlI32;
-    if ((w.s0 | 0) !== i32[0]) w.s0 = i32[0]!;
-    if ((w.s1 | 0) !== i32[1]) w.s1 = i32[1]!;
-    if ((w.s2 | 0) !== i32[2]) w.s2 = i32[2]!;
-    if ((w.s3 | 0) !== i32[3]) w.s3 = i32[3]!;
+    rng.setWords(this.ctrlI32);
     if (!inPlace && count > 0) {
       fields.set(new Float64Array(this.memory.buffer, hPtr, n));
       spins.set(new Int8Array(this.memory.buffer, sPtr, n));

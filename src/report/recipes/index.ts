@@ -25,6 +25,9 @@ registerRecipe(clusterRecipe);
 registerRecipe(agingRecipe);
 registerRecipe(hessianRecipe);
 registerRecipe(pathsRecipe);
+// permute and connect write the paths arrays (docs/run-format/{permute,connect}.md).
+registerRecipe({ ...pathsRecipe, protocol: 'permute' });
+registerRecipe({ ...pathsRecipe, protocol: 'connect' });
 registerRecipe(l2sweepRecipe);
 
 /** Protocols with a recipe. */

@@ -1,0 +1,150 @@
+/**
+ * `glassy aging`: two-time observables Δ, C (and Ĉ, D4, Y) and the energy after a quench, on a
+ * network (SGD steps), the spherical p-spin (Langevin / gradient descent steps), SK (Metropolis
+ * sweeps) or the flat landscape (free diffusion, a calibration) — protocols/aging.ts. Flags and a
+ * config file (`--config F`) say the same things; flags win. Everything is validated before the run
+ * directory is created.
+ */
+import { Option, type Command } from 'commander';
+import { join } from 'node:path';
+import { GlassyError } from '../../core/errors.js';
+import { runEnsemble } from '../../executor/ensemble.js';
+import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
+import { agingPoints, agingUnits, parseAgingConfig, task } from '../../protocols/aging.js';
+import { mlpSizes, trainConfigOf } from '../../protocols/aging/config.js';
+import { checkTrainData } from '../../protocols/train.js';
+import { Run } from '../../store/run.js';
+import { addDataOptions, dataSpecFrom } from '../data-options.js';
+import {
+  integer, intList, layerSizes, loadConfigFile, merge, nonNegative, nonNegativeInt, numberList, positive, positiveInt, printJson,
+} from '../options.js';
+import { reportResult } from './run.js';
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('aging')
+    .description('aging after a quench: Δ(tw,tw+t), C(tw,tw+t) and the energy for networks (SGD), the p-spin, SK (Baity-Jesi et al. 2018)')
+    .addOption(new Option('--landscape <kind>', 'mlp (network, time = SGD steps), pspin (spherical p-spin), sk (Metropolis sweeps), flat (free diffusion)').choices(['mlp', 'pspin', 'sk', 'flat']))
+    .option('--config <file>', 'config file (JSON or YAML) with the same fields; flags override it')
+    // grids
+    .option('--t-max <T>', 'total time T (SGD steps, dynamics steps or sweeps; default 1000)', positiveInt)
+    .option('--tw <list>', 'waiting times, e.g. 0,10,100 (default LogList(1, T/2, --tw-points))', intList)
+    .option('--tw-points <n>', 'points of the waiting-time LogList (default 50, as DEEP-GLASS)', positiveInt)
+    .option('--t-points <n>', 'points of the lag LogList(1, T/2, n) (default 100)', positiveInt)
+    .option('--energy-points <n>', 'points of the energy-time LogList(1, T, n) (default 100)', positiveInt)
+    .option('--collapse-tw-min <tw>', 'leave waiting times below this out of the μ collapse (default 1)', nonNegative)
+    .option('--save-configs', 'store the configuration at every tw (per-replica/<r>/configs/tw-<tw>.npy)')
+    // network
+    .option('--model <sizes>', 'mlp: layer sizes, e.g. 784-100-10', layerSizes)
+    .option('--widths <list>', 'mlp: hidden widths of the parametrisation sweep, e.g. 10,100,1000', intList)
+    .addOption(new Option('--activation <name>', 'mlp: hidden-unit activation (default relu)').choices(['relu', 'tanh', 'linear', 'sigmoid']))
+    .addOption(new Option('--output <name>', 'mlp: output non-linearity (default sigmoid, as Baity-Jesi et al.)').choices(['linear', 'sigmoid']))
+    .option('--no-bias', 'mlp: no bias parameters')
+    .addOption(new Option('--loss <name>', 'mlp: loss (default mse to one-hot, as Baity-Jesi et al.)').choices(['ce', 'mse', 'hinge']))
+    .addOption(new Option('--optimizer <name>', 'mlp: update rule (default momentum)').choices(['sgd', 'momentum', 'adam', 'gd', 'langevin']))
+    .option('--lr <eta>', 'mlp: learning rate η (default 0.1)', positive)
+    .option('--momentum <mu>', 'mlp: momentum (default 0.5, as Baity-Jesi et al.)', nonNegative)
+    .option('--batch <B>', 'mlp: mini-batch size (default 100)', positiveInt)
+    .addOption(new Option('--sampling <mode>', 'mlp: mini-batches').choices(['shuffle', 'replacement', 'full']))
+    .option('--l2 <lambda>', 'mlp: L2 strength λ in λ‖θ‖² (default 0)', nonNegative)
+    .addOption(new Option('--precision <p>', 'mlp: float precision (default f64, as Baity-Jesi et al.)').choices(['f32', 'f64']))
+    .addOption(new Option('--init <scheme>', 'mlp: initialisation').choices(['pytorch', 'he']))
+    .option('--eval-train-samples <n>', 'mlp: measure the training loss on the first n samples', positiveInt)
+    .option('--hessian', 'mlp: count near-zero Hessian eigenvalues of the final training loss')
+    .option('--hessian-tol <eps>', 'mlp: near zero means |λ| ≤ eps·max|λ| (default 1e-4)', positive)
+    // glasses
+    .option('--n <N>', 'pspin/sk/flat: number of spins (degrees of freedom)', positiveInt)
+    .option('--p <p>', 'pspin: interaction order 2, 3 or 4 (default 3)', positiveInt)
+    .option('--temperature <list>', 'pspin/sk/flat: temperature(s) of the quench, e.g. 0.5,1.0 (mlp: Langevin optimiser temperature)', numberList)
+    .option('--dt <dt>', 'pspin/flat: time step (continuous time = steps·dt)', positive)
+    .addOption(new Option('--dynamics <kind>', 'pspin: langevin (at --temperature) or gd (gradient descent, T = 0)').choices(['langevin', 'gd']))
+    .addOption(new Option('--storage <type>', 'pspin: coupling storage').choices(['float64', 'float32']))
+    .addOption(new Option('--couplings <dist>', 'sk: coupling distribution').choices(['gauss', 'pm1']))
+    .addOption(new Option('--rule <rule>', 'sk: single-spin-flip rule').choices(['metropolis', 'heatbath']))
+    .option('--samples <S>', 'pspin/sk: disorder samples (default 1)', positiveInt)
+    // ensemble
+    .option('--replicas <R>', 'trajectories per point (width/temperature) and disorder sample', positiveInt)
+    .option('--seed <S>', 'seed of every random stream', nonNegativeInt)
+    .option('--out <dir>', 'run directory (default: runs/aging-<time>)')
+    .option('--overwrite', 'replace an existing run directory')
+    .option('--json', 'print one JSON object: exponents α, μ and final energy per point');
+  addDataOptions(cmd);
+  addExecutorOptions(cmd);
+  cmd.action(async (flags: Record<string, unknown>) => {
+    const exec = executorOptionsFrom(flags);
+    const fromFile = typeof flags['config'] === 'string' ? loadConfigFile(flags['config']) : {};
+    const landscape = (flags['landscape'] as string | undefined) ?? (fromFile['landscape'] as string | undefined);
+    if (landscape === undefined) throw GlassyError.invalid('--landscape', undefined, 'mlp, pspin, sk or flat');
+    const temps = flags['temperature'] as number[] | undefined;
+    const section: Record<string, unknown> = {};
+    if (landscape === 'mlp') {
+      const file = (fromFile['mlp'] as Record<string, unknown> | undefined) ?? {};
+      const model = merge((file['model'] as Record<string, unknown> | undefined) ?? {}, {
+        sizes: flags['model'], activation: flags['activation'], output: flags['output'],
+        bias: flags['bias'] === false ? false : undefined,
+      });
+      if (model['sizes'] === undefined) throw GlassyError.invalid('--model', undefined, 'layer sizes such as 784-100-10 (flag or config field mlp.model.sizes)');
+      if (temps && temps.length !== 1) throw GlassyError.invalid('--temperature', temps.join(','), 'one temperature for the mlp Langevin optimiser');
+      const optimizer = merge((file['optimizer'] as Record<string, unknown> | undefined) ?? {}, {
+        kind: flags['optimizer'], lr: flags['lr'], momentum: flags['momentum'], temperature: temps?.[0],
+      });
+      const sizes = model['sizes'] as number[];
+      const data = dataSpecFrom(flags, file['data'], { inputs: sizes[0]!, classes: sizes[sizes.length - 1]! });
+      section['mlp'] = merge(file, {
+        data, model, optimizer,
+        loss: flags['loss'], batch: flags['batch'], sampling: flags['sampling'], l2: flags['l2'],
+        precision: flags['precision'], init: flags['init'], evalTrainSamples: flags['evalTrainSamples'],
+        widths: flags['widths'], hessian: flags['hessian'] === true ? true : undefined, hessianTol: flags['hessianTol'],
+      });
+    } else if (landscape === 'pspin') {
+      section['pspin'] = merge((fromFile['pspin'] as Record<string, unknown> | undefined) ?? {}, {
+        p: flags['p'], n: flags['n'], temperatures: temps, dt: flags['dt'], dynamics: flags['dynamics'], storage: flags['storage'],
+      });
+    } else if (landscape === 'sk') {
+      section['sk'] = merge((fromFile['sk'] as Record<string, unknown> | undefined) ?? {}, {
+        n: flags['n'], temperatures: temps, couplings: flags['couplings'], rule: flags['rule'],
+      });
+    } else if (landscape === 'flat') {
+      section['flat'] = merge((fromFile['flat'] as Record<string, unknown> | undefined) ?? {}, { n: flags['n'], temperatures: temps, dt: flags['dt'] });
+    }
+    const raw = merge(fromFile, {
+      landscape,
+      ...section,
+      tMax: flags['tMax'], tw: flags['tw'], twPoints: flags['twPoints'], tPoints: flags['tPoints'],
+      energyPoints: flags['energyPoints'], collapseTwMin: flags['collapseTwMin'],
+      saveConfigs: flags['saveConfigs'] === true ? true : undefined,
+      replicas: flags['replicas'], samples: flags['samples'],
+    });
+    delete raw['seed'];
+    const config = parseAgingConfig(raw);
+    const seed = integer(String(flags['seed'] ?? fromFile['seed'] ?? 0));
+    if (config.landscape === 'mlp') {
+      // The data must load and fit every network of the sweep before a run directory exists.
+      for (const w of agingPoints(config)) {
+        mlpSizes(config.mlp!, w);
+        checkTrainData(trainConfigOf(config.mlp!, w, config.checkpointEvery), seed);
+      }
+    }
+    const dir = (flags['out'] as string | undefined) ?? join('runs', `aging-${stamp()}`);
+    const run = Run.create(dir, { protocol: 'aging', config, seed }, { overwrite: flags['overwrite'] === true });
+    const result = await runEnsemble(run, task, { ...exec, replicas: agingUnits(config), label: `aging ${run.dir}` });
+    if (flags['json'] === true) {
+      printJson({
+        run: run.dir,
+        status: result.status,
+        landscape: config.landscape,
+        replicas: result.replicas,
+        points: (result.summary?.['points'] as unknown[] | undefined) ?? [],
+        failed: result.failed,
+        seconds: result.seconds,
+      });
+      if (result.status === 'failed') process.exitCode = 1;
+    } else {
+      reportResult(result, false);
+    }
+  });
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+}

@@ -1,0 +1,238 @@
+/**
+ * Configuration of the aging protocol (Baity-Jesi et al., "Comparing Dynamics: Deep Neural Networks
+ * versus Glassy Systems", ICML 2018, arXiv:1803.06969; their code DEEP-GLASS): one schema for the
+ * four landscapes it runs on, the time grids, and how a replica index of the ensemble encodes
+ * (point, disorder sample, trajectory).
+ *
+ * A "point" is one value of the control parameter the run sweeps: a hidden width for networks
+ * (the under/over-parametrisation knob of Baity-Jesi et al.), a temperature for the p-spin, SK and
+ * the flat landscape. Units of work: index = (point·S + sample)·R + r, with S disorder samples and R
+ * trajectories per (point, sample); all S·R trajectories of a point are averaged together.
+ *
+ * Defaults for networks are the paper's: SGD with momentum 0.5 and no weight decay, sigmoid outputs
+ * with MSE to the one-hot label (glassy's 'mse' is PyTorch's MSELoss, a mean over B×C entries),
+ * float64 throughout, time = SGD steps.
+ */
+import { z } from 'zod';
+import { GlassyError } from '../../core/errors.js';
+import { dataSpecSchema } from '../../data/index.js';
+import { couplingBytes, DEFAULT_MAX_BYTES, type PSpinOrder } from '../../landscapes/pspin.js';
+import { logList } from '../../observables/aging.js';
+import { modelSchema, optimizerSchema, zodError, type TrainConfig } from '../train.js';
+
+export const AGING_LANDSCAPES = ['mlp', 'pspin', 'sk', 'flat'] as const;
+export type AgingLandscapeKind = (typeof AGING_LANDSCAPES)[number];
+
+const temperatureList = z.array(z.number().min(0).finite()).min(1);
+
+/** Networks: the flags of `glassy train` with Baity-Jesi et al.'s defaults. */
+export const agingMlpSchema = z.object({
+  data: dataSpecSchema,
+  model: modelSchema.extend({ output: z.enum(['linear', 'sigmoid']).default('sigmoid') }),
+  loss: z.enum(['ce', 'mse', 'hinge']).default('mse'),
+  optimizer: optimizerSchema
+    .extend({ kind: z.enum(['sgd', 'momentum', 'adam', 'gd', 'langevin']).default('momentum'), momentum: z.number().min(0).max(1).default(0.5) })
+    .default({ kind: 'momentum', lr: 0.1, momentum: 0.5, beta1: 0.9, beta2: 0.999, eps: 1e-8, temperature: 0 }),
+  batch: z.number().int().positive().default(100),
+  sampling: z.enum(['shuffle', 'replacement', 'full']).default('shuffle'),
+  l2: z.number().min(0).default(0),
+  precision: z.enum(['f32', 'f64']).default('f64'),
+  init: z.enum(['pytorch', 'he']).default('pytorch'),
+  /** Training loss measured on the first this-many training samples (null: all). */
+  evalTrainSamples: z.number().int().positive().nullable().default(null),
+  /** Hidden widths of the sweep (every hidden layer gets the width); null: the model as given. */
+  widths: z.array(z.number().int().positive()).min(1).nullable().default(null),
+  /** Count near-zero Hessian eigenvalues of the final training loss (dense, or SLQ above hessianDenseMax). */
+  hessian: z.boolean().default(false),
+  /** "Near zero": |λ| ≤ hessianTol·max|λ|. */
+  hessianTol: z.number().positive().default(1e-4),
+  hessianDenseMax: z.number().int().positive().default(3000),
+});
+
+export const agingPSpinSchema = z.object({
+  p: z.union([z.literal(2), z.literal(3), z.literal(4)]).default(3),
+  n: z.number().int().min(2).default(200),
+  /** Temperatures of the quench (from T = ∞); absent: [0.5] for langevin, [0] for gd. */
+  temperatures: temperatureList.optional(),
+  /** Time step; the continuous time of the Langevin equation is steps·dt. */
+  dt: z.number().positive().finite().default(0.1),
+  dynamics: z.enum(['langevin', 'gd']).default('langevin'),
+  storage: z.enum(['float64', 'float32']).default('float64'),
+});
+
+export const agingSkSchema = z.object({
+  n: z.number().int().min(2).default(256),
+  temperatures: temperatureList.default([0.5]),
+  couplings: z.enum(['gauss', 'pm1']).default('gauss'),
+  rule: z.enum(['metropolis', 'heatbath']).default('metropolis'),
+});
+
+/** The flat landscape E = 0 on R^N: Langevin is free diffusion, Δ = 2T·t·dt exactly in expectation (a calibration). */
+export const agingFlatSchema = z.object({
+  n: z.number().int().min(1).default(1000),
+  temperatures: temperatureList.default([1]),
+  dt: z.number().positive().finite().default(0.01),
+});
+
+export const agingConfigSchema = z.object({
+  landscape: z.enum(AGING_LANDSCAPES),
+  /** Total time T (SGD steps, Langevin steps or Monte Carlo sweeps). */
+  tMax: z.number().int().min(2).default(1000),
+  /** Explicit waiting times (null: LogList(1, T/2, twPoints)). */
+  tw: z.array(z.number().int().min(0)).min(1).nullable().default(null),
+  twPoints: z.number().int().min(1).default(50),
+  /** Lags on LogList(1, T/2, tPoints). */
+  tPoints: z.number().int().min(1).default(100),
+  /** Energy / loss measured on LogList(1, T, energyPoints) ∪ {T}. */
+  energyPoints: z.number().int().min(1).default(100),
+  /** Trajectories per (point, disorder sample). */
+  replicas: z.number().int().min(1).default(1),
+  /** Disorder samples (pspin, sk). */
+  samples: z.number().int().min(1).default(1),
+  /** Save the configuration at every tw as per-replica arrays. */
+  saveConfigs: z.boolean().default(false),
+  /** Waiting times below this are left out of the collapse fit (transient). */
+  collapseTwMin: z.number().min(0).default(1),
+  /** Checkpoint interval in time units (does not change results). */
+  checkpointEvery: z.number().int().positive().default(1000),
+  mlp: agingMlpSchema.optional(),
+  pspin: agingPSpinSchema.optional(),
+  sk: agingSkSchema.optional(),
+  flat: agingFlatSchema.optional(),
+});
+
+export type AgingConfig = z.infer<typeof agingConfigSchema>;
+export type AgingMlpConfig = z.infer<typeof agingMlpSchema>;
+export type AgingPSpinConfig = z.infer<typeof agingPSpinSchema> & { temperatures: number[] };
+export type AgingSkConfig = z.infer<typeof agingSkSchema>;
+export type AgingFlatConfig = z.infer<typeof agingFlatSchema>;
+
+/** Parse and complete a raw config; every problem is one GlassyError naming the field. */
+export function parseAgingConfig(raw: unknown): AgingConfig {
+  const r = agingConfigSchema.safeParse(raw);
+  if (!r.success) throw zodError(r.error, raw);
+  const c = r.data;
+  const section = (k: AgingLandscapeKind): unknown => (raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[k] : undefined);
+  switch (c.landscape) {
+    case 'mlp': {
+      if (!c.mlp) throw GlassyError.invalid('mlp', section('mlp'), 'the network section (model, data, ...) for --landscape mlp');
+      if (c.samples !== 1) throw GlassyError.invalid('samples', c.samples, '1 for --landscape mlp (disorder samples are for pspin and sk)');
+      if (c.mlp.optimizer.kind === 'gd') c.mlp.sampling = 'full';
+      break;
+    }
+    case 'pspin': {
+      const p = c.pspin ?? agingPSpinSchema.parse({});
+      if (p.n < p.p) throw GlassyError.invalid('pspin.n', p.n, `an integer ≥ p = ${p.p}`);
+      if (!p.temperatures) p.temperatures = p.dynamics === 'gd' ? [0] : [0.5];
+      if (p.dynamics === 'gd' && p.temperatures.some((t) => t !== 0)) {
+        throw GlassyError.invalid('pspin.temperatures', p.temperatures, '[0] with --dynamics gd (gradient descent is T = 0; use --dynamics langevin for T > 0)');
+      }
+      const bytes = couplingBytes(p.n, p.p as PSpinOrder, p.storage);
+      if (bytes > DEFAULT_MAX_BYTES) {
+        throw GlassyError.invalid('pspin.n', p.n, `a size whose couplings fit in 2 GiB (N = ${p.n}, p = ${p.p} in ${p.storage} needs ${(bytes / 1e9).toFixed(2)} GB${p.storage === 'float64' ? '; try --storage float32' : ''})`);
+      }
+      c.pspin = p;
+      break;
+    }
+    case 'sk':
+      c.sk = c.sk ?? agingSkSchema.parse({});
+      break;
+    case 'flat':
+      c.flat = c.flat ?? agingFlatSchema.parse({});
+      if (c.samples !== 1) throw GlassyError.invalid('samples', c.samples, '1 for --landscape flat (it has no disorder)');
+      break;
+  }
+  agingGrids(c); // validates the grids
+  return c;
+}
+
+export interface AgingGrids {
+  tw: number[];
+  t: number[];
+  energyTimes: number[];
+}
+
+/**
+ * The DEEP-GLASS grids (Baity-Jesi et al. 2018, source/timelists.py): tw = LogList(1, T/2, ntw),
+ * t = LogList(1, T/2, nt), loss times LogList(1, T, M); here T itself is added to the loss times
+ * so the final energy is always measured.
+ */
+export function agingGrids(c: AgingConfig): AgingGrids {
+  const T = c.tMax;
+  let tw: number[];
+  if (c.tw) {
+    tw = c.tw;
+    tw.forEach((v, i) => {
+      if (v > T) throw GlassyError.invalid(`tw[${i}]`, v, `a waiting time ≤ tMax = ${T}`);
+      if (i > 0 && !(v > tw[i - 1]!)) throw GlassyError.invalid(`tw[${i}]`, v, `a time > tw[${i - 1}] = ${tw[i - 1]} (strictly increasing)`);
+    });
+  } else {
+    tw = logList(1, T / 2, c.twPoints);
+  }
+  const t = logList(1, T / 2, c.tPoints);
+  const e = new Set(logList(1, T, c.energyPoints).filter((v) => v <= T));
+  e.add(T);
+  return { tw, t, energyTimes: [...e].sort((a, b) => a - b) };
+}
+
+/** The control-parameter values: widths (null = the model as given) or temperatures. */
+export function agingPoints(c: AgingConfig): Array<number | null> {
+  switch (c.landscape) {
+    case 'mlp': return c.mlp!.widths ?? [null];
+    case 'pspin': return c.pspin!.temperatures!;
+    case 'sk': return c.sk!.temperatures;
+    case 'flat': return c.flat!.temperatures;
+  }
+}
+
+/** Name of the point axis array: 'widths' for networks, 'temperatures' otherwise. */
+export function pointAxisName(c: AgingConfig): 'widths' | 'temperatures' {
+  return c.landscape === 'mlp' ? 'widths' : 'temperatures';
+}
+
+/** Number of replica jobs K = points × samples × replicas. */
+export function agingUnits(c: AgingConfig): number {
+  return agingPoints(c).length * c.samples * c.replicas;
+}
+
+export interface AgingUnit {
+  point: number;
+  sample: number;
+  /** Trajectory index within (point, sample). */
+  replica: number;
+}
+
+/** index = (point·S + sample)·R + replica. */
+export function decodeUnit(c: AgingConfig, index: number): AgingUnit {
+  const R = c.replicas;
+  const S = c.samples;
+  return { replica: index % R, sample: Math.floor(index / R) % S, point: Math.floor(index / (R * S)) };
+}
+
+/** The network of one point: every hidden layer at the point's width. */
+export function mlpSizes(m: AgingMlpConfig, width: number | null): number[] {
+  const s = m.model.sizes;
+  if (width === null) return [...s];
+  if (s.length < 3) throw GlassyError.invalid('widths', m.widths, `a model with a hidden layer (got ${s.join('-')})`);
+  return s.map((v, i) => (i === 0 || i === s.length - 1 ? v : width));
+}
+
+/** A TrainConfig for `replicaSetup` (train.ts): the same data, loss, optimiser and precision. */
+export function trainConfigOf(m: AgingMlpConfig, width: number | null, checkpointEvery: number): TrainConfig {
+  return {
+    data: m.data,
+    model: { ...m.model, sizes: mlpSizes(m, width) },
+    loss: m.loss,
+    optimizer: m.optimizer,
+    batch: m.batch,
+    epochs: 1,
+    sampling: m.sampling,
+    l2: m.l2,
+    precision: m.precision,
+    init: m.init,
+    variant: 'both',
+    measurePoints: 2,
+    evalTrainSamples: m.evalTrainSamples,
+    checkpointEvery,
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * The network side of the aging protocol: θ(t) of one SGD trajectory (Baity-Jesi et al. 2018:
+ * time = SGD steps, Δ and C over ALL parameters, weights and biases), moved by the shared Trainer
+ * (dynamics/trainer.ts) with the data, model and optimiser that `glassy train` builds
+ * (protocols/train.ts `replicaSetup`). Measured at the energy times: training loss (the energy),
+ * training error, test loss and test error.
+ *
+ * Optionally, at the end, the number of near-zero eigenvalues of the Hessian of the training loss
+ * (the flat directions that grow with over-parametrisation, Sagun et al. 2017): exactly from the
+ * dense Hessian for P ≤ hessianDenseMax parameters, else estimated by stochastic Lanczos
+ * quadrature (observables/hessian/), P·∫_{|λ| ≤ ε} ρ(λ)dλ.
+ */
+import type { Float } from '../../core/backend.js';
+import { Rng, Stream } from '../../core/rng.js';
+import { BatchSchedule } from '../../dynamics/batches.js';
+import { createOptimizer } from '../../dynamics/optimizers.js';
+import { Trainer } from '../../dynamics/trainer.js';
+import type { MlpLandscape } from '../../landscapes/mlp/network.js';
+import { denseSpectrum } from '../../observables/hessian/dense.js';
+import { slq, slqTrace } from '../../observables/hessian/slq.js';
+import type { ArrayData } from '../../store/dtype.js';
+import { replicaSetup } from '../train.js';
+import { trainConfigOf, type AgingMlpConfig } from './config.js';
+import type { AgingTrajectory } from './driver.js';
+
+export class MlpAgingTrajectory implements AgingTrajectory {
+  readonly dim: number;
+  readonly seriesNames = ['energy', 'train_error', 'test_loss', 'test_error'] as const;
+  readonly train: MlpLandscape<Float>;
+  readonly theta: Float;
+  private readonly trainer: Trainer<Float>;
+  private readonly evalTrain: MlpLandscape<Float> | null;
+  private readonly test: MlpLandscape<Float>;
+  private readonly initRng: Rng;
+
+  constructor(private readonly m: AgingMlpConfig, width: number | null, seed: number, replica: number, checkpointEvery: number) {
+    const tc = trainConfigOf(m, width, checkpointEvery);
+    // Replica r of every width uses the same streams (init r, data order r): common random numbers
+    // across the width ladder.
+    const s = replicaSetup(tc, seed, replica);
+    this.train = s.train as MlpLandscape<Float>;
+    this.evalTrain = s.evalTrain as MlpLandscape<Float> | null;
+    this.test = s.test as MlpLandscape<Float>;
+    this.dim = this.train.dim;
+    this.theta = this.train.newConfig();
+    const schedule = new BatchSchedule(this.train.nSamples, tc.batch, tc.sampling, Rng.stream(seed, Stream.dataOrder, s.orderStream));
+    const optimizer = createOptimizer(tc.optimizer, this.dim, this.theta, Rng.stream(seed, Stream.noise, replica));
+    this.trainer = new Trainer(this.train, this.theta, optimizer, schedule, { replica, lr: tc.optimizer.lr });
+    this.initRng = Rng.stream(seed, Stream.init, s.initStream);
+  }
+
+  initialise(): void {
+    this.train.initialise(this.theta, this.initRng, this.m.init);
+  }
+
+  configuration(): Float {
+    return this.theta;
+  }
+
+  savedConfiguration(): ArrayData {
+    return this.theta.slice();
+  }
+
+  advance(): void {
+    this.trainer.advance();
+  }
+
+  measure(): number[] {
+    const tr = (this.evalTrain ?? this.train).evaluate(this.theta);
+    const te = this.test.evaluate(this.theta);
+    return [tr.loss, tr.error, te.loss, te.error];
+  }
+
+  state(): { meta: Record<string, unknown>; arrays: Record<string, ArrayData> } {
+    const st = this.trainer.state();
+    return { meta: st.meta, arrays: st.arrays };
+  }
+
+  restore(s: { meta: Record<string, unknown>; arrays: Record<string, ArrayData> }): void {
+    this.trainer.restore(s);
+  }
+
+  /** Near-zero Hessian eigenvalues of the training loss at the current θ. */
+  hessianNearZero(): { count: number; method: 'dense' | 'slq' } {
+    const P = this.dim;
+    const theta = this.theta;
+    const f64 = theta instanceof Float64Array;
+    const v32 = f64 ? null : new Float32Array(P);
+    const o32 = f64 ? null : new Float32Array(P);
+    const hvp = (v: Float64Array, out: Float64Array): void => {
+      if (f64) {
+        this.train.hvp(theta, v, out);
+        return;
+      }
+      v32!.set(v);
+      this.train.hvp(theta, v32!, o32!);
+      out.set(o32!);
+    };
+    const tol = this.m.hessianTol;
+    if (P <= this.m.hessianDenseMax) return { count: denseSpectrum(hvp, P, { tol, maxDim: this.m.hessianDenseMax }).nearZero, method: 'dense' };
+    const res = slq(hvp, P, { runs: 10, steps: 80 });
+    let big = 0;
+    for (const x of res.nodes) if (Number.isFinite(x)) big = Math.max(big, Math.abs(x));
+    const thr = tol * big;
+    return { count: slqTrace(res, (l) => (Math.abs(l) <= thr ? 1 : 0)), method: 'slq' };
+  }
+}

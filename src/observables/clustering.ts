@@ -313,17 +313,22 @@ export function cophenetic(Z: ArrayLike<number>): Float64Array {
 export function copheneticCorrelation(Z: ArrayLike<number>, distances: ArrayLike<number>): number {
   const c = cophenetic(Z);
   if (distances.length !== c.length) throw GlassyError.invalid('distances.length', distances.length, `${c.length} (the condensed size for the linkage)`);
+  return pearson(distances, c);
+}
+
+/** Pearson correlation as scipy.cophenet computes it: Σ(y−ȳ)(c−c̄)/√(Σ(y−ȳ)² Σ(c−c̄)²). */
+function pearson(y: ArrayLike<number>, c: ArrayLike<number>): number {
   let my = 0, mc = 0;
-  for (let i = 0; i < c.length; i++) { my += distances[i]!; mc += c[i]!; }
+  for (let i = 0; i < c.length; i++) { my += y[i]!; mc += c[i]!; }
   my /= c.length;
   mc /= c.length;
   let num = 0, da = 0, db = 0;
   for (let i = 0; i < c.length; i++) {
-    const y = distances[i]! - my;
-    const z = c[i]! - mc;
-    num += y * z;
-    da += y * y;
-    db += z * z;
+    const dy = y[i]! - my;
+    const dc = c[i]! - mc;
+    num += dy * dc;
+    da += dy * dy;
+    db += dc * dc;
   }
   return num / Math.sqrt(da * db);
 }
@@ -431,16 +436,5 @@ export function clusterReplicas(Q: ArrayLike<number>, method: LinkageMethod = 'a
   const Z = linkage(d, method);
   const order = leavesList(Z);
   const coph = cophenetic(Z);
-  let num = 0;
-  // Reuse coph for the correlation rather than recomputing it.
-  let my = 0, mc = 0;
-  for (let i = 0; i < d.length; i++) { my += d[i]!; mc += coph[i]!; }
-  my /= d.length;
-  mc /= d.length;
-  let da = 0, db = 0;
-  for (let i = 0; i < d.length; i++) {
-    const y = d[i]! - my, z = coph[i]! - mc;
-    num += y * z; da += y * y; db += z * z;
-  }
-  return { linkage: Z, order, reordered: reorderMatrix(Q, order), cophenetic: coph, copheneticCorrelation: num / Math.sqrt(da * db) };
+  return { linkage: Z, order, reordered: reorderMatrix(Q, order), cophenetic: coph, copheneticCorrelation: pearson(d, coph) };
 }

@@ -82,7 +82,7 @@ export interface HistogramOptions {
   weighting?: PqWeighting;
 }
 
-export interface OverlapHistogram {
+export interface PqHistogram {
   edges: Float64Array;
   centres: Float64Array;
   /** Binned weight per bin: with 'pair' weighting, pair counts; with 'sample', the average over samples of the per-sample fraction. */
@@ -98,7 +98,7 @@ export interface OverlapHistogram {
 }
 
 /** P(q) as a histogram over pairs a < b, averaged over disorder samples. */
-export function overlapHistogram(samples: ReadonlyArray<PairOverlaps>, options: HistogramOptions = {}): OverlapHistogram {
+export function overlapHistogram(samples: ReadonlyArray<PairOverlaps>, options: HistogramOptions = {}): PqHistogram {
   const weighting = options.weighting ?? 'sample';
   const pooled = pool(samples, weighting);
   const edges = histogramEdges(pooled.values, options);
@@ -371,7 +371,7 @@ export interface NormalisationCheck {
 }
 
 /** Normalisation checks of a histogram: both sums should be 1 to rounding. */
-export function checkHistogram(h: OverlapHistogram): NormalisationCheck {
+export function checkHistogram(h: PqHistogram): NormalisationCheck {
   let p = 0, d = 0;
   for (let k = 0; k < h.probability.length; k++) {
     p += h.probability[k]!;

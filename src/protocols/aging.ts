@@ -40,7 +40,7 @@ export const ARRAY_NAME: Record<TwoTimeObservable, string> = { delta: 'delta', c
 function makeTrajectory(config: AgingConfig, ctx: ReplicaContext, point: number | null, sample: number, replica: number): AgingTrajectory & { initialise(): void } {
   switch (config.landscape) {
     case 'mlp': return new MlpAgingTrajectory(config.mlp!, point, ctx.seed, replica, config.checkpointEvery);
-    case 'pspin': return new PSpinAgingTrajectory(config.pspin!, point!, ctx.seed, sample, replica);
+    case 'pspin': return new PSpinAgingTrajectory({ ...config.pspin!, temperatures: config.pspin!.temperatures ?? [point!] }, point!, ctx.seed, sample, replica);
     case 'sk': return new SkAgingTrajectory(config.sk!, point!, ctx.seed, sample, replica);
     case 'flat': return new FlatAgingTrajectory(config.flat!, point!, ctx.seed, replica);
   }

@@ -10,6 +10,7 @@ import { clusterRecipe } from './cluster.js';
 import { agingRecipe } from './aging.js';
 import { hessianRecipe } from './hessian.js';
 import { pathsRecipe } from './paths.js';
+import { walkRecipe } from './walk.js';
 import { l2sweepRecipe } from './l2sweep.js';
 
 const RECIPES = new Map<string, Recipe>();
@@ -29,6 +30,7 @@ registerRecipe(pathsRecipe);
 registerRecipe({ ...pathsRecipe, protocol: 'permute' });
 registerRecipe({ ...pathsRecipe, protocol: 'connect' });
 registerRecipe(l2sweepRecipe);
+registerRecipe(walkRecipe);
 
 /** Protocols with a recipe. */
 export function knownProtocols(): string[] {

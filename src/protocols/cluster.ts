@@ -13,6 +13,7 @@
  * replicas: 'params' q_ab = (1/N)Σ s^a s^b; 'aligned' |q_ab| (the global spin flip removed).
  */
 import { z } from 'zod';
+import { getBackend } from '../core/backends/index.js';
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { MlpLayout } from '../landscapes/mlp/layout.js';
@@ -92,7 +93,7 @@ function networkReplicas(source: Run, config: ClusterConfig): Replicas {
   const P = layout.size;
   const data = new Float64Array(K * P);
   loaded.forEach((r, i) => data.set(r.theta, i * P));
-  const raw = overlapMatrix({ data, count: K, dim: P });
+  const raw = overlapMatrix({ data, count: K, dim: P }, { backend: getBackend() });
   if (config.overlap === 'params') return { kind: 'network', data, count: K, dim: P, pqSamples: [pairOverlaps(raw, K)], Q: raw };
   if (config.overlap === 'outputs') {
     const trainConfig = parseTrainConfig(source.manifest.config);
@@ -110,7 +111,7 @@ function networkReplicas(source: Run, config: ClusterConfig): Replicas {
       mean /= dim;
       for (let j = 0; j < dim; j++) outs[i * dim + j] = o[j]! - mean;
     }
-    const Q = overlapMatrix({ data: outs, count: K, dim });
+    const Q = overlapMatrix({ data: outs, count: K, dim }, { backend: getBackend() });
     return { kind: 'network', data: outs, count: K, dim, pqSamples: [pairOverlaps(Q, K)], Q, unaligned: raw };
   }
   const pairwise = config.align === 'pairwise' || (config.align === 'auto' && K <= 64);
@@ -119,7 +120,7 @@ function networkReplicas(source: Run, config: ClusterConfig): Replicas {
   const aligned = new Float64Array(K * P);
   aligned.set(loaded[0]!.theta, 0);
   for (let i = 1; i < K; i++) aligned.set(weightMatching(layout, loaded[0]!.theta, loaded[i]!.theta, { rng: Rng.stream(0, Stream.probe, i) }).aligned, i * P);
-  const Qa = Q ?? overlapMatrix({ data: aligned, count: K, dim: P });
+  const Qa = Q ?? overlapMatrix({ data: aligned, count: K, dim: P }, { backend: getBackend() });
   return { kind: 'network', data: aligned, count: K, dim: P, pqSamples: [pairOverlaps(Qa, K)], Q: Qa, unaligned: raw };
 }
 

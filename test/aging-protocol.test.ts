@@ -32,8 +32,9 @@ const arr = (run: Run, name: string): { data: Float64Array; shape: number[] } =>
 test('p = 3 quenched to T = 1 > T_d (time-translation invariant) and to T = 0 (aging, E → E_th from above)', async () => {
   // N = 200, 6 trajectories per temperature (one disorder sample), dt = 0.1, T = 320 steps (32 time
   // units). tw = 240 has lags beyond T: those entries must be NaN. Measured (seed 7): at T = 1,
-  // |C(40,40+t) − C(160,160+t)| ≤ 0.05 with SE ≈ 0.02–0.05 and μ_C ≈ 0.1; at T = 0, C grows with tw at
-  // every t ≥ 10 steps, μ_C ≈ 1.0, e(320) ≈ −1.10 (E_th = −1.155; finite-N end points lie ≈ 10/N above).
+  // |C(40,40+t) − C(160,160+t)| ≤ 0.063 with SE of the difference 0.013–0.056, μ_C ≈ 0, e(320) =
+  // −0.486 ± 0.015 (equilibrium −0.478 at N = 200); at T = 0, C grows with tw at every t ≥ 10 steps,
+  // μ_C = 1.10, e(320) = −1.093 ± 0.005 (E_th = −1.155; finite-N end points lie ≈ 10/N above it).
   const root = tempDir('aging-pspin');
   try {
     const { run, summary } = await agingRun(join(root, 'r'), {
@@ -94,7 +95,7 @@ test('p = 3 quenched to T = 1 > T_d (time-translation invariant) and to T = 0 (a
 test('free diffusion (flat landscape, Langevin): Δ(tw, tw+t) = 2·T·t·dt, α = 1', async () => {
   // E[Δ] = 2T·t·dt (Einstein; mobility 1), Var Δ = 2(2T t dt)²/N per trajectory, so the mean of R
   // trajectories has SE = E[Δ]·√(2/(N R)) = 2.2% here. Every entry within 4 of those SEs; the
-  // protocol's own SE within a factor 3 of it; α at the largest tw equal to 1 within 0.03.
+  // protocol's own SE on average near it; α at the largest tw equal to 1 within 0.03 (found 0.992).
   const root = tempDir('aging-flat');
   try {
     const N = 1000;
@@ -109,6 +110,7 @@ test('free diffusion (flat landscape, Langevin): Δ(tw, tw+t) = 2·T·t·dt, α 
     const D = arr(run, 'delta_mean').data;
     const Dse = arr(run, 'delta_se').data;
     let checked = 0;
+    const seRatio: number[] = [];
     temps.forEach((T, p) => {
       for (let i = 0; i < tw.length; i++) for (let j = 1; j < t.length; j++) {
         const k = (p * tw.length + i) * t.length + j;
@@ -116,11 +118,15 @@ test('free diffusion (flat landscape, Langevin): Δ(tw, tw+t) = 2·T·t·dt, α 
         const expected = 2 * T * t[j]! * dt;
         const se = expected * Math.sqrt(2 / (N * R));
         assert.ok(Math.abs(D[k]! - expected) <= 4 * se, `T=${T} tw=${tw[i]} t=${t[j]}: Δ = ${D[k]} vs ${expected} ± ${4 * se}`);
-        assert.ok(Dse[k]! > se / 3 && Dse[k]! < 3 * se, `SE ${Dse[k]} vs theory ${se}`);
+        seRatio.push(Dse[k]! / se);
         checked++;
       }
     });
     assert.ok(checked > 100, `${checked} entries checked`);
+    // The SE of 4 trajectories is itself noisy (χ² with 3 degrees of freedom), so its mean ratio to
+    // the exact SE is checked (found 0.89): within [0.5, 1.5].
+    const meanRatio = seRatio.reduce((a, b) => a + b, 0) / seRatio.length;
+    assert.ok(meanRatio > 0.5 && meanRatio < 1.5, `mean SE / exact SE = ${meanRatio}`);
     const alpha = arr(run, 'alpha').data;
     for (const a of alpha) assert.ok(Math.abs(a - 1) < 0.03, `α = ${a}`);
   } finally {

@@ -7,6 +7,7 @@ import { GlassyError } from '../../core/errors.js';
 import { runEnsemble } from '../../executor/ensemble.js';
 import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
 import { parseWalkConfig, prepareWalk, task } from '../../protocols/walk.js';
+import { parseSpinWalkConfig, prepareSpinWalk, runSpinWalk } from '../../protocols/walk-spins.js';
 import { Run } from '../../store/run.js';
 import { nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
 import { reportResult } from './run.js';
@@ -34,7 +35,25 @@ export function register(program: Command): void {
     .option('--overwrite', 'replace an existing run directory')
     .option('--json', 'print the key figures as one JSON object');
   addExecutorOptions(cmd);
+  cmd
+    .option('--flips <k>', 'spin-glass runs: spins flipped per step (Ising models)', positiveInt)
+    .option('--temperature-index <i>', 'spin-glass runs: which temperature\'s configuration to start from', nonNegativeInt)
+    .option('--sample <s>', 'spin-glass runs: which disorder sample', nonNegativeInt);
   cmd.action(async (source: string, flags: Record<string, unknown>) => {
+    if (Run.open(source).manifest.protocol === 'spinglass') {
+      // The same protocol on a glass: spin-flip (Ising) or tangent (p-spin) steps, energy per spin as the loss.
+      const config = parseSpinWalkConfig({
+        source, replica: flags['replica'], walkers: flags['walkers'], steps: flags['steps'], flips: flags['flips'],
+        stepSize: flags['stepSize'], temperature: flags['temperature'], temperatureIndex: flags['temperatureIndex'],
+        sample: flags['sample'], threshold: flags['threshold'], bins: flags['bins'], maxLag: flags['maxLag'],
+      });
+      const start = prepareSpinWalk(config);
+      const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-walk`;
+      const s = runSpinWalk(config, start, out, (flags['seed'] as number | undefined) ?? start.seed, { overwrite: flags['overwrite'] === true });
+      if (flags['json'] === true) printJson(s);
+      else process.stdout.write(`walk ${String(s['run'])}: e(x0) = ${Number(s['start_energy']).toPrecision(4)}, final ⟨e⟩ = ${Number(s['final_energy_mean']).toPrecision(4)}, ⟨q(x_t, x_0)⟩ = ${Number(s['final_overlap_mean']).toPrecision(3)}, acceptance ${Number(s['acceptance_mean']).toPrecision(3)}\n`);
+      return;
+    }
     const exec = executorOptionsFrom(flags);
     if (flags['stepSize'] === undefined) throw GlassyError.invalid('--step-size', undefined, 'a step size h ≥ 0 (e.g. --step-size 0.05)');
     const config = parseWalkConfig({

@@ -5,24 +5,33 @@
  */
 import { linePlot, type Series } from '../plots/line.js';
 import { histogramPlot } from '../plots/histogram.js';
-import type { ItemDef, Recipe } from './types.js';
+import type { ItemDef, Recipe, RecipeContext } from './types.js';
 import { columnMeanSe } from './stats.js';
 import { row } from './types.js';
+
+/** Network walks record the training loss, spin-glass walks the energy per spin. */
+function lossArray(ctx: RecipeContext): string {
+  return ctx.has('walk_energy') ? 'walk_energy' : 'walk_train_loss';
+}
+
+function lossTitle(ctx: RecipeContext): string {
+  return ctx.has('walk_energy') ? 'energy per spin e' : 'training loss';
+}
 
 const lossVsDistance: ItemDef = {
   kind: 'plot',
   name: 'loss_vs_distance',
-  title: 'Training loss against distance from the minimum',
-  requires: ['walk_distance', 'walk_train_loss'],
+  title: 'Loss (or energy per spin) against distance from the start',
+  requires: ['walk_distance'],
   build(ctx) {
     const d = ctx.rowsOf('walk_distance');
-    const l = ctx.rowsOf('walk_train_loss', d.cols);
+    const l = ctx.rowsOf(lossArray(ctx), d.cols);
     const series: Series[] = [];
     for (let w = 0; w < l.rows; w++) series.push({ name: `walker ${w}`, x: row(d, w), y: row(l, w), role: 'thin' });
     return linePlot({
       name: 'loss_vs_distance', title: 'Training loss along the walks',
       subtitle: `${l.rows} walker${l.rows === 1 ? '' : 's'}`,
-      x: { title: 'distance |θ_t − θ_0|' }, y: { title: 'training loss' }, series,
+      x: { title: 'distance |x_t − x_0|' }, y: { title: lossTitle(ctx) }, series,
     });
   },
 };
@@ -30,15 +39,15 @@ const lossVsDistance: ItemDef = {
 const lossVsStep: ItemDef = {
   kind: 'plot',
   name: 'loss_vs_step',
-  title: 'Training loss against step (mean ± SE over walkers)',
-  requires: ['walk_steps', 'walk_train_loss'],
+  title: 'Loss (or energy per spin) against step (mean ± SE over walkers)',
+  requires: ['walk_steps'],
   build(ctx) {
     const s = ctx.vec('walk_steps');
-    const l = ctx.rowsOf('walk_train_loss', s.length);
+    const l = ctx.rowsOf(lossArray(ctx), s.length);
     const { mean, se } = columnMeanSe(l);
     return linePlot({
       name: 'loss_vs_step', title: 'Training loss against step',
-      x: { title: 'step' }, y: { title: 'training loss' },
+      x: { title: 'step' }, y: { title: lossTitle(ctx) },
       series: [{ name: `mean of ${l.rows}`, x: s, y: mean, ...(l.rows > 1 ? { se } : {}) }],
     });
   },

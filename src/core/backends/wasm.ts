@@ -21,6 +21,7 @@ import v8 from 'node:v8';
 import type { Backend, Float } from '../backend.js';
 import { GlassyError } from '../errors.js';
 import { checkAlloc, checkGemm, span } from './validate.js';
+import { FIRST, Heap } from '../wasm-heap.js';
 
 // The compiler's lib is ES2022 without DOM, and @types/node 20 does not declare the WebAssembly
 // global, so the few members used here are typed locally.
@@ -58,8 +59,6 @@ export interface WasmBackend extends Backend {
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the most a 32-bit memory can address; must match scripts/build-wasm.js
 const INITIAL_PAGES = 64; // matches --initialMemory in scripts/build-wasm.js
-const ALIGN = 64; // cache-line aligned blocks
-const FIRST = 65536; // the first 64 KiB are left to the module (static data; it has none today)
 
 function wasmDir(): string {
   // dist/src/core/backends/wasm.js → <root>/asm/build/
@@ -92,60 +91,6 @@ function compileKernels(allowRelaxed: boolean): { module: WasmModule; relaxed: b
  * A first-fit allocator over the linear memory, in ALIGN-byte blocks, with coalescing free list.
  * Kept in JavaScript: the kernels never allocate.
  */
-class Heap {
-  private top = FIRST;
-  /** Free blocks sorted by address: [start, bytes]. */
-  private freeList: Array<[number, number]> = [];
-  /** Live blocks: start → bytes. */
-  readonly live = new Map<number, number>();
-
-  constructor(private readonly grow: (endByte: number) => void) {}
-
-  alloc(bytes: number): number {
-    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-    for (let i = 0; i < this.freeList.length; i++) {
-      const [start, len] = this.freeList[i]!;
-      if (len >= size) {
-        if (len === size) this.freeList.splice(i, 1);
-        else this.freeList[i] = [start + size, len - size];
-        this.live.set(start, size);
-        return start;
-      }
-    }
-    const start = this.top;
-    this.grow(start + size);
-    this.top = start + size;
-    this.live.set(start, size);
-    return start;
-  }
-
-  /** Frees the block at start if it is live and `bytes` rounds to its size (a whole allocation). */
-  free(start: number, bytes?: number): boolean {
-    const size = this.live.get(start);
-    if (size === undefined) return false;
-    if (bytes !== undefined && Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN) !== size) return false;
-    this.live.delete(start);
-    // insert sorted, then merge with neighbours
-    let i = 0;
-    while (i < this.freeList.length && this.freeList[i]![0] < start) i++;
-    this.freeList.splice(i, 0, [start, size]);
-    if (i + 1 < this.freeList.length && start + size === this.freeList[i + 1]![0]) {
-      this.freeList[i]![1] += this.freeList[i + 1]![1];
-      this.freeList.splice(i + 1, 1);
-    }
-    if (i > 0 && this.freeList[i - 1]![0] + this.freeList[i - 1]![1] === start) {
-      this.freeList[i - 1]![1] += this.freeList[i]![1];
-      this.freeList.splice(i, 1);
-    }
-    // give the tail back to the bump pointer
-    const last = this.freeList[this.freeList.length - 1];
-    if (last && last[0] + last[1] === this.top) {
-      this.top = last[0];
-      this.freeList.pop();
-    }
-    return true;
-  }
-}
 
 /**
  * Creates a WebAssembly backend with its own memory. Throws (plain Error) with the reason if it

@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { GlassyError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { IsingModel } from '../../landscapes/ising/model.js';
+import { ALIGN, FIRST, Heap } from '../../core/wasm-heap.js';
 
 export type SpinFlipKernel = 'wasm' | 'js';
 
@@ -54,8 +55,6 @@ interface SpinFlipExports {
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB; must match --maximumMemory in scripts/build-wasm.js
 const INITIAL_PAGES = 64; // matches --initialMemory
-const ALIGN = 64; // cache-line blocks: SIMD rows never straddle more lines than needed
-const FIRST = 65536; // the first 64 KiB stay with the module (its static data; none today)
 const CTRL_BYTES = 1024; // rng state, ΔE sum, acceptance table of up to 2z + 1 ≤ 121 entries
 const MAX_TABLE_Z = 60;
 /** Bytes of chain storage (spins + fields) handed out before new chains fall back to JS arrays. */
@@ -63,54 +62,6 @@ let CHAIN_BUDGET = 512 << 20;
 /** Bytes of resident couplings kept across models (least recently used evicted first). */
 let COUPLING_BUDGET = 512 << 20;
 
-/** First-fit allocator over the linear memory with a coalescing free list (the kernels never allocate). */
-class Heap {
-  private top = FIRST;
-  private readonly freeList: Array<[number, number]> = [];
-  private readonly live = new Map<number, number>();
-
-  constructor(private readonly ensure: (endByte: number) => void) {}
-
-  alloc(bytes: number): number {
-    const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-    for (let i = 0; i < this.freeList.length; i++) {
-      const [start, len] = this.freeList[i]!;
-      if (len >= size) {
-        if (len === size) this.freeList.splice(i, 1);
-        else this.freeList[i] = [start + size, len - size];
-        this.live.set(start, size);
-        return start;
-      }
-    }
-    const start = this.top;
-    this.ensure(start + size);
-    this.top = start + size;
-    this.live.set(start, size);
-    return start;
-  }
-
-  free(start: number): void {
-    const size = this.live.get(start);
-    if (size === undefined) return;
-    this.live.delete(start);
-    let i = 0;
-    while (i < this.freeList.length && this.freeList[i]![0] < start) i++;
-    this.freeList.splice(i, 0, [start, size]);
-    if (i + 1 < this.freeList.length && start + size === this.freeList[i + 1]![0]) {
-      this.freeList[i]![1] += this.freeList[i + 1]![1];
-      this.freeList.splice(i + 1, 1);
-    }
-    if (i > 0 && this.freeList[i - 1]![0] + this.freeList[i - 1]![1] === start) {
-      this.freeList[i - 1]![1] += this.freeList[i]![1];
-      this.freeList.splice(i, 1);
-    }
-    const last = this.freeList[this.freeList.length - 1];
-    if (last && last[0] + last[1] === this.top) {
-      this.top = last[0];
-      this.freeList.pop();
-    }
-  }
-}
 
 /** Where the spin-flip module's memory goes (diagnostics and tests). */
 export interface SpinFlipMemoryInfo {

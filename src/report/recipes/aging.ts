@@ -4,23 +4,44 @@ import { fmt } from '../plots/common.js';
 import type { ItemDef, Recipe, RecipeContext } from './types.js';
 import { row } from './types.js';
 
+/**
+ * The control-parameter axis of a sweep run (`widths` of networks, `temperatures` of glasses), as
+ * labels, or one unnamed point for a single-point run.
+ */
+function points(ctx: RecipeContext): string[] {
+  if (ctx.has('widths')) return Array.from(ctx.vec('widths'), (w) => `width ${fmt(w)}`);
+  if (ctx.has('temperatures')) return Array.from(ctx.vec('temperatures'), (T) => `T = ${fmt(T)}`);
+  return [''];
+}
+
+/** At most this many waiting times per point when a run has several points (legibility). */
+const TW_PER_POINT = 4;
+
 function familySeries(ctx: RecipeContext, obs: 'delta' | 'corr', collapse: boolean): { series: Series[]; skipped: number } {
   const tw = ctx.vec('tw');
   const t = ctx.vec('t');
-  const mean = ctx.mat(`${obs}_mean`, tw.length, t.length);
-  const se = ctx.has(`${obs}_se`) ? ctx.mat(`${obs}_se`, tw.length, t.length) : null;
+  const labels = points(ctx);
+  // [points × tw, t]: a single-point run is the P = 1 case of a sweep.
+  const mean = ctx.rowsOf(`${obs}_mean`, t.length);
+  if (mean.rows !== labels.length * tw.length) throw new Error(`${obs}_mean has ${mean.rows} rows, expected ${labels.length} × ${tw.length}`);
+  const se = ctx.has(`${obs}_se`) ? ctx.rowsOf(`${obs}_se`, t.length) : null;
   const series: Series[] = [];
   let skipped = 0;
-  for (let k = 0; k < tw.length; k++) {
-    const w = tw[k] as number;
-    // t/t_w is undefined at t_w = 0 (DEEP-GLASS grids start at 0).
-    if (collapse && !(w > 0)) {
-      skipped++;
-      continue;
+  const stride = labels.length > 1 ? Math.max(1, Math.ceil(tw.length / TW_PER_POINT)) : 1;
+  const picked = tw.map((_, k) => k).filter((k) => k % stride === 0 || k === tw.length - 1);
+  labels.forEach((label, p) => {
+    for (const k of picked) {
+      const w = tw[k] as number;
+      // t/t_w is undefined at t_w = 0 (DEEP-GLASS grids start at 0).
+      if (collapse && !(w > 0)) {
+        skipped++;
+        continue;
+      }
+      const x = collapse ? t.map((v) => v / w) : t;
+      const r = p * tw.length + k;
+      series.push({ name: `${label ? `${label}, ` : ''}t_w = ${fmt(w)}`, x, y: row(mean, r), ...(se ? { se: row(se, r) } : {}), ...(label ? { group: label } : {}) });
     }
-    const x = collapse ? t.map((v) => v / w) : t;
-    series.push({ name: `t_w = ${fmt(w)}`, x, y: row(mean, k), ...(se ? { se: row(se, k) } : {}) });
-  }
+  });
   return { series, skipped };
 }
 
@@ -65,13 +86,15 @@ const energy: ItemDef = {
   requires: ['energy_times', 'energy_mean'],
   build(ctx) {
     const t = ctx.vec('energy_times');
-    const se = ctx.has('energy_se') ? ctx.vec('energy_se', t.length) : null;
+    const labels = points(ctx);
+    const mean = ctx.rowsOf('energy_mean', t.length);
+    const se = ctx.has('energy_se') ? ctx.rowsOf('energy_se', t.length) : null;
     return linePlot({
       name: 'energy',
       title: 'Energy (loss) vs time',
       x: { title: 'time (SGD steps)', scale: 'log' },
       y: { title: 'energy / training loss' },
-      series: [{ name: 'energy', x: t, y: ctx.vec('energy_mean', t.length), ...(se ? { se } : {}) }],
+      series: labels.map((label, p) => ({ name: label || 'energy', x: t, y: row(mean, p), ...(se ? { se: row(se, p) } : {}) })),
     });
   },
 };

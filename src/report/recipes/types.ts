@@ -88,14 +88,20 @@ export class RecipeContext {
     return { data: Float64Array.from(a.data as ArrayLike<number>), rows: r, cols: c };
   }
 
-  /** A 1-D array, or a 2-D array's rows: returns rows × cols with rows = 1 for 1-D. */
+  /**
+   * A 1-D array, or the rows of an N-D array (all leading axes flattened, row-major): rows × cols
+   * with rows = 1 for 1-D and cols = the last axis.
+   */
   rowsOf(name: string, cols?: number): { data: Float64Array; rows: number; cols: number } {
     const a = this.array(name);
     if (a.shape.length === 1) {
       const v = this.vec(name, cols);
       return { data: v, rows: 1, cols: v.length };
     }
-    return this.mat(name, undefined, cols);
+    if (a.shape.length === 2) return this.mat(name, undefined, cols);
+    const c = a.shape[a.shape.length - 1]!;
+    if (cols !== undefined && c !== cols) throw new RecipeDataError(`${name} has shape [${a.shape}], expected a last axis of ${cols}`);
+    return { data: Float64Array.from(a.data as ArrayLike<number>), rows: a.data.length / c, cols: c };
   }
 
   /** The summary entry `key` of the manifest, if any. */

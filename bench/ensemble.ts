@@ -1,8 +1,8 @@
 /**
  * Ensemble scaling (issue "scale"): wall time of the same training ensemble on one and on two local
  * workers (the piscina pool), and their ratio — ≤ 0.6 means the second core is put to work.
- * Workload: 4 replicas of 784→100→10 on 10 000 MNIST images for one epoch (train protocol, BLAS, 1
- * BLAS thread per worker). Alternating repeats; the median of each.
+ * Workload: 8 replicas of 784→100→10 on the full MNIST training set for three epochs (train protocol,
+ * BLAS, 1 BLAS thread per worker). Alternating repeats; the median of each.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,10 +13,10 @@ import { Run } from '../src/store/run.js';
 import { sig, type BenchSection, type Section } from './harness.js';
 
 const config = parseTrainConfig({
-  data: { source: 'mnist', nTrain: 10000, nTest: 2000 },
+  data: { source: 'mnist', nTest: 2000 },
   model: { sizes: [784, 100, 10] },
   optimizer: { kind: 'momentum', lr: 0.05 },
-  epochs: 1,
+  epochs: 3,
   measurePoints: 8,
   evalTrainSamples: 2000,
 });
@@ -26,7 +26,7 @@ async function wall(workers: number): Promise<number> {
   try {
     const run = Run.create(join(dir, 'run'), { protocol: 'train', config, seed: 1 });
     const t0 = performance.now();
-    const r = await runEnsemble(run, task, { replicas: 4, executor: 'local', workers, progress: 'none', handleSignals: false });
+    const r = await runEnsemble(run, task, { replicas: 8, executor: 'local', workers, progress: 'none', handleSignals: false });
     if (r.status !== 'complete') throw new Error(`ensemble failed: ${JSON.stringify(r.failed)}`);
     return (performance.now() - t0) / 1000;
   } finally {
@@ -37,7 +37,7 @@ async function wall(workers: number): Promise<number> {
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 export const ensembleSection: Section = {
-  title: 'Ensemble scaling: 4 training replicas on 1 and 2 local workers (s)',
+  title: 'Ensemble scaling: 8 training replicas on 1 and 2 local workers (s)',
   async run(): Promise<BenchSection> {
     const one: number[] = [], two: number[] = [];
     for (let rep = 0; rep < 3; rep++) {

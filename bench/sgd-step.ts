@@ -60,18 +60,20 @@ function gemmOnly(name: 'blas' | 'wasm'): SgdStepProvider {
 }
 
 /**
- * One full glassy SGD step exactly as `glassy train` takes it: a shuffled mini-batch gathered from a
- * 1 280-sample set, forward, backward (MlpLandscape.batchGradient), plain SGD update (Trainer).
+ * One full glassy SGD step through the code `glassy train` runs (MlpLandscape.batchGradient: forward,
+ * backward; Trainer: plain SGD update). `fixed`: one batch of 128 samples every step, as the PyTorch
+ * anchor does (same work: forward, backward, update); otherwise a shuffled mini-batch gathered from
+ * 1 280 samples, the cost of real training (the gather is extra work the anchor does not do).
  */
-function fullStep(name: 'blas' | 'wasm', threads: number): SgdStepProvider {
+function fullStep(name: 'blas' | 'wasm', threads: number, fixed: boolean): SgdStepProvider {
   return {
-    label: `glassy train step (${name}, f32)`,
+    label: fixed ? `glassy SGD step, fixed batch as the anchor (${name}, f32)` : `glassy train step, shuffled batch of 128 from 1 280 (${name}, f32)`,
     threads,
     run: async () => {
       const be = getBackend(name);
       be.setThreads?.(threads);
       try {
-        const n = 1280, rng = Rng.stream(0, 1);
+        const n = fixed ? 128 : 1280, rng = Rng.stream(0, 1);
         const x = new Float32Array(n * 784);
         rng.fillUniform(x);
         const y = Int32Array.from({ length: n }, () => rng.int(10));
@@ -79,7 +81,7 @@ function fullStep(name: 'blas' | 'wasm', threads: number): SgdStepProvider {
         const theta = land.newConfig();
         land.initialise(theta, rng);
         const opt = createOptimizer({ kind: 'sgd', lr: 0.01 }, land.dim, theta, rng);
-        const trainer = new Trainer(land, theta, opt, new BatchSchedule(n, 128, 'shuffle', Rng.stream(0, 2)), { replica: 0, lr: 0.01 });
+        const trainer = new Trainer(land, theta, opt, new BatchSchedule(n, 128, fixed ? 'full' : 'shuffle', Rng.stream(0, 2)), { replica: 0, lr: 0.01 });
         return await measure(() => { trainer.advance(); });
       } finally {
         be.setThreads?.(1);
@@ -90,9 +92,11 @@ function fullStep(name: 'blas' | 'wasm', threads: number): SgdStepProvider {
 
 /** glassy's rows. Add a provider here (one line) to add a row. */
 export const sgdStepProviders: SgdStepProvider[] = [
-  fullStep('blas', 1),
-  fullStep('wasm', 1),
-  fullStep('blas', 2),
+  fullStep('blas', 1, true),
+  fullStep('wasm', 1, true),
+  fullStep('blas', 2, true),
+  fullStep('blas', 1, false),
+  fullStep('wasm', 1, false),
   gemmOnly('blas'),
   gemmOnly('wasm'),
 ];

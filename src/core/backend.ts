@@ -35,6 +35,12 @@ export interface Backend {
    * any other typed array is still accepted by the kernels, at the cost of a copy.
    */
   allocF32(n: number): Float32Array;
+  /**
+   * Optional level-1 kernels (the BLAS backend has them): y ← αx + y and x ← αx over whole arrays of
+   * one precision. The optimisers' updates use them when present (vec.ts falls back to loops).
+   */
+  axpy?(alpha: number, x: Float, y: Float): void;
+  scal?(alpha: number, x: Float): void;
   allocF64(n: number): Float64Array;
 
   /**

@@ -30,6 +30,10 @@ interface Addon {
     b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number): void;
   dgemm(ta: boolean, tb: boolean, m: number, n: number, k: number, alpha: number, a: Float64Array, lda: number,
     b: Float64Array, ldb: number, beta: number, c: Float64Array, ldc: number): void;
+  saxpy(alpha: number, x: Float32Array, y: Float32Array): void;
+  daxpy(alpha: number, x: Float64Array, y: Float64Array): void;
+  sscal(alpha: number, x: Float32Array): void;
+  dscal(alpha: number, x: Float64Array): void;
   setThreads(n: number): void;
   getThreads(): number;
   info(): BlasInfo;
@@ -98,6 +102,16 @@ export function loadBlasBackend(): { backend: BlasBackend } | { reason: string }
       if (m === 0 || n === 0) return;
       if (k === 0 || alpha === 0) return scaleC(m, n, beta, c, ldc);
       addon.dgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
+    axpy(alpha, x, y) {
+      if (x.length !== y.length) throw GlassyError.invalid('axpy.y.length', y.length, `${x.length} (the length of x)`);
+      if (x instanceof Float32Array && y instanceof Float32Array) addon.saxpy(alpha, x, y);
+      else if (x instanceof Float64Array && y instanceof Float64Array) addon.daxpy(alpha, x, y);
+      else throw GlassyError.invalid('axpy', `${x.constructor.name}, ${y.constructor.name}`, 'two arrays of the same precision');
+    },
+    scal(alpha, x) {
+      if (x instanceof Float32Array) addon.sscal(alpha, x);
+      else addon.dscal(alpha, x);
     },
     allocF32(n) {
       checkAlloc('allocF32.n', n);

@@ -45,12 +45,17 @@ export function lossForward(
     for (let k = 1; k < C; k++) if (f[o + k]! > fmax) { fmax = f[o + k]!; best = k; }
     if (best !== label) errors++;
     if (kind === 'ce') {
+      // exp(f − max) once per output: kept in g, then scaled to p·invB.
       let z = 0;
-      for (let k = 0; k < C; k++) z += Math.exp(f[o + k]! - fmax);
-      const logZ = fmax + Math.log(z);
-      sum += logZ - f[o + label]!;
+      for (let k = 0; k < C; k++) {
+        const e = Math.exp(f[o + k]! - fmax);
+        if (g) g[o + k] = e;
+        z += e;
+      }
+      sum += fmax + Math.log(z) - f[o + label]!;
       if (g) {
-        for (let k = 0; k < C; k++) g[o + k] = Math.exp(f[o + k]! - logZ) * invB;
+        const c = invB / z;
+        for (let k = 0; k < C; k++) g[o + k] = g[o + k]! * c;
         g[o + label] = g[o + label]! - invB;
       }
     } else if (kind === 'mse') {

@@ -190,7 +190,8 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
 
   batchGradient(theta: X, batch: Int32Array, g: X): number {
     const B = batch.length;
-    const w = this.gather(batch);
+    // A contiguous run of samples (full batch, a fixed batch) is read in place; others are gathered.
+    const w = isRun(batch, this.data.n) ? this.view(batch[0]!, B) : this.gather(batch);
     this.forward(theta, w, B);
     const { sum } = this.top(w, B, true, 1 / B);
     this.backward(theta, w, B, g, 0);
@@ -343,9 +344,12 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
       const L = layers[l]!;
       const z = w.z[l]!;
       const W = theta.subarray(L.weight.offset, L.weight.offset + L.weight.size);
-      // z = a·Wᵀ (+ b): [B × in]·[in × out]
-      gemm(this.backend, false, true, B, L.out, L.in, 1, a, L.in, W, L.in, 0, z, L.out);
-      if (L.bias) addBias(z, theta, L.bias.offset, B, L.out);
+      // z = b + a·Wᵀ: [B × in]·[in × out]; the bias rows are copied in and the GEMM accumulates (β = 1).
+      if (L.bias) {
+        const b = theta.subarray(L.bias.offset, L.bias.offset + L.out);
+        for (let r = 0; r < B; r++) z.set(b, r * L.out);
+      }
+      gemm(this.backend, false, true, B, L.out, L.in, 1, a, L.in, W, L.in, L.bias ? 1 : 0, z, L.out);
       const kind = l === layers.length - 1 ? this.outAct : this.layout.arch.activation;
       activate(kind, z, w.act[l]!, B * L.out);
       a = w.act[l]!;
@@ -464,6 +468,14 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     const ref = this.l2Ref;
     for (let i = 0; i < this.dim; i++) g[i] = g[i]! + c * (theta[i]! - (ref ? ref[i]! : 0));
   }
+}
+
+/** Whether batch = [s, s+1, …, s+B−1] inside [0, n). */
+function isRun(batch: Int32Array, n: number): boolean {
+  const s = batch[0]!;
+  if (!(s >= 0) || s + batch.length > n) return false;
+  for (let r = 1; r < batch.length; r++) if (batch[r] !== s + r) return false;
+  return true;
 }
 
 function addBias(z: Float, p: Float, offset: number, B: number, out: number): void {

@@ -23,6 +23,8 @@ import { overlapHistogram, overlapKde, overlapMoments, pairOverlaps } from '../o
 import { ultrametricNull, ultrametricity } from '../observables/ultrametric.js';
 import { distancesFromOverlaps } from '../observables/clustering.js';
 import { weightMatching } from '../symmetry/weight-matching.js';
+import { activationMatching } from '../symmetry/activation-matching.js';
+import type { Float } from '../core/backend.js';
 import { Run } from '../store/run.js';
 import { parseTrainConfig, replicaSetup } from './train.js';
 import { readReplicaWeights } from './weights.js';
@@ -39,6 +41,13 @@ export const clusterConfigSchema = z.object({
    * large K. 'auto': pairwise up to 64 replicas.
    */
   align: z.enum(['auto', 'pairwise', 'reference']).default('auto'),
+  /**
+   * How hidden units are matched: by their weights (Ainsworth et al. 2023, weight matching) or by
+   * the correlation of their activations on a probe batch of `probe` training samples (activation
+   * matching, Ainsworth et al. §3.1; Li et al. 2015).
+   */
+  alignMethod: z.enum(['weights', 'activations']).default('weights'),
+  probe: z.number().int().positive().default(1000),
   /** Spin-glass runs: which temperature (index) and disorder sample. */
   temperatureIndex: z.number().int().min(0).default(0),
   sample: z.number().int().min(0).default(0),
@@ -114,27 +123,55 @@ function networkReplicas(source: Run, config: ClusterConfig): Replicas {
     const Q = overlapMatrix({ data: outs, count: K, dim }, { backend: getBackend() });
     return { kind: 'network', data: outs, count: K, dim, pqSamples: [pairOverlaps(Q, K)], Q, unaligned: raw };
   }
+  const align = aligner(source, config, layout);
   const pairwise = config.align === 'pairwise' || (config.align === 'auto' && K <= 64);
-  const Q = pairwise ? pairwiseAligned(layout, loaded.map((r) => r.theta)) : null;
+  const Q = pairwise ? pairwiseAligned(loaded.map((r) => r.theta), align) : null;
   // The configurations kept for the null model: every replica aligned onto replica 0.
   const aligned = new Float64Array(K * P);
   aligned.set(loaded[0]!.theta, 0);
-  for (let i = 1; i < K; i++) aligned.set(weightMatching(layout, loaded[0]!.theta, loaded[i]!.theta, { rng: Rng.stream(0, Stream.probe, i) }).aligned, i * P);
+  for (let i = 1; i < K; i++) aligned.set(align(loaded[0]!.theta, loaded[i]!.theta, 0, i), i * P);
   const Qa = Q ?? overlapMatrix({ data: aligned, count: K, dim: P }, { backend: getBackend() });
   return { kind: 'network', data: aligned, count: K, dim: P, pqSamples: [pairOverlaps(Qa, K)], Q: Qa, unaligned: raw };
 }
 
-/** q_ab after aligning b onto a by weight matching, for every pair a < b. */
-function pairwiseAligned(layout: MlpLayout, thetas: Float64Array[]): Float64Array {
+/** θ_b aligned onto θ_a (replicas a and b), by weights or by activations on the probe batch. */
+type Aligner = (thetaA: Float64Array, thetaB: Float64Array, a: number, b: number) => Float64Array;
+
+function aligner(source: Run, config: ClusterConfig, layout: MlpLayout): Aligner {
+  if (config.alignMethod === 'weights') {
+    return (ta, tb, a, b) => weightMatching(layout, ta, tb, { rng: Rng.stream(0, Stream.probe, a, b) }).aligned;
+  }
+  const tc = parseTrainConfig({ ...(source.manifest.config as object), precision: 'f64', evalTrainSamples: config.probe });
+  const setup = replicaSetup(tc, source.manifest.seed, 0);
+  const probe = setup.evalTrain ?? setup.train;
+  // Each replica's activations are computed once per layer and reused for all its pairs.
+  const cache = new Map<Float64Array, Float64Array[]>();
+  const activations = (theta: Float, layer: number): Float64Array => {
+    const key = theta as Float64Array;
+    let layers = cache.get(key);
+    if (!layers) cache.set(key, (layers = []));
+    if (!layers[layer]) {
+      const x = probe.newConfig();
+      x.set(theta);
+      layers[layer] = probe.outputs(x, layer);
+    }
+    return layers[layer]!;
+  };
+  return (ta, tb) => activationMatching(layout, ta, tb, activations).aligned;
+}
+
+/** q_ab after aligning b onto a, for every pair a < b. */
+function pairwiseAligned(thetas: Float64Array[], align: Aligner): Float64Array {
   const K = thetas.length;
   const Q = new Float64Array(K * K);
   const norm = thetas.map((t) => Math.sqrt(t.reduce((s, v) => s + v * v, 0)));
   for (let a = 0; a < K; a++) {
     Q[a * K + a] = 1;
     for (let b = a + 1; b < K; b++) {
-      const m = weightMatching(layout, thetas[a]!, thetas[b]!, { rng: Rng.stream(0, Stream.probe, a, b) });
-      const q = m.objective / (norm[a]! * norm[b]!);
-      Q[a * K + b] = Q[b * K + a] = q;
+      const al = align(thetas[a]!, thetas[b]!, a, b);
+      let dot = 0;
+      for (let i = 0; i < al.length; i++) dot += thetas[a]![i]! * al[i]!;
+      Q[a * K + b] = Q[b * K + a] = dot / (norm[a]! * norm[b]!);
     }
   }
   return Q;

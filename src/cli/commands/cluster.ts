@@ -14,6 +14,8 @@ export function register(program: Command): void {
     .addOption(new Option('--overlap <kind>', 'params: as trained; aligned: after weight matching (networks) or spin flip; outputs: test-set outputs').choices(['params', 'aligned', 'outputs']).default('aligned'))
     .addOption(new Option('--linkage <method>', 'agglomerative linkage').choices(['single', 'complete', 'average', 'ward']).default('average'))
     .addOption(new Option('--align <how>', 'network alignment: every pair, or all onto replica 0 (auto: pairwise up to 64 replicas)').choices(['auto', 'pairwise', 'reference']).default('auto'))
+    .addOption(new Option('--align-method <how>', 'match hidden units by their weights, or by their activations on a probe batch').choices(['weights', 'activations']).default('weights'))
+    .option('--probe <n>', 'training samples of the activation-matching probe batch', positiveInt, 1000)
     .option('--temperature-index <i>', 'spin glasses: which temperature of the run', nonNegativeInt, 0)
     .option('--sample <s>', 'spin glasses: which disorder sample to cluster (P(q) uses all)', nonNegativeInt, 0)
     .option('--bins <n>', 'P(q) histogram bins', positiveInt, 50)
@@ -27,6 +29,8 @@ export function register(program: Command): void {
         overlap: flags['overlap'],
         linkage: flags['linkage'],
         align: flags['align'],
+        alignMethod: flags['alignMethod'],
+        probe: flags['probe'],
         temperatureIndex: flags['temperatureIndex'],
         sample: flags['sample'],
         bins: flags['bins'],

@@ -135,6 +135,11 @@ function isPlain(v: unknown): v is Record<string, unknown> {
   return !!v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v);
 }
 
+/** The default run directory of a protocol: runs/<protocol>-<UTC time, e.g. 20261123-131500>. */
+export function defaultRunDir(protocol: string): string {
+  return `runs/${protocol}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}`;
+}
+
 /** Prints one JSON object on stdout (the `--json` contract). */
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');

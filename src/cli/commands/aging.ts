@@ -6,7 +6,6 @@
  * directory is created.
  */
 import { Option, type Command } from 'commander';
-import { join } from 'node:path';
 import { GlassyError } from '../../core/errors.js';
 import { runEnsemble } from '../../executor/ensemble.js';
 import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
@@ -16,7 +15,7 @@ import { checkTrainData } from '../../protocols/train.js';
 import { Run } from '../../store/run.js';
 import { addDataOptions, dataSpecFrom } from '../data-options.js';
 import {
-  integer, intList, layerSizes, loadConfigFile, merge, nonNegative, nonNegativeInt, numberList, positive, positiveInt, printJson,
+  integer, intList, layerSizes, loadConfigFile, merge, nonNegative, nonNegativeInt, numberList, positive, positiveInt, printJson, defaultRunDir,
 } from '../options.js';
 import { reportResult } from './run.js';
 
@@ -125,7 +124,7 @@ export function register(program: Command): void {
         checkTrainData(trainConfigOf(config.mlp!, w, config.checkpointEvery), seed);
       }
     }
-    const dir = (flags['out'] as string | undefined) ?? join('runs', `aging-${stamp()}`);
+    const dir = (flags['out'] as string | undefined) ?? defaultRunDir('aging');
     const run = Run.create(dir, { protocol: 'aging', config, seed }, { overwrite: flags['overwrite'] === true });
     const result = await runEnsemble(run, task, { ...exec, replicas: agingUnits(config), label: `aging ${run.dir}` });
     if (flags['json'] === true) {
@@ -145,6 +144,3 @@ export function register(program: Command): void {
   });
 }
 
-function stamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-}

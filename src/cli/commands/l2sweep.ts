@@ -3,7 +3,6 @@
  * protocols/l2sweep.ts). Defaults are the paper's: 784→128→128→10 sigmoid, MNIST standardised with
  * mean 0.1307 and std 0.3081, Adam at 1.5e-3, batch 64, up to 50 epochs per β with patience 5.
  */
-import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { GlassyError } from '../../core/errors.js';
 import { runEnsemble } from '../../executor/ensemble.js';
@@ -12,7 +11,7 @@ import { parseL2SweepConfig, task } from '../../protocols/l2sweep.js';
 import { checkTrainData, parseTrainConfig } from '../../protocols/train.js';
 import { Run } from '../../store/run.js';
 import { addTrainingOptions, trainingConfigFrom } from '../training-options.js';
-import { betaLadder, integer, loadConfigFile, merge, nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
+import { betaLadder, integer, loadConfigFile, merge, nonNegative, nonNegativeInt, positive, positiveInt, printJson, defaultRunDir } from '../options.js';
 import { reportResult } from './run.js';
 
 /** "RUN" or "RUN#i" → a replica of a train run. */
@@ -85,7 +84,7 @@ export function register(program: Command): void {
     // A missing or malformed reference/start run is named before anything is written.
     if (config.reference) Run.open(config.reference.run);
     if (config.start) Run.open(config.start.run);
-    const dir = (flags['out'] as string | undefined) ?? join('runs', `l2sweep-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}`);
+    const dir = (flags['out'] as string | undefined) ?? defaultRunDir('l2sweep');
     const run = Run.create(dir, { protocol: 'l2sweep', config, seed }, { overwrite: flags['overwrite'] === true });
     const result = await runEnsemble(run, task, { ...exec, replicas: Number(flags['replicas']), label: `l2sweep ${run.dir}` });
     if (flags['json'] === true) {

@@ -14,7 +14,7 @@ import { type EnsembleResult, formatEnsembleResult, prepareEnsemble, runEnsemble
 import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
 import { loadTask, protocolNames } from '../../protocols/registry.js';
 import { Run } from '../../store/run.js';
-import { loadConfigFile, printJson } from '../options.js';
+import { loadConfigFile, printJson, defaultRunDir } from '../options.js';
 
 /** "a.b=3" → path ["a","b"], value 3 (JSON when it parses as JSON, else the string). */
 export function parseSet(text: string): { path: string[]; value: unknown } {
@@ -66,9 +66,6 @@ export function reportResult(r: EnsembleResult, json: boolean): void {
   }
 }
 
-function timestamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-}
 
 interface RunFlags {
   config?: string;
@@ -129,7 +126,7 @@ export function register(program: Command): void {
     const task = await loadTask(protocol);
     const raw = applySets(flags.config ? loadConfigFile(flags.config) : {}, flags.set);
     const config = task.parseConfig ? task.parseConfig(raw) : raw;
-    const dir = flags.out ?? join('runs', `${protocol}-${timestamp()}`);
+    const dir = flags.out ?? defaultRunDir(protocol);
     const run = createOrJoin(dir, { protocol, config, seed: flags.seed }, exec.shard !== undefined, flags.overwrite === true);
     prepareEnsemble(run, protocol, flags.replicas, exec.checkpointEvery);
     if (flags.prepare) {

@@ -4,14 +4,13 @@
  * validated by the protocol's schema, so every bad field is named with what was expected.
  */
 import { Option, type Command } from 'commander';
-import { join } from 'node:path';
 import { runEnsemble } from '../../executor/ensemble.js';
 import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
 import { checkTrainData, parseTrainConfig, task } from '../../protocols/train.js';
 import { Run } from '../../store/run.js';
 import { reportResult } from './run.js';
 import { addTrainingOptions, trainingConfigFrom } from '../training-options.js';
-import { integer, loadConfigFile, merge, nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
+import { integer, loadConfigFile, merge, nonNegative, nonNegativeInt, positive, positiveInt, printJson, defaultRunDir } from '../options.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -68,7 +67,7 @@ export function register(program: Command): void {
     const seed = integer(String(fromFile['seed'] ?? flags['seed']));
     const replicas = Number(fromFile['replicas'] ?? flags['replicas']);
     checkTrainData(config, seed);
-    const dir = (flags['out'] as string | undefined) ?? join('runs', `train-${stamp()}`);
+    const dir = (flags['out'] as string | undefined) ?? defaultRunDir('train');
     const run = Run.create(dir, { protocol: 'train', config, seed }, { overwrite: flags['overwrite'] === true });
     const result = await runEnsemble(run, task, { ...exec, replicas, label: `train ${run.dir}` });
     if (flags['json'] === true) {
@@ -92,6 +91,3 @@ export function register(program: Command): void {
   });
 }
 
-function stamp(): string {
-  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-}

@@ -19,7 +19,6 @@ export function addTrainingOptions(cmd: Command): Command {
     .addOption(new Option('--optimizer <name>', 'update rule').choices(['sgd', 'momentum', 'adam', 'gd', 'langevin']))
     .option('--lr <eta>', 'learning rate η', positive)
     .option('--momentum <mu>', 'momentum μ (--optimizer momentum)', nonNegative)
-    .option('--temperature <T>', 'temperature of --optimizer langevin', nonNegative)
     .option('--batch <B>', 'mini-batch size', positiveInt)
     .addOption(new Option('--precision <p>', 'float precision of parameters and arithmetic').choices(['f32', 'f64']))
     .addOption(new Option('--init <scheme>', "initialisation: pytorch (nn.Linear's default) or he").choices(['pytorch', 'he']));
@@ -27,6 +26,9 @@ export function addTrainingOptions(cmd: Command): Command {
 }
 
 /**
+ * (`--temperature`, the Langevin optimiser's T, is left to each command: `aging` reads a list of
+ * quench temperatures under the same name.)
+ *
  * Flags over the config file → the raw training fields (data, model, optimizer, loss, batch,
  * precision, init); undefined flags leave the file's values. `defaults` fills what neither gives.
  */

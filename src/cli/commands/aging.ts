@@ -13,9 +13,9 @@ import { agingPoints, agingUnits, parseAgingConfig, task } from '../../protocols
 import { mlpSizes, trainConfigOf } from '../../protocols/aging/config.js';
 import { checkTrainData } from '../../protocols/train.js';
 import { Run } from '../../store/run.js';
-import { addDataOptions, dataSpecFrom } from '../data-options.js';
+import { addTrainingOptions, trainingConfigFrom } from '../training-options.js';
 import {
-  integer, intList, layerSizes, loadConfigFile, merge, nonNegative, nonNegativeInt, numberList, positive, positiveInt, printJson, defaultRunDir,
+  integer, intList, loadConfigFile, merge, nonNegative, nonNegativeInt, numberList, positive, positiveInt, printJson, defaultRunDir,
 } from '../options.js';
 import { reportResult } from './run.js';
 
@@ -34,20 +34,10 @@ export function register(program: Command): void {
     .option('--collapse-tw-min <tw>', 'leave waiting times below this out of the μ collapse (default 1)', nonNegative)
     .option('--save-configs', 'store the configuration at every tw (per-replica/<r>/configs/tw-<tw>.npy)')
     // network
-    .option('--model <sizes>', 'mlp: layer sizes, e.g. 784-100-10', layerSizes)
+    // network: the flags of `glassy train` (training-options.ts), with Baity-Jesi et al.'s defaults from the schema
     .option('--widths <list>', 'mlp: hidden widths of the parametrisation sweep, e.g. 10,100,1000', intList)
-    .addOption(new Option('--activation <name>', 'mlp: hidden-unit activation (default relu)').choices(['relu', 'tanh', 'linear', 'sigmoid']))
-    .addOption(new Option('--output <name>', 'mlp: output non-linearity (default sigmoid, as Baity-Jesi et al.)').choices(['linear', 'sigmoid']))
-    .option('--no-bias', 'mlp: no bias parameters')
-    .addOption(new Option('--loss <name>', 'mlp: loss (default mse to one-hot, as Baity-Jesi et al.)').choices(['ce', 'mse', 'hinge']))
-    .addOption(new Option('--optimizer <name>', 'mlp: update rule (default momentum)').choices(['sgd', 'momentum', 'adam', 'gd', 'langevin']))
-    .option('--lr <eta>', 'mlp: learning rate η (default 0.1)', positive)
-    .option('--momentum <mu>', 'mlp: momentum (default 0.5, as Baity-Jesi et al.)', nonNegative)
-    .option('--batch <B>', 'mlp: mini-batch size (default 100)', positiveInt)
     .addOption(new Option('--sampling <mode>', 'mlp: mini-batches').choices(['shuffle', 'replacement', 'full']))
     .option('--l2 <lambda>', 'mlp: L2 strength λ in λ‖θ‖² (default 0)', nonNegative)
-    .addOption(new Option('--precision <p>', 'mlp: float precision (default f64, as Baity-Jesi et al.)').choices(['f32', 'f64']))
-    .addOption(new Option('--init <scheme>', 'mlp: initialisation').choices(['pytorch', 'he']))
     .option('--eval-train-samples <n>', 'mlp: measure the training loss on the first n samples', positiveInt)
     .option('--hessian', 'mlp: count near-zero Hessian eigenvalues of the final training loss')
     .option('--hessian-tol <eps>', 'mlp: near zero means |λ| ≤ eps·max|λ| (default 1e-4)', positive)
@@ -67,7 +57,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'run directory (default: runs/aging-<time>)')
     .option('--overwrite', 'replace an existing run directory')
     .option('--json', 'print one JSON object: exponents α, μ and final energy per point');
-  addDataOptions(cmd);
+  addTrainingOptions(cmd);
   addExecutorOptions(cmd);
   cmd.action(async (flags: Record<string, unknown>) => {
     const exec = executorOptionsFrom(flags);
@@ -78,21 +68,10 @@ export function register(program: Command): void {
     const section: Record<string, unknown> = {};
     if (landscape === 'mlp') {
       const file = (fromFile['mlp'] as Record<string, unknown> | undefined) ?? {};
-      const model = merge((file['model'] as Record<string, unknown> | undefined) ?? {}, {
-        sizes: flags['model'], activation: flags['activation'], output: flags['output'],
-        bias: flags['bias'] === false ? false : undefined,
-      });
-      if (model['sizes'] === undefined) throw GlassyError.invalid('--model', undefined, 'layer sizes such as 784-100-10 (flag or config field mlp.model.sizes)');
       if (temps && temps.length !== 1) throw GlassyError.invalid('--temperature', temps.join(','), 'one temperature for the mlp Langevin optimiser');
-      const optimizer = merge((file['optimizer'] as Record<string, unknown> | undefined) ?? {}, {
-        kind: flags['optimizer'], lr: flags['lr'], momentum: flags['momentum'], temperature: temps?.[0],
-      });
-      const sizes = model['sizes'] as number[];
-      const data = dataSpecFrom(flags, file['data'], { inputs: sizes[0]!, classes: sizes[sizes.length - 1]! });
-      section['mlp'] = merge(file, {
-        data, model, optimizer,
-        loss: flags['loss'], batch: flags['batch'], sampling: flags['sampling'], l2: flags['l2'],
-        precision: flags['precision'], init: flags['init'], evalTrainSamples: flags['evalTrainSamples'],
+      // --temperature is a list here; the network's Langevin optimiser takes its one value.
+      section['mlp'] = merge(trainingConfigFrom({ ...flags, temperature: temps?.[0] }, file), {
+        sampling: flags['sampling'], l2: flags['l2'], evalTrainSamples: flags['evalTrainSamples'],
         widths: flags['widths'], hessian: flags['hessian'] === true ? true : undefined, hessianTol: flags['hessianTol'],
       });
     } else if (landscape === 'pspin') {

@@ -17,6 +17,7 @@ export function register(program: Command): void {
     .command('train')
     .description('train K replicas of a fully connected network; write weights (.safetensors) and learning curves (.npy)')
     .option('--config <file>', 'config file (JSON or YAML) with the same fields; flags override it')
+    .option('--temperature <T>', 'temperature of --optimizer langevin', nonNegative)
     .option('--epochs <E>', 'epochs (may be fractional)', positive)
     .addOption(new Option('--sampling <mode>', 'mini-batches: shuffle (each epoch a permutation), replacement, full').choices(['shuffle', 'replacement', 'full']))
     .option('--l2 <lambda>', 'L2 strength λ in λ‖θ‖² (no ½, as Ersoy et al.)', nonNegative)

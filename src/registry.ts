@@ -18,8 +18,8 @@ export interface Entry extends RegistryEntry {
 
 export const entries: Readonly<Record<string, Entry>> = {
   selftest: { protocol: async () => (await import('./protocols/selftest.js')).protocol },
-  train: { protocol: async () => (await import('./protocols/train.js')).protocol, recipe: async () => (await import('./report/recipes/train.js')).trainRecipe },
-  flatness: { protocol: async () => (await import('./protocols/flatness.js')).protocol },
+  train: { protocol: async () => (await import('./protocols/train/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/train.js')).trainRecipe },
+  flatness: { protocol: async () => (await import('./protocols/flatness/protocol.js')).protocol },
   l2sweep: { protocol: async () => (await import('./protocols/l2sweep.js')).protocol, recipe: async () => (await import('./report/recipes/l2sweep.js')).l2sweepRecipe },
   aging: { protocol: async () => (await import('./protocols/aging.js')).protocol, recipe: async () => (await import('./report/recipes/aging.js')).agingRecipe },
   walk: { protocol: walkProtocol, recipe: async () => (await import('./report/recipes/walk.js')).walkRecipe },

@@ -14,10 +14,8 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { toJSONSchema } from 'zod';
 import { GlassyError } from '../core/errors.js';
-import { Run } from '../store/run.js';
-import {
-  type EnsembleResult, checkMemory, concurrencyFor, formatEnsembleResult, prepareEnsemble, replicaCount, runEnsemble,
-} from '../executor/ensemble.js';
+import type { EnsembleResult } from '../executor/ensemble.js';
+import type { Run } from '../store/run.js';
 import * as parse from '../core/parse.js';
 import { type Protocol, type Registry, parseConfig } from '../executor/protocol.js';
 import type { FlagSpec } from '../executor/protocol.js';
@@ -295,7 +293,11 @@ export async function runProtocol(protocol: Protocol, registry: Registry, cmd: C
   const seed = seed0 ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw GlassyError.invalid('seed', seed, 'a non-negative integer');
   const task = await protocol.task();
-  const config = parseConfig(protocol, task.prepare ? await task.prepare(raw) : raw);
+  // Loaded here, not at the top: `--help` needs none of it.
+  const { checkMemory, concurrencyFor, prepareEnsemble, replicaCount, runEnsemble } = await import('../executor/ensemble.js');
+  const { Run } = await import('../store/run.js');
+  const prepared = task.prepare ? await task.prepare(raw) : raw;
+  const config = inFlagTerms(protocol, () => parseConfig(protocol, prepared));
   const replicas = replicaCount(protocol, config, requested);
   if (replicas === undefined || !Number.isSafeInteger(replicas) || replicas < 1) {
     throw GlassyError.invalid('replicas', replicas, 'a positive integer number of replicas');
@@ -304,7 +306,7 @@ export async function runProtocol(protocol: Protocol, registry: Registry, cmd: C
   checkMemory(protocol.name, task, config, concurrencyFor(exec, replicas), exec.maxMemory);
   const dir = flags.out ?? protocol.cli.defaultOut?.(config as Record<string, unknown>) ?? defaultRunDir(protocol.name);
 
-  const run = createOrJoin(dir, { protocol: protocol.name, config, seed }, exec.shard !== undefined, flags.overwrite === true);
+  const run = createOrJoin(Run, dir, { protocol: protocol.name, config, seed }, exec.shard !== undefined, flags.overwrite === true);
   prepareEnsemble(run, protocol.name, replicas, exec.checkpointEvery);
   if (flags.prepare) {
     // Nobody runs it now: record that honestly, so `glassy resume` / shards pick it up.
@@ -329,7 +331,21 @@ export async function reportResult(r: EnsembleResult, json: boolean, report = tr
     const path = await writeReport(r.runDir);
     if (path) out.report = path;
   }
+  const { formatEnsembleResult } = await import('../executor/ensemble.js');
   printResult(out, formatEnsembleResult(r), json, describe);
+}
+
+/** A config error on a field that has a flag is told in the flag's name: what the user typed. */
+function inFlagTerms<T>(protocol: Protocol, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof GlassyError && err.field !== undefined && err.expected !== undefined) {
+      const flag = fieldFlags(protocol).find((f) => f.path.join('.') === err.field);
+      if (flag) throw GlassyError.invalid(`--${flag.kind === 'negatable' ? `no-${flag.flag}` : flag.flag}`, err.value, err.expected);
+    }
+    throw err;
+  }
 }
 
 /** The report of a complete run; a failure to draw is a warning (the run itself is fine). */
@@ -359,10 +375,10 @@ export function printResult(r: CommandResult, line: string, json: boolean, descr
 }
 
 /** Create the run, or (shards only) open the one another shard created and check it matches. */
-export function createOrJoin(dir: string, init: { protocol: string; config: unknown; seed: number },
+export function createOrJoin(RunClass: typeof Run, dir: string, init: { protocol: string; config: unknown; seed: number },
   shard: boolean, overwrite: boolean): Run {
   const joinRun = (): Run => {
-    const run = Run.open(dir);
+    const run = RunClass.open(dir);
     const m = run.manifest;
     const diff = [
       m.protocol !== init.protocol ? `protocol ${m.protocol} ≠ ${init.protocol}` : '',
@@ -377,7 +393,7 @@ export function createOrJoin(dir: string, init: { protocol: string; config: unkn
   };
   if (shard && existsSync(join(dir, 'manifest.json'))) return joinRun();
   try {
-    return Run.create(dir, init, { overwrite });
+    return RunClass.create(dir, init, { overwrite });
   } catch (err) {
     // Another shard created it between our check and our create.
     if (shard && existsSync(join(dir, 'manifest.json'))) return joinRun();

@@ -20,7 +20,7 @@ export const entries: Readonly<Record<string, Entry>> = {
   selftest: { protocol: async () => (await import('./protocols/selftest.js')).protocol },
   train: { protocol: async () => (await import('./protocols/train/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/train.js')).trainRecipe },
   flatness: { protocol: async () => (await import('./protocols/flatness/protocol.js')).protocol },
-  l2sweep: { protocol: async () => (await import('./protocols/l2sweep.js')).protocol, recipe: async () => (await import('./report/recipes/l2sweep.js')).l2sweepRecipe },
+  l2sweep: { protocol: async () => (await import('./protocols/l2sweep/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/l2sweep.js')).l2sweepRecipe },
   aging: { protocol: async () => (await import('./protocols/aging.js')).protocol, recipe: async () => (await import('./report/recipes/aging.js')).agingRecipe },
   walk: { protocol: walkProtocol, recipe: async () => (await import('./report/recipes/walk.js')).walkRecipe },
 };

@@ -57,6 +57,8 @@ export interface FieldFlag {
   aliases: string[];
   short?: string;
   variadic?: boolean;
+  /** The nearest enclosing object with a default: a flag inside it overrides that default field by field. */
+  section?: { path: string[]; value: Record<string, unknown> };
 }
 
 export function kebab(s: string): string {
@@ -102,26 +104,28 @@ export function fieldFlags(protocol: Protocol): FieldFlag[] {
   const root = toJSONSchema(protocol.schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const overrides = protocol.cli.flags ?? {};
   const positional = new Set((protocol.cli.arguments ?? []).map((a) => a.field));
-  const leaves: Array<{ path: string[]; schema: JsonSchema; required: boolean }> = [];
-  const walk = (s: JsonSchema, path: string[], required: boolean): void => {
+  type Section = FieldFlag['section'];
+  const leaves: Array<{ path: string[]; schema: JsonSchema; required: boolean; section: Section }> = [];
+  const walk = (s: JsonSchema, path: string[], required: boolean, section: Section): void => {
     for (const [key, child0] of Object.entries(s.properties ?? {})) {
       const p = [...path, key];
       const req = required && (s.required ?? []).includes(key) && child0.default === undefined;
       if (overrides[p.join('.')] === false || positional.has(p.join('.'))) continue;
       const child = unwrapNullable(child0);
       if (child?.type === 'object' && child.properties && !overrides[p.join('.')]) {
-        walk(child, p, req);
+        const d = child.default;
+        walk(child, p, req, d && typeof d === 'object' && !Array.isArray(d) ? { path: p, value: d as Record<string, unknown> } : section);
         continue;
       }
-      leaves.push({ path: p, schema: child ?? child0, required: req });
+      leaves.push({ path: p, schema: child ?? child0, required: req, section });
     }
   };
-  walk(root, [], true);
+  walk(root, [], true, undefined);
   // Short names where unique, the full path where two leaves share a name.
   const count = new Map<string, number>();
   for (const l of leaves) count.set(l.path.at(-1)!, (count.get(l.path.at(-1)!) ?? 0) + 1);
   const out: FieldFlag[] = [];
-  for (const { path, schema, required } of leaves) {
+  for (const { path, schema, required, section } of leaves) {
     const o = (overrides[path.join('.')] || {}) as FlagSpec;
     const flag = o.flag ?? kebab(count.get(path.at(-1)!)! > 1 ? path.join('-') : path.at(-1)!);
     if (COMMON.has(flag) && !o.flag) continue;
@@ -129,12 +133,15 @@ export function fieldFlags(protocol: Protocol): FieldFlag[] {
     const representable = t === 'number' || t === 'integer' || t === 'boolean' || t === 'string' || t === 'array' || o.parse;
     if (!representable) continue;
     const base = o.help ?? schema.description ?? path.join('.');
-    const def = schema.default;
+    // Inside a section with a default (l2sweep's optimizer is Adam), that default is what applies.
+    const fromSection = section ? valueAt(section.value, path.slice(section.path.length)) : undefined;
+    const def = fromSection !== undefined ? fromSection : schema.default;
     const note = required ? ' (required)' : def !== undefined ? ` (default: ${showDefault(def)})` : '';
     const placeholder = schema.enum ? 'name' : t === 'integer' ? 'n' : t === 'number' ? 'x' : t === 'array' ? 'list' : 'text';
     const f: FieldFlag = {
       path, flag, key: camel(flag), help: base + note, value: o.value ?? placeholder, kind: 'value',
       aliases: [...(o.aliases ?? [])], ...(o.short ? { short: o.short } : {}), ...(o.variadic ? { variadic: true } : {}),
+      ...(section ? { section } : {}),
     };
     if (o.parse) f.parse = o.parse;
     else if (t === 'boolean') f.kind = def === true ? 'negatable' : 'boolean';
@@ -167,6 +174,11 @@ function addFieldFlag(cmd: Command, f: FieldFlag): void {
     if (argParser) a.argParser(argParser);
     cmd.addOption(a);
   }
+}
+
+function valueAt(v: unknown, path: readonly string[]): unknown {
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
 }
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
@@ -218,7 +230,12 @@ export function rawConfig(protocol: Protocol, cmd: Command, args: unknown[], fla
   for (const f of fieldFlags(protocol)) {
     const keys = [f.key, ...f.aliases.map(camel)];
     const key = keys.find((k) => given(cmd, k, flags));
-    if (key !== undefined) setPath(over, f.path, flags[key]);
+    if (key === undefined) continue;
+    // A flag in a defaulted section starts from that default, not from the section's bare schema.
+    if (f.section && valueAt(raw, f.section.path) === undefined && valueAt(over, f.section.path) === undefined) {
+      setPath(over, f.section.path, structuredClone(f.section.value));
+    }
+    setPath(over, f.path, flags[key]);
   }
   raw = merge(raw, over);
   for (const entry of protocol.cli.groups ?? []) raw = applyGroup(entry, flags, raw);

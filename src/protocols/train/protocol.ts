@@ -7,7 +7,7 @@ import { parseWith } from '../../core/errors.js';
 import { layerSizes } from '../../core/parse.js';
 import { dataSpecSchema } from '../../data/spec.js';
 import { ENTROPY_SGD_DEFAULTS } from '../../dynamics/entropy-sgd.js';
-import type { Protocol } from '../../executor/protocol.js';
+import type { FlagSpec, Protocol } from '../../executor/protocol.js';
 
 /** [curvature] The `flatten` field: SAM (Foret et al. 2021) or Entropy-SGD (Chaudhari et al. 2017); ../flatten.ts. */
 export const flattenSchema = z.object({
@@ -44,7 +44,7 @@ export const optimizerSchema = z.object({
 });
 
 export const trainConfigSchema = z.object({
-  data: dataSpecSchema,
+  data: dataSpecSchema.default(dataSpecSchema.parse({ source: 'mnist' })),
   model: modelSchema,
   loss: z.enum(['ce', 'mse', 'hinge']).default('ce').describe('ce: softmax cross-entropy; mse: to one-hot; hinge: multi-class margin'),
   optimizer: optimizerSchema.default(optimizerSchema.parse({})),
@@ -82,6 +82,20 @@ export function parseTrainConfig(raw: unknown): TrainConfig {
   return checkTrainConfig(parseWith(trainConfigSchema, raw));
 }
 
+/** The flags of the network-training fields, shared by every protocol that trains networks. */
+export const trainFlags: Readonly<Record<string, FlagSpec>> = {
+  'model.sizes': { flag: 'model', value: 'sizes', parse: layerSizes },
+  'optimizer.kind': { flag: 'optimizer', value: 'name' },
+  'flatten.kind': { flag: 'flatten', value: 'rule', help: 'flatness-seeking gradient: SAM (Foret et al. 2021) or Entropy-SGD (Chaudhari et al. 2017)' },
+  'flatten.rho': { flag: 'sam-rho' },
+  'flatten.gamma': { flag: 'esgd-gamma' },
+  'flatten.scoping': { flag: 'esgd-scoping' },
+  'flatten.innerSteps': { flag: 'esgd-steps' },
+  'flatten.innerLr': { flag: 'esgd-lr' },
+  'flatten.noise': { flag: 'esgd-noise' },
+  'flatten.alpha': { flag: 'esgd-alpha' },
+};
+
 export const protocol: Protocol<TrainConfig> = {
   name: 'train',
   schema: trainConfigSchema,
@@ -90,17 +104,8 @@ export const protocol: Protocol<TrainConfig> = {
     description: 'train K replicas of a fully connected network; write weights (.safetensors) and learning curves (.npy)',
     groups: ['data'],
     flags: {
-      'model.sizes': { flag: 'model', value: 'sizes', parse: layerSizes },
-      'optimizer.kind': { flag: 'optimizer', value: 'name' },
+      ...trainFlags,
       evalTrainSamples: { flag: 'train-samples', value: 'n', aliases: ['eval-train-samples'] },
-      'flatten.kind': { flag: 'flatten', value: 'rule', help: 'flatness-seeking gradient: SAM (Foret et al. 2021) or Entropy-SGD (Chaudhari et al. 2017)' },
-      'flatten.rho': { flag: 'sam-rho' },
-      'flatten.gamma': { flag: 'esgd-gamma' },
-      'flatten.scoping': { flag: 'esgd-scoping' },
-      'flatten.innerSteps': { flag: 'esgd-steps' },
-      'flatten.innerLr': { flag: 'esgd-lr' },
-      'flatten.noise': { flag: 'esgd-noise' },
-      'flatten.alpha': { flag: 'esgd-alpha' },
     },
   },
   task: async () => (await import('../train.js')).task,

@@ -321,6 +321,11 @@ export async function runProtocol(protocol: Protocol, registry: Registry, cmd: C
   }
   await task.validate?.(config, seed);
   checkMemory(protocol.name, task, config, concurrencyFor(exec, replicas), exec.maxMemory);
+  if (exec.executor === 'queue') {
+    // An unreachable or malformed --redis is refused here, not after the run directory exists.
+    const { probeRedis } = await import('../executor/queue.js');
+    await probeRedis(exec.redis!);
+  }
   const dir = flags.out ?? protocol.cli.defaultOut?.(config as Record<string, unknown>) ?? defaultRunDir(protocol.name);
 
   const run = createOrJoin(Run, dir, { protocol: protocol.name, config, seed }, exec.shard !== undefined, flags.overwrite === true);

@@ -27,6 +27,12 @@ export const entries: Readonly<Record<string, Entry>> = {
 
 export const registry = createRegistry(import.meta.url, entries);
 
+/** The report recipe of a registered protocol (undefined: none registered; report/ then uses its generic one). */
+export async function recipeOf(protocol: string): Promise<Recipe | undefined> {
+  const entry = Object.hasOwn(entries, protocol) ? entries[protocol] : undefined;
+  return entry?.recipe?.();
+}
+
 /** The network walk until its module exports its own Protocol object. */
 async function walkProtocol(): Promise<Protocol<unknown>> {
   const m = await import('./protocols/walk.js');

@@ -21,6 +21,7 @@ import { type Protocol, type Registry, parseConfig } from '../executor/protocol.
 import type { FlagSpec } from '../executor/protocol.js';
 import { type ExecutorOptions, addExecutorFlags, executorOptionsFrom } from './executor-flags.js';
 import { applyGroup, flagGroup } from './flag-groups.js';
+import { recipeOf } from '../registry.js';
 import { applySets, defaultRunDir, loadConfigFile, merge, printJson } from './options.js';
 
 /** Flags every protocol command has; a schema field that would take one of these names gets no flag. */
@@ -128,7 +129,8 @@ export function fieldFlags(protocol: Protocol): FieldFlag[] {
   for (const { path, schema, required, section } of leaves) {
     const o = (overrides[path.join('.')] || {}) as FlagSpec;
     const flag = o.flag ?? kebab(count.get(path.at(-1)!)! > 1 ? path.join('-') : path.at(-1)!);
-    if (COMMON.has(flag) && !o.flag) continue;
+    // A field may not take a flag the command already has (--replicas only exists when K is a flag).
+    if (COMMON.has(flag) && !o.flag && !(flag === 'replicas' && protocol.replicas)) continue;
     const t = Array.isArray(schema.type) ? schema.type[0] : schema.type;
     const representable = t === 'number' || t === 'integer' || t === 'boolean' || t === 'string' || t === 'array' || o.parse;
     if (!representable) continue;
@@ -374,7 +376,9 @@ function inFlagTerms<T>(protocol: Protocol, parse: () => T): T {
 export async function writeReport(runDir: string): Promise<string | undefined> {
   try {
     const { buildReport } = await import('../report/report.js');
-    return (await buildReport(runDir, { png: false })).report;
+    const { Run } = await import('../store/run.js');
+    const recipe = await recipeOf(Run.open(runDir).manifest.protocol);
+    return (await buildReport(runDir, { png: false, ...(recipe ? { recipe } : {}) })).report;
   } catch (err) {
     process.stderr.write(`warning: the report of ${runDir} could not be written (${(err as Error).message}); try glassy report ${runDir}\n`);
     return undefined;

@@ -13,9 +13,7 @@ import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { Float } from '../core/backend.js';
 import { loadDataset, type Dataset, type DataSpec } from '../data/index.js';
-import { BatchSchedule } from '../dynamics/batches.js';
-import { createOptimizer } from '../dynamics/optimizers.js';
-import { Trainer } from '../dynamics/trainer.js';
+import { trainerFromConfig } from '../dynamics/from-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
 import { logList } from '../observables/aging.js';
@@ -123,10 +121,10 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
   const { seed, index } = ctx;
   const { train, evalTrain, test, initStream, orderStream } = replicaSetup(config, seed, index);
   const theta = train.newConfig();
-  const schedule = new BatchSchedule(train.nSamples, config.batch, config.sampling, Rng.stream(seed, Stream.dataOrder, orderStream));
-  const optimizer = createOptimizer(config.optimizer, train.dim, theta, Rng.stream(seed, Stream.noise, index));
   const stepped = flattenedLandscape(train, config.flatten, seed, index); // [curvature] SAM / Entropy-SGD wrapper, or train itself
-  const trainer = new Trainer(stepped, theta, optimizer, schedule, { replica: index, lr: config.optimizer.lr });
+  const trainer = trainerFromConfig(stepped, theta, config,
+    { order: Rng.stream(seed, Stream.dataOrder, orderStream), noise: Rng.stream(seed, Stream.noise, index) }, index);
+  const schedule = trainer.schedule;
   const total = Math.max(1, Math.round(config.epochs * schedule.stepsPerEpoch));
   const steps = measurementSteps(total, schedule.stepsPerEpoch, config.measurePoints);
   const series = Object.fromEntries(SERIES.map((k) => [k, new Float64Array(steps.length).fill(NaN)])) as Record<(typeof SERIES)[number], Float64Array>;

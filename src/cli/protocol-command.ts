@@ -325,6 +325,10 @@ export interface CommandResult {
   seconds: number;
   replicas: number;
   failed: Array<{ index: number; error: string }>;
+  /** Replica indices run by this call, and those already done (a resumed run). */
+  ran?: number[];
+  skipped?: number[];
+  shard?: { index: number; count: number };
   report?: string;
 }
 
@@ -373,7 +377,8 @@ export async function reportResult(r: EnsembleResult, json: boolean, report = tr
   describe?: (s: Record<string, unknown>) => string[]): Promise<void> {
   const out: CommandResult = {
     run: r.runDir, protocol: r.protocol, status: r.status, summary: r.summary ?? null,
-    seconds: r.seconds, replicas: r.replicas, failed: r.failed,
+    seconds: r.seconds, replicas: r.replicas, failed: r.failed, ran: r.ran, skipped: r.skipped,
+    ...(r.shard ? { shard: r.shard } : {}),
   };
   if (r.status === 'complete' && report) {
     const path = await writeReport(r.runDir);

@@ -22,7 +22,7 @@ import type { FlagSpec } from '../executor/protocol.js';
 import { type ExecutorOptions, addExecutorFlags, executorOptionsFrom } from './executor-flags.js';
 import { applyGroup, flagGroup } from './flag-groups.js';
 import { recipeOf } from '../registry.js';
-import { applySets, defaultRunDir, loadConfigFile, merge, printJson } from './options.js';
+import { applySets, defaultRunDir, derivedRunDir, loadConfigFile, merge, printJson } from './options.js';
 
 /** Flags every protocol command has; a schema field that would take one of these names gets no flag. */
 const COMMON = new Set([
@@ -302,7 +302,7 @@ export function addProtocolCommand(parent: Command, name: string, protocol: Prot
     .option('--seed <s>', 'seed of every random stream', intFlag, 0);
   if (!protocol.replicas) cmd.option('--replicas <K>', 'number of replicas K', positiveIntFlag, cli.defaultReplicas ?? 1);
   cmd
-    .option('--out <dir>', `run directory (default: ${cli.defaultOut ? 'derived from the source' : `runs/${protocol.name}-<time>`})`)
+    .option('--out <dir>', `run directory (default: ${cli.outFrom ? `<source>-${protocol.name}` : `runs/${protocol.name}-<time>`})`)
     .option('--overwrite', 'replace an existing run directory')
     .option('--prepare', 'only create the run directory (then: glassy resume RUN --shard i/n, glassy merge RUN)')
     .option('--no-report', 'do not write RUN/report.html when the run completes')
@@ -356,7 +356,7 @@ export async function runProtocol(protocol: Protocol, registry: Registry, cmd: C
     const { probeRedis } = await import('../executor/queue.js');
     await probeRedis(exec.redis!);
   }
-  const dir = flags.out ?? protocol.cli.defaultOut?.(config as Record<string, unknown>) ?? defaultRunDir(protocol.name);
+  const dir = flags.out ?? defaultOut(protocol, raw);
 
   const run = createOrJoin(Run, dir, { protocol: protocol.name, config, seed }, exec.shard !== undefined, flags.overwrite === true);
   prepareEnsemble(run, protocol.name, replicas, exec.checkpointEvery);
@@ -386,6 +386,14 @@ export async function reportResult(r: EnsembleResult, json: boolean, report = tr
   }
   const { formatEnsembleResult } = await import('../executor/ensemble.js');
   printResult(out, formatEnsembleResult(r), json, describe);
+}
+
+/** `<source>-<name>` for an analysis of a source run (as the user typed it), else runs/<name>-<time>. */
+function defaultOut(protocol: Protocol, raw: Record<string, unknown>): string {
+  const field = protocol.cli.outFrom;
+  const v = field === undefined ? undefined : valueAt(raw, field.split('.'));
+  const source = Array.isArray(v) ? v[0] : v;
+  return typeof source === 'string' ? derivedRunDir(source, protocol.name) : defaultRunDir(protocol.name);
 }
 
 /** A config error on a field that has a flag is told in the flag's name: what the user typed. */

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { parseTrainConfig, task as trainTask } from '../src/protocols/train.js';
-import { parseWalkConfig, task as walkTask, type WalkConfig } from '../src/protocols/walk.js';
+import { parseWalkConfig, task as walkTask, type WalkConfig } from '../src/protocols/walk/index.js';
 import { Run } from '../src/store/run.js';
 import type { Checkpoint, ReplicaContext } from '../src/executor/replica.js';
 import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';

@@ -16,8 +16,9 @@ const protocols: Record<string, Loader> = {
   train: async () => (await import('./train.js')).task as ReplicaTask<unknown>,
   selftest: async () => (await import('./selftest.js')).task as ReplicaTask<unknown>,
   aging: async () => (await import('./aging.js')).task as ReplicaTask<unknown>,
-  walk: async () => (await import('./walk.js')).task as ReplicaTask<unknown>,
+  walk: async () => (await import('./walk/index.js')).task as ReplicaTask<unknown>,
   flatness: async () => (await import('./flatness.js')).task as ReplicaTask<unknown>,
+  spinglass: async () => (await import('./spinglass/index.js')).task as ReplicaTask<unknown>,
 };
 
 export function protocolNames(): string[] {

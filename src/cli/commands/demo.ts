@@ -15,7 +15,7 @@ import type { Command } from 'commander';
 import { runEnsemble } from '../../executor/ensemble.js';
 import { checkTrainData, parseTrainConfig, task as trainTask } from '../../protocols/train.js';
 import { parseClusterConfig, runCluster, type ClusterSummary } from '../../protocols/cluster.js';
-import { runSpinglass } from '../../protocols/spinglass.js';
+import { runSpinglass } from '../../protocols/spinglass/index.js';
 import { buildReport } from '../../report/report.js';
 import { buildComparison } from '../../report/compare.js';
 import { Run } from '../../store/run.js';

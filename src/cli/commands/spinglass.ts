@@ -1,15 +1,19 @@
 /**
- * `glassy spinglass`: Ising reference spin glasses (SK, EA 2D/3D, Hopfield) with Monte Carlo, parallel
- * tempering, annealing, quench or exact enumeration. Thin: parses and checks flags, calls
- * protocols/spinglass, prints where the run is (or, with --json, one JSON object of the results).
+ * `glassy spinglass`: reference spin glasses (SK, EA 2D/3D, Hopfield; the spherical p-spin) with Monte
+ * Carlo, parallel tempering, annealing, quench, exact enumeration, Langevin or gradient descent. Thin:
+ * parses and checks flags, runs the protocol's disorder samples as replicas on the chosen executor
+ * (protocols/spinglass), prints where the run is (or, with --json, one JSON object of the results).
  */
 import { Command, Option } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
 import { GlassyError } from '../../core/errors.js';
 import { geometricLadder } from '../../dynamics/montecarlo/tempering.js';
+import { runEnsemble } from '../../executor/ensemble.js';
+import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
 import {
-  SPINGLASS_DEFAULTS, SPINGLASS_DYNAMICS, SPINGLASS_MODELS, runSpinglass, type SpinglassConfig,
-} from '../../protocols/spinglass.js';
+  SPINGLASS_DEFAULTS, SPINGLASS_DYNAMICS, SPINGLASS_MODELS, checkSpinglassSize, task, validateSpinglassConfig, type SpinglassConfig,
+} from '../../protocols/spinglass/index.js';
+import { Run } from '../../store/run.js';
+import { reportResult } from './run.js';
 
 interface Flags {
   model: string;
@@ -39,6 +43,7 @@ interface Flags {
   out?: string;
   overwrite?: boolean;
   json?: boolean;
+  [executorFlag: string]: unknown;
 }
 
 /** A finite number from a flag, or a GlassyError naming the flag. */
@@ -105,7 +110,7 @@ export function toConfig(f: Flags): Partial<SpinglassConfig> & Pick<SpinglassCon
 
 export function register(program: Command): void {
   const d = SPINGLASS_DEFAULTS;
-  program
+  const cmd = program
     .command('spinglass')
     .description('spin glasses (SK, EA 2D/3D, Hopfield, spherical p-spin): energy, P(q), <q²>, Binder ratio over disorder samples')
     .addOption(new Option('--model <name>', 'model').choices([...SPINGLASS_MODELS]).makeOptionMandatory())
@@ -134,35 +139,36 @@ export function register(program: Command): void {
     .option('--time-points <k>', `log-spaced times of the energy-vs-time series (default ${d.timePoints})`)
     .option('--out <dir>', 'run directory (default runs/spinglass-<model>-<dynamics>-<seed>)')
     .option('--overwrite', 'replace an existing run directory')
-    .option('--json', 'print one JSON object with the results')
-    .action(async (f: Flags) => {
-      const cfg = toConfig(f);
-      const out = f.out ?? `runs/spinglass-${cfg.model}-${cfg.dynamics}-${cfg.seed ?? d.seed}`;
-      const tty = process.stderr.isTTY === true;
-      const bar = tty ? new SingleBar({ format: 'spinglass [{bar}] {value}/{total} samples | {eta_formatted}' }, Presets.shades_classic) : null;
-      let started = false;
-      const summary = await runSpinglass(cfg, out, {
-        overwrite: f.overwrite === true,
-        progress: (done, total, message) => {
-          if (bar) {
-            if (!started) bar.start(total, 0);
-            started = true;
-            bar.update(done);
-          } else if (!f.json || process.env['GLASSY_PROGRESS']) {
-            process.stderr.write(`spinglass: ${message}\n`);
-          }
-        },
-      }).finally(() => bar?.stop());
-      if (f.json) process.stdout.write(JSON.stringify(summary) + '\n');
+    .option('--json', 'print one JSON object with the results');
+  addExecutorOptions(cmd);
+  cmd.action(async (f: Flags) => {
+      // Everything is checked before the run directory exists: a refused run leaves nothing behind.
+      const cfg = validateSpinglassConfig(toConfig(f));
+      checkSpinglassSize(cfg);
+      const exec = executorOptionsFrom(f);
+      const out = f.out ?? `runs/spinglass-${cfg.model}-${cfg.dynamics}-${cfg.seed}`;
+      const run = Run.create(out, { protocol: 'spinglass', config: cfg, seed: cfg.seed }, { overwrite: f.overwrite === true });
+      const result = await runEnsemble(run, task, { ...exec, replicas: cfg.samples, label: `spinglass ${run.dir}` });
+      const summary = result.summary as Record<string, unknown> | undefined;
+      if (!summary) {
+        reportResult(result, f.json === true);
+        return;
+      }
+      if (f.json) process.stdout.write(JSON.stringify({ run: run.dir, ...summary }) + '\n');
       else {
-        process.stdout.write(`run: ${summary.run}\n`);
-        for (let k = 0; k < summary.temperatures.length; k++) {
+        process.stdout.write(`run: ${run.dir}\n`);
+        const T = summary['temperatures'] as number[];
+        const col = (k: string) => summary[k] as number[] | undefined;
+        for (let k = 0; k < T.length; k++) {
+          const g = col('binder');
           process.stdout.write(
-            `T=${summary.temperatures[k]!.toPrecision(4)}  e=${fmt(summary.energy[k]!, summary.energy_se[k]!)}  q2=${fmt(summary.q2[k]!, summary.q2_se[k]!)}  g=${fmt(summary.binder[k]!, summary.binder_se[k]!)}\n`,
+            `T=${T[k]!.toPrecision(4)}  e=${fmt(col('energy')![k]!, col('energy_se')![k]!)}  q2=${fmt(col('q2')![k]!, col('q2_se')![k]!)}` +
+            (g ? `  g=${fmt(g[k]!, col('binder_se')![k]!)}` : '') + '\n',
           );
         }
+        if (typeof summary['binder_note'] === 'string') process.stdout.write(`(${summary['binder_note']})\n`);
       }
-    });
+  });
 }
 
 function fmt(x: number, se: number): string {

@@ -1,13 +1,13 @@
 /**
- * `glassy walk RUN`: random walks from a trained minimum of a train run (protocols/walk.ts, Liao et
- * al. protocol 1), W walkers run as replicas on any executor, written as a new run.
+ * `glassy walk RUN`: random walks from a trained minimum of a train run, or from a configuration of
+ * a spinglass run (protocols/walk/, Liao et al. protocol 1), W walkers run as replicas on any
+ * executor, written as a new run.
  */
 import { Option, type Command } from 'commander';
 import { GlassyError } from '../../core/errors.js';
 import { runEnsemble } from '../../executor/ensemble.js';
 import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
-import { parseWalkConfig, prepareWalk, task } from '../../protocols/walk.js';
-import { parseSpinWalkConfig, prepareSpinWalk, runSpinWalk } from '../../protocols/walk-spins.js';
+import { parseWalkConfig, prepare, task, type WalkConfig } from '../../protocols/walk/index.js';
 import { Run } from '../../store/run.js';
 import { nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
 import { reportResult } from './run.js';
@@ -40,38 +40,36 @@ export function register(program: Command): void {
     .option('--temperature-index <i>', 'spin-glass runs: which temperature\'s configuration to start from', nonNegativeInt)
     .option('--sample <s>', 'spin-glass runs: which disorder sample', nonNegativeInt);
   cmd.action(async (source: string, flags: Record<string, unknown>) => {
-    if (Run.open(source).manifest.protocol === 'spinglass') {
+    const exec = executorOptionsFrom(flags);
+    const glass = Run.open(source).manifest.protocol === 'spinglass';
+    let config: WalkConfig;
+    if (glass) {
       // The same protocol on a glass: spin-flip (Ising) or tangent (p-spin) steps, energy per spin as the loss.
-      const config = parseSpinWalkConfig({
-        source, replica: flags['replica'], walkers: flags['walkers'], steps: flags['steps'], flips: flags['flips'],
+      config = parseWalkConfig({
+        kind: 'spinglass', source, replica: flags['replica'], walkers: flags['walkers'], steps: flags['steps'], flips: flags['flips'],
         stepSize: flags['stepSize'], temperature: flags['temperature'], temperatureIndex: flags['temperatureIndex'],
         sample: flags['sample'], threshold: flags['threshold'], bins: flags['bins'], maxLag: flags['maxLag'],
       });
-      const start = prepareSpinWalk(config);
-      const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-walk`;
-      const s = runSpinWalk(config, start, out, (flags['seed'] as number | undefined) ?? start.seed, { overwrite: flags['overwrite'] === true });
-      if (flags['json'] === true) printJson(s);
-      else process.stdout.write(`walk ${String(s['run'])}: e(x0) = ${Number(s['start_energy']).toPrecision(4)}, final ⟨e⟩ = ${Number(s['final_energy_mean']).toPrecision(4)}, ⟨q(x_t, x_0)⟩ = ${Number(s['final_overlap_mean']).toPrecision(3)}, acceptance ${Number(s['acceptance_mean']).toPrecision(3)}\n`);
-      return;
+    } else {
+      if (flags['stepSize'] === undefined) throw GlassyError.invalid('--step-size', undefined, 'a step size h ≥ 0 (e.g. --step-size 0.05)');
+      config = parseWalkConfig({
+        kind: 'network',
+        source,
+        replica: flags['replica'],
+        walkers: flags['walkers'],
+        steps: flags['steps'],
+        stepSize: flags['stepSize'],
+        temperature: flags['temperature'],
+        directions: flags['directions'],
+        threshold: flags['threshold'],
+        retrainEpochs: flags['retrainEpochs'],
+        trainSamples: flags['allTrain'] === true ? null : flags['trainSamples'],
+        testEvery: flags['testEvery'] ?? null,
+        bins: flags['bins'],
+        maxLag: flags['maxLag'],
+      });
     }
-    const exec = executorOptionsFrom(flags);
-    if (flags['stepSize'] === undefined) throw GlassyError.invalid('--step-size', undefined, 'a step size h ≥ 0 (e.g. --step-size 0.05)');
-    const config = parseWalkConfig({
-      source,
-      replica: flags['replica'],
-      walkers: flags['walkers'],
-      steps: flags['steps'],
-      stepSize: flags['stepSize'],
-      temperature: flags['temperature'],
-      directions: flags['directions'],
-      threshold: flags['threshold'],
-      retrainEpochs: flags['retrainEpochs'],
-      trainSamples: flags['allTrain'] === true ? null : flags['trainSamples'],
-      testEvery: flags['testEvery'] ?? null,
-      bins: flags['bins'],
-      maxLag: flags['maxLag'],
-    });
-    const src = prepareWalk(config);
+    const src = prepare(config);
     const seed = (flags['seed'] as number | undefined) ?? src.seed;
     const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-walk`;
     const run = Run.create(out, { protocol: 'walk', config, seed }, { overwrite: flags['overwrite'] === true });
@@ -82,8 +80,10 @@ export function register(program: Command): void {
     } else {
       reportResult(result, false);
       const s = result.summary;
-      if (s) {
-        const f = (v: unknown) => (typeof v === 'number' ? v.toPrecision(4) : String(v));
+      const f = (v: unknown) => (typeof v === 'number' ? v.toPrecision(4) : String(v));
+      if (s && glass) {
+        process.stdout.write(`  e(x0) = ${f(s['start_energy'])}, final ⟨e⟩ = ${f(s['final_energy_mean'])}, ⟨q(x_t, x_0)⟩ = ${f(s['final_overlap_mean'])}, acceptance ${f(s['acceptance_mean'])}, escaped ${f(s['escaped_fraction'])}\n`);
+      } else if (s) {
         process.stdout.write(`  L(θ0) = ${f(s['start_train_loss'])}, final ⟨L⟩ = ${f(s['final_train_loss_mean'])}, ⟨|θ−θ0|⟩ = ${f(s['final_distance_mean'])} (h√S = ${f(s['random_walk_distance'])}), acceptance ${f(s['acceptance_mean'])}, escaped ${f(s['escaped_fraction'])}\n`);
       }
     }

@@ -11,7 +11,7 @@ import {
   barrier, bezierPath, distance, distanceToSegment, linearPath, polylinePath, profilePath, uniformGrid,
 } from '../src/observables/path.js';
 import { improvedTangent } from '../src/protocols/connect.js';
-import { randomStep, testSteps } from '../src/protocols/walk/index.js';
+import { randomStep, testSteps } from '../src/protocols/walk/network.js';
 import { metropolisAccept } from '../src/dynamics/metropolis.js';
 import { histogram } from '../src/observables/histogram.js';
 import { autocorrelation } from '../src/observables/statistics.js';

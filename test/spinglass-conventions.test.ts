@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PSpin } from '../src/landscapes/pspin.js';
-import { runSpinglass } from '../src/protocols/spinglass/index.js';
+import { runSpinglass } from './spinglass-helpers.js';
 import { Run } from '../src/store/run.js';
 import { GLASSY, removeDir, tempDir } from './executor-helpers.js';
 

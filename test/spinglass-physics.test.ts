@@ -16,7 +16,8 @@ import { ParallelTempering, geometricLadder } from '../src/dynamics/montecarlo/t
 import { quench } from '../src/dynamics/montecarlo/anneal.js';
 import { exactThermodynamics } from '../src/dynamics/montecarlo/exact.js';
 import { meanSE as disorderMean } from '../src/observables/statistics.js';
-import { runSpinglass, type SpinglassSummary } from '../src/protocols/spinglass/index.js';
+import type { SpinglassSummary } from '../src/protocols/spinglass/config.js';
+import { runSpinglass } from './spinglass-helpers.js';
 import { Run } from '../src/store/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'glassy-sgp-'));

@@ -12,8 +12,11 @@ import { join } from 'node:path';
 import { mergeRun, prepareEnsemble, runEnsemble } from '../src/executor/ensemble.js';
 import { readDone } from '../src/executor/markers.js';
 import type { Checkpoint, ReplicaContext, ReplicaTask } from '../src/executor/replica.js';
-import { runSpinglass, task, validateSpinglassConfig, type SpinglassInput } from '../src/protocols/spinglass/index.js';
-import { parseWalkConfig, task as walkTask, type WalkConfig } from '../src/protocols/walk/index.js';
+import { task } from '../src/protocols/spinglass/task.js';
+import type { WalkConfig } from '../src/protocols/walk/config.js';
+import { task as walkTask } from '../src/protocols/walk/task.js';
+import { registry } from '../src/registry.js';
+import { runSpinglass, spinglassConfig, walkConfig, type SpinglassInput } from './spinglass-helpers.js';
 import { Run } from '../src/store/run.js';
 import { arrayDiff, glassy, removeDir, spawnGlassy, tempDir, waitFor } from './executor-helpers.js';
 
@@ -54,8 +57,8 @@ test('every dynamics: a sample killed after a checkpoint resumes to byte-identic
   const root = tempDir('sg-direct');
   try {
     for (const [name, input] of CASES) {
-      const cfg = validateSpinglassConfig(input);
-      const make = (d: string) => Run.create(join(root, `${name.replace(' ', '-')}-${d}`), { protocol: 'spinglass', config: cfg, seed: cfg.seed });
+      const { config: cfg, seed } = spinglassConfig(input);
+      const make = (d: string) => Run.create(join(root, `${name.replace(' ', '-')}-${d}`), { protocol: 'spinglass', config: cfg, seed });
       const a = make('a');
       const b = make('b');
       const every = cfg.dynamics === 'quench' ? 1 : 40;
@@ -75,7 +78,7 @@ test('the spin walk: a walker killed after a checkpoint resumes to byte-identica
   const root = tempDir('sg-walk');
   try {
     await runSpinglass({ model: 'sk', n: 16, dynamics: 'metropolis', temperatures: [0.5], sweeps: 50, equilibration: 50, samples: 1, replicas: 2, seed: 1 }, join(root, 'sk'));
-    const config: WalkConfig = parseWalkConfig({ kind: 'spinglass', source: join(root, 'sk'), walkers: 2, steps: 60, flips: 2, temperature: 0.5 });
+    const config: WalkConfig = walkConfig({ source: join(root, 'sk'), walkers: 2, steps: 60, flips: 2, temperature: 0.5 });
     const make = (d: string) => Run.create(join(root, d), { protocol: 'walk', config, seed: 3 });
     const a = make('a');
     const b = make('b');
@@ -97,14 +100,14 @@ test('parallel tempering: 2 workers and 3 shards + merge give the bytes of one p
     assert.deepEqual(arrayDiff(ref.run, two.run), []);
     assert.deepEqual(two, { ...ref, run: two.run });
 
-    const cfg = validateSpinglassConfig(PT);
-    const sharded = Run.create(join(root, 'shards'), { protocol: 'spinglass', config: cfg, seed: cfg.seed });
+    const { config: cfg, seed } = spinglassConfig(PT);
+    const sharded = Run.create(join(root, 'shards'), { protocol: 'spinglass', config: cfg, seed });
     prepareEnsemble(sharded, 'spinglass', cfg.samples);
     for (let i = 0; i < 3; i++) {
-      const r = await runEnsemble(Run.open(sharded.dir), task, { executor: 'inprocess', shard: { index: i, count: 3 }, progress: 'none', handleSignals: false });
+      const r = await runEnsemble(Run.open(sharded.dir), registry, { executor: 'inprocess', shard: { index: i, count: 3 }, progress: 'none', handleSignals: false });
       assert.equal(r.status, 'shard-complete');
     }
-    const merged = await mergeRun(sharded.dir);
+    const merged = await mergeRun(sharded.dir, registry);
     assert.deepEqual(arrayDiff(ref.run, sharded.dir), []);
     assert.deepEqual(merged.summary, Run.open(ref.run).manifest.summary);
   } finally {

@@ -3,85 +3,51 @@
  * the spherical p-spin), which dynamics, which temperatures, how many disorder samples and replicas;
  * defaults and every check, each failing with one GlassyError naming the flag.
  */
+import { z } from 'zod';
 import { GlassyError } from '../../core/errors.js';
 import { EXACT_MAX_N } from '../../dynamics/montecarlo/exact.js';
-import { EdwardsAnderson } from '../../landscapes/ising/ea.js';
-import { Hopfield } from '../../landscapes/ising/hopfield.js';
-import type { IsingModel } from '../../landscapes/ising/model.js';
-import { SherringtonKirkpatrick, type CouplingDistribution } from '../../landscapes/ising/sk.js';
-import type { SiteOrder } from '../../dynamics/montecarlo/kernels.js';
+import { geometricLadder } from '../../dynamics/montecarlo/tempering.js';
+import { GLASS_MODELS } from '../../landscapes/glass.js';
 
-export const SPINGLASS_MODELS = ['sk', 'ea2d', 'ea3d', 'hopfield', 'pspin'] as const;
-export type SpinglassModel = (typeof SPINGLASS_MODELS)[number];
-/** The Ising models (Monte Carlo dynamics); 'pspin' is continuous (Langevin / gradient descent). */
-export type IsingModelName = Exclude<SpinglassModel, 'pspin'>;
+export const SPINGLASS_MODELS = GLASS_MODELS;
 export const SPINGLASS_DYNAMICS = ['metropolis', 'heatbath', 'pt', 'anneal', 'quench', 'exact', 'langevin', 'gd'] as const;
 export type SpinglassDynamics = (typeof SPINGLASS_DYNAMICS)[number];
 
-export interface SpinglassConfig {
-  model: SpinglassModel;
-  /** Number of spins (sk, hopfield). */
-  n?: number;
-  /** Lattice side (ea2d, ea3d). */
-  l?: number;
-  /** Hopfield load α = P/N. */
-  alpha?: number;
-  /** p-spin: interaction order p (2, 3 or 4; default 3). */
-  p?: number;
-  /** p-spin: Langevin time step (default 0.05); one sweep = one step. */
-  dt?: number;
-  couplings: CouplingDistribution;
-  /** P(J = +1) for ±J lattices. */
-  pPlus: number;
-  field: number;
-  dynamics: SpinglassDynamics;
-  /** Temperatures (> 0). For anneal: the schedule runs from max to min; for quench they are ignored (T = 0). */
-  temperatures: number[];
-  /** Measurement sweeps (metropolis, heatbath, pt) or annealing sweeps (anneal). */
-  sweeps: number;
-  /** Equilibration sweeps before measuring. */
-  equilibration: number;
-  samples: number;
-  replicas: number;
-  seed: number;
-  order: SiteOrder;
-  /** Measure every this many sweeps. */
-  measureEvery: number;
-  /** P(q) bins (default N + 1: one bin per possible q). */
-  bins?: number;
-  /** Hopfield: start replicas at pattern 0 ('pattern') instead of random spins. */
-  start: 'random' | 'pattern';
-  /** Number of log-spaced times for the energy-vs-time series. */
-  timePoints: number;
-}
+/**
+ * The config. Ranges and cross-field rules are checked by `checkSpinglassConfig` (after the schema),
+ * so that every message names the flag and says what was expected for THIS model and dynamics.
+ * The run's seed (manifest.seed) is the seed of the disorder and of every stream; it is not a field.
+ */
+export const spinglassConfigSchema = z.strictObject({
+  model: z.enum(SPINGLASS_MODELS).describe('model: sk, ea2d, ea3d, hopfield, pspin'),
+  n: z.number().int().optional().describe('number of spins (sk, hopfield, pspin)'),
+  l: z.number().int().optional().describe('lattice side (ea2d, ea3d)'),
+  alpha: z.number().optional().describe('Hopfield load P/N (default 0.05)'),
+  p: z.number().int().optional().describe('p-spin interaction order: 2, 3 or 4 (default 3)'),
+  dt: z.number().optional().describe('p-spin Langevin time step (default 0.05; a sweep is one step)'),
+  couplings: z.enum(['gauss', 'pm1']).default('gauss').describe('coupling distribution'),
+  pPlus: z.number().default(0.5).describe('P(J = +1) for ±J lattice couplings'),
+  field: z.number().default(0).describe('uniform external field h'),
+  dynamics: z.enum(SPINGLASS_DYNAMICS).default('metropolis').describe('dynamics'),
+  temperatures: z.array(z.number()).default([]).describe('temperatures, e.g. 0.5,1,2 (or a geometric ladder: --t-min/--t-max/--n-temperatures)'),
+  tMin: z.number().optional().describe('lowest temperature of a geometric ladder'),
+  tMax: z.number().optional().describe('highest temperature of a geometric ladder'),
+  nTemperatures: z.number().int().optional().describe('number of temperatures of the geometric ladder'),
+  sweeps: z.number().int().default(1000).describe('measurement sweeps (anneal: annealing sweeps; pspin: Langevin steps)'),
+  equilibration: z.number().int().default(1000).describe('equilibration sweeps'),
+  samples: z.number().int().default(10).describe('disorder samples M (the replicas of the run: one per sample)'),
+  replicas: z.number().int().default(2).describe('replicas per sample and temperature, ≥ 2 for q'),
+  order: z.enum(['sequential', 'random']).default('sequential').describe('site order of a sweep'),
+  measureEvery: z.number().int().default(1).describe('measure every k sweeps'),
+  bins: z.number().int().optional().describe('P(q) histogram bins (default N + 1; pspin 101)'),
+  start: z.enum(['random', 'pattern']).default('random').describe('initial spins (pattern: Hopfield pattern 0)'),
+  timePoints: z.number().int().default(30).describe('log-spaced times of the energy-vs-time series'),
+});
 
-export const SPINGLASS_DEFAULTS: Omit<SpinglassConfig, 'model' | 'dynamics' | 'temperatures'> = {
-  couplings: 'gauss',
-  pPlus: 0.5,
-  field: 0,
-  sweeps: 1000,
-  equilibration: 1000,
-  samples: 10,
-  replicas: 2,
-  seed: 1,
-  order: 'sequential',
-  measureEvery: 1,
-  start: 'random',
-  timePoints: 30,
-};
+export type SpinglassConfig = z.output<typeof spinglassConfigSchema>;
 
 /** Largest system the protocol accepts (dense couplings are N² doubles: 2^14 spins = 2 GiB). */
 export const MAX_DENSE_N = 8192;
-
-export type ModelBuilder = (cfg: SpinglassConfig, sample: number) => IsingModel;
-
-/** Model name → builder of disorder sample `sample`. Extend here for new models. */
-export const MODEL_BUILDERS: Record<IsingModelName, ModelBuilder> = {
-  sk: (c, m) => new SherringtonKirkpatrick({ n: c.n!, couplings: c.couplings, field: c.field, seed: c.seed, sample: m }),
-  ea2d: (c, m) => new EdwardsAnderson({ dimension: 2, l: c.l!, couplings: c.couplings, pPlus: c.pPlus, field: c.field, seed: c.seed, sample: m }),
-  ea3d: (c, m) => new EdwardsAnderson({ dimension: 3, l: c.l!, couplings: c.couplings, pPlus: c.pPlus, field: c.field, seed: c.seed, sample: m }),
-  hopfield: (c, m) => new Hopfield({ n: c.n!, alpha: c.alpha ?? 0.05, field: c.field, seed: c.seed, sample: m }),
-};
 
 /** Temperatures at which observables are reported: T = 0 (the final local minima) for anneal and quench. */
 export function measuredTemperatures(cfg: SpinglassConfig): number[] {
@@ -100,11 +66,15 @@ function isInt(v: unknown, lo: number, hi = Number.MAX_SAFE_INTEGER): v is numbe
 }
 
 /** Complete and check a configuration; every problem is a GlassyError naming the flag. */
-export type SpinglassInput = Partial<SpinglassConfig> & Pick<SpinglassConfig, 'model' | 'dynamics'>;
-
-export function validateSpinglassConfig(partial: SpinglassInput): SpinglassConfig {
-  const given = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) as Partial<SpinglassConfig>;
-  const cfg: SpinglassConfig = { ...SPINGLASS_DEFAULTS, temperatures: [], ...given } as SpinglassConfig;
+/**
+ * Cross-field checks and derived values after the schema (the protocol's `check`): the temperature
+ * ladder, sizes for the model, what each dynamics needs. Idempotent (it runs again on resume).
+ */
+export function checkSpinglassConfig(config: SpinglassConfig): SpinglassConfig {
+  const cfg: SpinglassConfig = { ...config, temperatures: ladder(config) };
+  delete cfg.tMin;
+  delete cfg.tMax;
+  delete cfg.nTemperatures;
   if (!SPINGLASS_MODELS.includes(cfg.model)) throw GlassyError.invalid('model', cfg.model, SPINGLASS_MODELS.join(' | '));
   if (!SPINGLASS_DYNAMICS.includes(cfg.dynamics)) throw GlassyError.invalid('dynamics', cfg.dynamics, SPINGLASS_DYNAMICS.join(' | '));
   const lattice = cfg.model === 'ea2d' || cfg.model === 'ea3d';
@@ -141,7 +111,6 @@ export function validateSpinglassConfig(partial: SpinglassInput): SpinglassConfi
   if (cfg.dynamics !== 'exact' && cfg.replicas < 2) {
     throw GlassyError.invalid('replicas', cfg.replicas, 'at least 2 replicas per sample (the overlap q, ⟨q²⟩ and the Binder ratio need two)');
   }
-  if (!isInt(cfg.seed, 0, 2 ** 53 - 1)) throw GlassyError.invalid('seed', cfg.seed, 'a non-negative integer');
   if (!isInt(cfg.sweeps, 1, 1e9)) throw GlassyError.invalid('sweeps', cfg.sweeps, 'an integer ≥ 1');
   if (!isInt(cfg.equilibration, 0, 1e9)) throw GlassyError.invalid('equilibration', cfg.equilibration, 'an integer ≥ 0');
   if (!isInt(cfg.measureEvery, 1, 1e9)) throw GlassyError.invalid('measure-every', cfg.measureEvery, 'an integer ≥ 1');
@@ -157,7 +126,7 @@ export function validateSpinglassConfig(partial: SpinglassInput): SpinglassConfi
   } else {
     if (cfg.temperatures.length === 0) throw GlassyError.invalid('temperatures', cfg.temperatures, 'at least one temperature (--temperatures or --t-min/--t-max/--n-temperatures)');
     for (const T of cfg.temperatures) {
-      if (!(typeof T === 'number' && Number.isFinite(T) && T > 0)) throw GlassyError.invalid('temperatures', T, 'finite temperatures > 0');
+      if (!(typeof T === 'number' && Number.isFinite(T) && T > 0)) throw GlassyError.invalid('temperatures', cfg.temperatures, 'a comma-separated list of temperatures > 0, e.g. 0.5,1,2');
     }
     if (cfg.dynamics === 'pt' && cfg.temperatures.length < 2) throw GlassyError.invalid('temperatures', cfg.temperatures, 'at least 2 temperatures for parallel tempering');
     if (cfg.dynamics === 'pt') {
@@ -171,7 +140,23 @@ export function validateSpinglassConfig(partial: SpinglassInput): SpinglassConfi
     }
   }
   if (cfg.dynamics === 'exact' && N > EXACT_MAX_N) throw GlassyError.invalid(lattice ? 'l' : 'n', lattice ? cfg.l : cfg.n, `N ≤ ${EXACT_MAX_N} spins for --dynamics exact (got N = ${N})`);
+  const stored = measuredTemperatures(cfg).length * cfg.samples * cfg.replicas * N;
+  if (cfg.dynamics !== 'exact' && stored > 2 ** 30) {
+    throw GlassyError.invalid('samples', cfg.samples, `temperatures × samples × replicas × N ≤ 2^30 stored spins (got ${stored})`);
+  }
   return cfg;
+}
+
+/** --temperatures, or the geometric ladder of --t-min/--t-max/--n-temperatures (never both). */
+function ladder(c: SpinglassConfig): number[] {
+  const given = c.tMin !== undefined || c.tMax !== undefined || c.nTemperatures !== undefined;
+  if (!given) return c.temperatures;
+  if (c.temperatures.length > 0) throw GlassyError.invalid('temperatures', c.temperatures, 'either --temperatures or --t-min/--t-max/--n-temperatures, not both');
+  const count = c.nTemperatures ?? (c.tMin !== undefined && c.tMax !== undefined && c.tMin === c.tMax ? 1 : undefined);
+  if (c.tMin === undefined) throw GlassyError.invalid('t-min', undefined, 'a lowest temperature > 0 with --t-max/--n-temperatures');
+  if (c.tMax === undefined) throw GlassyError.invalid('t-max', undefined, 'a highest temperature with --t-min/--n-temperatures');
+  if (count === undefined) throw GlassyError.invalid('n-temperatures', undefined, 'a number of temperatures with --t-min/--t-max');
+  return geometricLadder(c.tMin, c.tMax, count);
 }
 
 export interface SpinglassSummary {
@@ -188,10 +173,3 @@ export interface SpinglassSummary {
 }
 
 
-/** The task's parseConfig: a manifest's (or a config file's) raw object, completed and checked. */
-export function parseSpinglassConfig(raw: unknown): SpinglassConfig {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw GlassyError.invalid('config', raw, 'an object with model and dynamics');
-  const r = raw as SpinglassInput;
-  if (r.dynamics === undefined) throw GlassyError.invalid('dynamics', undefined, SPINGLASS_DYNAMICS.join(' | '));
-  return validateSpinglassConfig(r);
-}

@@ -23,11 +23,12 @@ import { exactThermodynamics } from '../../dynamics/montecarlo/exact.js';
 import { sweep } from '../../dynamics/montecarlo/kernels.js';
 import { ParallelTempering } from '../../dynamics/montecarlo/tempering.js';
 import type { Checkpoint, ReplicaContext, ReplicaSummary } from '../../executor/replica.js';
+import { isingModel, type IsingModelName } from '../../landscapes/glass.js';
 import { EdwardsAnderson } from '../../landscapes/ising/ea.js';
 import { Hopfield } from '../../landscapes/ising/hopfield.js';
 import type { IsingModel } from '../../landscapes/ising/model.js';
 import { OverlapHistogram, ThermalAverages, accumulateOverlaps, linkOverlap, magnetisation } from '../../observables/spins.js';
-import { MODEL_BUILDERS, measuredTemperatures, type IsingModelName, type SpinglassConfig } from './config.js';
+import { measuredTemperatures, type SpinglassConfig } from './config.js';
 import { DEFAULT_CHECKPOINT_EVERY, energyTimes, overlapBins, writeSample, type SampleOutputs } from './sample.js';
 
 /** Which pattern a Hopfield chain started from, and the sign it had there. */
@@ -157,7 +158,7 @@ const fromStates = (st: Record<string, RngState>, R: number): Rng[] => Array.fro
 /** Run disorder sample ctx.index of an Ising model and write its outputs. */
 export async function runIsingSample(cfg: SpinglassConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
   const m = ctx.index;
-  const model = MODEL_BUILDERS[cfg.model as IsingModelName](cfg, m);
+  const model = isingModel(cfg as SpinglassConfig & { model: IsingModelName }, ctx.seed, m);
   const out = newOutputs(cfg, model);
   switch (cfg.dynamics) {
     case 'exact': runExact(cfg, model, out); break;
@@ -224,9 +225,9 @@ function runIndependent(cfg: SpinglassConfig, model: IsingModel, m: number, ctx:
     let rngs: Rng[] = [];
     for (let r = 0; r < R; r++) {
       const c = new SpinChain(model);
-      initialise(cfg, model, c, Rng.stream(cfg.seed, Stream.init, m, r, k), refs);
+      initialise(cfg, model, c, Rng.stream(ctx.seed, Stream.init, m, r, k), refs);
       chains.push(c);
-      rngs.push(Rng.stream(cfg.seed, Stream.monteCarlo, m, r, k));
+      rngs.push(Rng.stream(ctx.seed, Stream.monteCarlo, m, r, k));
     }
     let s0 = 0;
     let accepted = 0;
@@ -277,10 +278,10 @@ function runTempering(cfg: SpinglassConfig, model: IsingModel, m: number, ctx: R
   let rngs: Rng[] = [];
   for (let r = 0; r < R; r++) {
     const pt = new ParallelTempering(model, cfg.temperatures, 'metropolis', cfg.order);
-    const init = Rng.stream(cfg.seed, Stream.init, m, r);
+    const init = Rng.stream(ctx.seed, Stream.init, m, r);
     for (const c of pt.chains) initialise(cfg, model, c, init, refs);
     pts.push(pt);
-    rngs.push(Rng.stream(cfg.seed, Stream.monteCarlo, m, r));
+    rngs.push(Rng.stream(ctx.seed, Stream.monteCarlo, m, r));
   }
   const total = cfg.equilibration + cfg.sweeps;
   const times = energyTimes(cfg);
@@ -387,7 +388,7 @@ function runDescent(cfg: SpinglassConfig, model: IsingModel, m: number, ctx: Rep
   const chains: SpinChain[] = [];
   for (let r = 0; r < R; r++) {
     const c = new SpinChain(model);
-    initialise(cfg, model, c, Rng.stream(cfg.seed, Stream.init, m, r, 0), refs);
+    initialise(cfg, model, c, Rng.stream(ctx.seed, Stream.init, m, r, 0), refs);
     chains.push(c);
   }
   // Progress is (replica r, sweeps s done of it); a replica that is quenched counts as s = S + 1.
@@ -415,7 +416,7 @@ function runDescent(cfg: SpinglassConfig, model: IsingModel, m: number, ctx: Rep
     const start = r === r0 ? s0 : 0;
     if (start <= S) {
       if (schedule) {
-        if (!(r === r0 && rng)) rng = Rng.stream(cfg.seed, Stream.monteCarlo, m, r, 0);
+        if (!(r === r0 && rng)) rng = Rng.stream(ctx.seed, Stream.monteCarlo, m, r, 0);
         let next = 0;
         while (next < nT && times[next]! <= start) next++;
         for (let s = start; s < S; s++) {

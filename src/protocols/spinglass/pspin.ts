@@ -44,14 +44,14 @@ export async function runPSpinSample(cfg: SpinglassConfig, ctx: ReplicaContext):
     energy: new Float64Array(K), q2: new Float64Array(K), q4: new Float64Array(K), pq: new Float64Array(K * B),
     configurations: new Float64Array(K * R * N), energy_vs_time: new Float64Array(K * nT),
   };
-  const L = new PSpin({ n: N, p: p as 2 | 3 | 4, seed: cfg.seed, sample: m });
+  const L = new PSpin({ n: N, p: p as 2 | 3 | 4, seed: ctx.seed, sample: m });
   const cp = ctx.loadCheckpoint();
   const k0 = cp ? (cp.meta['k'] as number) : 0;
   if (cp) for (const name of ['energy', 'q2', 'q4', 'pq', 'configurations', 'energy_vs_time'] as const) out[name]!.set(cp.arrays[name] as Float64Array);
   for (let k = k0; k < K; k++) {
     const T = temps[k]!;
-    let rngs = Array.from({ length: R }, (_, r) => Rng.stream(cfg.seed, Stream.monteCarlo, m, r, k));
-    const sigmas = Array.from({ length: R }, (_, r) => randomSpherePoint(N, Rng.stream(cfg.seed, Stream.init, m, r, k)));
+    let rngs = Array.from({ length: R }, (_, r) => Rng.stream(ctx.seed, Stream.monteCarlo, m, r, k));
+    const sigmas = Array.from({ length: R }, (_, r) => randomSpherePoint(N, Rng.stream(ctx.seed, Stream.init, m, r, k)));
     const energies = new Float64Array(R);
     let localPq = new Float64Array(B);
     let ti = 0, measures = 0, e = 0, s2 = 0, s4 = 0, now0 = 0;

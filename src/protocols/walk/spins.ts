@@ -16,10 +16,9 @@ import { Rng, Stream } from '../../core/rng.js';
 import { metropolisAccept } from '../../dynamics/metropolis.js';
 import { normalizeToSphere, projectTangent } from '../../dynamics/sphere.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary } from '../../executor/replica.js';
+import { glassLandscape, type GlassSpec } from '../../landscapes/glass.js';
 import type { Landscape } from '../../landscapes/landscape.js';
-import { PSpin } from '../../landscapes/pspin.js';
 import { Run } from '../../store/run.js';
-import { MODEL_BUILDERS, validateSpinglassConfig, type IsingModelName, type SpinglassConfig } from '../spinglass/config.js';
 import type { SpinWalkConfig } from './config.js';
 import { finiteMean, walkerName, writeIncrementStatistics } from './increments.js';
 
@@ -35,7 +34,8 @@ export interface SpinStart {
 export function prepareSpinWalk(config: SpinWalkConfig): SpinStart {
   const source = Run.open(config.source);
   if (source.manifest.protocol !== 'spinglass') throw GlassyError.invalid('source', source.dir, 'a spinglass run');
-  const cfg = validateSpinglassConfig(source.manifest.config as SpinglassConfig);
+  // The model as the source's config describes it (its own protocol validated it), with the source's seed.
+  const spec = source.manifest.config as GlassSpec;
   if (!source.hasArray('configurations')) throw GlassyError.invalid('source', source.dir, 'a spinglass run with arrays/configurations.npy (not --dynamics exact)');
   const { data, shape } = source.readArray('configurations');
   const [K, M, R, N] = shape as [number, number, number, number];
@@ -44,10 +44,8 @@ export function prepareSpinWalk(config: SpinWalkConfig): SpinStart {
   if (config.replica >= R) throw GlassyError.invalid('replica', config.replica, `an index < ${R}`);
   const base = ((config.temperatureIndex * M + config.sample) * R + config.replica) * N;
   const x0 = Float64Array.from({ length: N }, (_, i) => data[base + i]!);
-  const ising = cfg.model !== 'pspin';
-  const landscape: Landscape<Float64Array> = ising
-    ? MODEL_BUILDERS[cfg.model as IsingModelName](cfg, config.sample)
-    : new PSpin({ n: N, p: (cfg.p ?? 3) as 2 | 3 | 4, seed: cfg.seed, sample: config.sample });
+  const ising = spec.model !== 'pspin';
+  const landscape = glassLandscape(spec, source.manifest.seed, config.sample);
   if (ising && config.flips > N) throw GlassyError.invalid('flips', config.flips, `at most N = ${N}`);
   return { landscape, x0, ising, seed: source.manifest.seed };
 }

@@ -40,7 +40,7 @@ export type WalkConfig = NetworkWalkConfig | SpinWalkConfig;
 /** The per-kind defaults and the network's required step size (the protocol's `check`; idempotent). */
 export function checkWalkConfig(c: Parsed): WalkConfig {
   if (c.kind === 'network') {
-    if (c.stepSize === undefined) throw GlassyError.invalid('step-size', undefined, 'a step size h ≥ 0 (e.g. --step-size 0.05)');
+    if (c.stepSize === undefined) throw GlassyError.invalid('--step-size', undefined, 'a step size h ≥ 0 (e.g. --step-size 0.05)');
     return { ...c, kind: 'network', stepSize: c.stepSize, threshold: c.threshold ?? 0.1 };
   }
   return { ...c, kind: 'spinglass', stepSize: c.stepSize ?? 0.1, threshold: c.threshold ?? 0.05 };

@@ -450,7 +450,6 @@ function runExact(cfg: SpinglassConfig, model: IsingModel, out: SampleOutputs): 
   const n = model.dim;
   const K = cfg.temperatures.length;
   const bins = overlapBins(cfg, n);
-  const hist = new OverlapHistogram(n, bins);
   for (let k = 0; k < K; k++) {
     const r = res[k]!;
     out.energy[k] = r.energy;
@@ -459,7 +458,7 @@ function runExact(cfg: SpinglassConfig, model: IsingModel, out: SampleOutputs): 
     out.abs_magnetisation![k] = r.absMagnetisation;
     if (out.q_link) out.q_link[k] = r.qLink;
     // P(q) from the exact distribution at q = (N − 2c)/N into the histogram bins.
-    hist.restore(new Float64Array(bins), 0);
+    const hist = new OverlapHistogram(n, bins);
     for (let c = 0; c <= n; c++) hist.add((n - 2 * c) / n, r.pq[c]!);
     out.pq.set(hist.probabilities(), k * bins);
   }

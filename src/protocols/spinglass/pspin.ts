@@ -20,9 +20,8 @@ import { Rng, Stream } from '../../core/rng.js';
 import { langevinSphere, randomSpherePoint } from '../../dynamics/sphere.js';
 import type { ReplicaContext, ReplicaSummary } from '../../executor/replica.js';
 import { PSpin } from '../../landscapes/pspin.js';
-import { findBin } from '../../observables/histogram.js';
+import { equalEdges, findBin } from '../../observables/histogram.js';
 import { isingOverlap } from '../../observables/overlap.js';
-import { equalEdges } from '../../observables/histogram.js';
 import { measuredTemperatures, type SpinglassConfig } from './config.js';
 import { DEFAULT_CHECKPOINT_EVERY, energyTimes, overlapBins, writeSample, type SampleOutputs } from './sample.js';
 

@@ -26,8 +26,6 @@ export interface SpinStart {
   landscape: Landscape<Float64Array>;
   x0: Float64Array;
   ising: boolean;
-  /** The source run's seed (the default seed of the walk). */
-  seed: number;
 }
 
 /** The landscape (rebuilt from the source's disorder seed) and the walkers' starting point; checked before any run exists. */
@@ -47,7 +45,7 @@ export function prepareSpinWalk(config: SpinWalkConfig): SpinStart {
   const ising = spec.model !== 'pspin';
   const landscape = glassLandscape(spec, source.manifest.seed, config.sample);
   if (ising && config.flips > N) throw GlassyError.invalid('flips', config.flips, `at most N = ${N}`);
-  return { landscape, x0, ising, seed: source.manifest.seed };
+  return { landscape, x0, ising };
 }
 
 // A worker thread reuses the landscape for the next walker of the same source.

@@ -17,12 +17,19 @@ export interface Entry extends RegistryEntry {
 
 export const entries: Readonly<Record<string, Entry>> = {
   selftest: { protocol: async () => (await import('./protocols/selftest.js')).protocol },
-  train: { protocol: async () => (await import('./protocols/train.js')).protocol, recipe: async () => (await import('./report/recipes/train.js')).trainRecipe },
-  flatness: { protocol: async () => (await import('./protocols/flatness.js')).protocol },
-  l2sweep: { protocol: async () => (await import('./protocols/l2sweep.js')).protocol, recipe: async () => (await import('./report/recipes/l2sweep.js')).l2sweepRecipe },
+  train: { protocol: async () => (await import('./protocols/train/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/train.js')).trainRecipe },
+  flatness: { protocol: async () => (await import('./protocols/flatness/protocol.js')).protocol },
+  l2sweep: { protocol: async () => (await import('./protocols/l2sweep/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/l2sweep.js')).l2sweepRecipe },
   aging: { protocol: async () => (await import('./protocols/aging.js')).protocol, recipe: async () => (await import('./report/recipes/aging.js')).agingRecipe },
   walk: { protocol: async () => (await import('./protocols/walk/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/walk.js')).walkRecipe },
   spinglass: { protocol: async () => (await import('./protocols/spinglass/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/spinglass.js')).spinglassRecipe },
 };
 
 export const registry = createRegistry(import.meta.url, entries);
+
+/** The report recipe of a registered protocol (undefined: none registered; report/ then uses its generic one). */
+export async function recipeOf(protocol: string): Promise<Recipe | undefined> {
+  const entry = Object.hasOwn(entries, protocol) ? entries[protocol] : undefined;
+  return entry?.recipe?.();
+}
+

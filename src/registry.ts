@@ -7,8 +7,7 @@
  * Adding a protocol: its module exports `protocol` (executor/protocol.ts), its report recipe (if
  * any) exports a Recipe; add one line below. See docs/adding-a-protocol.md.
  */
-import { type Protocol, type RegistryEntry, createRegistry } from './executor/protocol.js';
-import type { WalkConfig } from './protocols/walk.js';
+import { type RegistryEntry, createRegistry } from './executor/protocol.js';
 import type { Recipe } from './report/recipes/types.js';
 
 /** A registry line: the protocol, and its report recipe when it has one (report/recipes/). */
@@ -22,7 +21,8 @@ export const entries: Readonly<Record<string, Entry>> = {
   flatness: { protocol: async () => (await import('./protocols/flatness/protocol.js')).protocol },
   l2sweep: { protocol: async () => (await import('./protocols/l2sweep/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/l2sweep.js')).l2sweepRecipe },
   aging: { protocol: async () => (await import('./protocols/aging/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/aging.js')).agingRecipe },
-  walk: { protocol: walkProtocol, recipe: async () => (await import('./report/recipes/walk.js')).walkRecipe },
+  walk: { protocol: async () => (await import('./protocols/walk/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/walk.js')).walkRecipe },
+  spinglass: { protocol: async () => (await import('./protocols/spinglass/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/spinglass.js')).spinglassRecipe },
 };
 
 export const registry = createRegistry(import.meta.url, entries);
@@ -33,13 +33,3 @@ export async function recipeOf(protocol: string): Promise<Recipe | undefined> {
   return entry?.recipe?.();
 }
 
-/** The network walk until its module exports its own Protocol object. */
-async function walkProtocol(): Promise<Protocol<unknown>> {
-  const m = await import('./protocols/walk.js');
-  const p: Protocol<WalkConfig> = {
-    name: 'walk', schema: m.walkConfigSchema,
-    cli: { description: 'random walks from a trained minimum', topLevel: false },
-    task: async () => m.task,
-  };
-  return p as Protocol<unknown>;
-}

@@ -41,7 +41,7 @@ test('glassy walk/permute/connect: JSON on success; bad input named, non-zero ex
     const cases: Array<[string[], RegExp]> = [
       [['walk', join(root, 'missing'), '--step-size', '0.1'], /no glassy run at .*missing/],
       [['walk', src], /--step-size: got undefined/],
-      [['walk', src, '--step-size', '-1'], /--step-size.*-1/],
+      [['walk', src, '--step-size', '-1'], /(--step-size|stepSize): got -1/],
       [['walk', src, '--step-size', '0.1', '--replica', '5'], /replica: got 5, expected a replica index in \[0, 2\)/],
       [['walk', src, '--step-size', '0.1', '--directions', 'diagonal'], /diagonal/],
       [['walk', join(root, 'c'), '--step-size', '0.1'], /source: got .*protocol connect.*expected a train run/],

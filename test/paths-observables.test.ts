@@ -1,5 +1,5 @@
 /**
- * The path observables (observables/path.ts) and the walk's building blocks (protocols/walk.ts) on
+ * The path observables (observables/path.ts) and the walk's building blocks (protocols/walk/) on
  * cases with known answers: barriers of known profiles, arc lengths of known polygons, the
  * Metropolis acceptance probability, step norms, increment statistics.
  */
@@ -11,7 +11,10 @@ import {
   barrier, bezierPath, distance, distanceToSegment, linearPath, polylinePath, profilePath, uniformGrid,
 } from '../src/observables/path.js';
 import { improvedTangent } from '../src/protocols/connect.js';
-import { autocorrelation, histogram, metropolisAccept, randomStep, testSteps } from '../src/protocols/walk.js';
+import { randomStep, testSteps } from '../src/protocols/walk/network.js';
+import { metropolisAccept } from '../src/dynamics/metropolis.js';
+import { histogram } from '../src/observables/histogram.js';
+import { autocorrelation } from '../src/observables/statistics.js';
 
 const vec = (...x: number[]) => Float64Array.from(x);
 
@@ -132,7 +135,7 @@ test('random steps: isotropic steps have norm h exactly; filter steps give every
 });
 
 test('increment statistics: histogram counts, autocorrelation of white noise and of a smooth series', () => {
-  const h = histogram(vec(0, 0.1, 0.5, 0.9, 1), 2);
+  const h = histogram(vec(0, 0.1, 0.5, 0.9, 1), { bins: 2, range: 'data' });
   assert.deepEqual(Array.from(h.edges), [0, 0.5, 1]);
   assert.deepEqual(Array.from(h.counts), [2, 3]);
   const rng = Rng.stream(5, 5);

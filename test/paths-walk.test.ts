@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { parseTrainConfig } from '../src/protocols/train.js';
-import { parseWalkConfig, task as walkTask, type WalkConfig } from '../src/protocols/walk.js';
+import type { WalkConfig } from '../src/protocols/walk/config.js';
+import { task as walkTask } from '../src/protocols/walk/task.js';
+import { walkConfig as parseWalkConfig } from './spinglass-helpers.js';
 import { Run } from '../src/store/run.js';
 import type { Checkpoint, ReplicaContext } from '../src/executor/replica.js';
 import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';
@@ -29,7 +31,7 @@ async function trainRun(dir: string, replicas: number, seed: number): Promise<vo
   assert.equal(r.status, 'complete');
 }
 
-async function walk(dir: string, raw: Partial<WalkConfig> & { source: string; stepSize: number }, opts: { seed?: number; workers?: number; checkpointEvery?: number } = {}) {
+async function walk(dir: string, raw: Partial<Omit<WalkConfig, 'kind'>> & { source: string; stepSize: number }, opts: { seed?: number; workers?: number; checkpointEvery?: number } = {}) {
   const config = parseWalkConfig(raw);
   const run = Run.create(dir, { protocol: 'walk', config, seed: opts.seed ?? 1 });
   const r = await runEnsemble(run, registry, {

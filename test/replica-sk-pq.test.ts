@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSpinglass } from '../src/protocols/spinglass.js';
+import { runSpinglass } from './spinglass-helpers.js';
 import { runCluster, parseClusterConfig } from '../src/protocols/cluster.js';
 import { Run } from '../src/store/run.js';
 import { removeDir, tempDir } from './executor-helpers.js';

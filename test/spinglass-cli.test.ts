@@ -1,6 +1,6 @@
 /**
  * `glassy spinglass` end to end: bad flags give a one-line `error:` naming the flag with a non-zero exit
- * (never a stack trace, never a half-written run), and --json prints one JSON object with the contract keys.
+ * (never a stack trace, never a half-written run), and --json prints one JSON object whose summary has the contract keys.
  * Spawns the built CLI (node bin/glassy.js), so run after `npx tsc`.
  */
 import { test } from 'node:test';
@@ -24,7 +24,7 @@ function glassy(args: string[]) {
 test('bad spinglass flags: clear message naming the flag, non-zero exit, no stack trace, no run left behind', () => {
   const cases: Array<[string[], RegExp]> = [
     [['--model', 'sk', '--temperatures', '1'], /n: got undefined, expected a number of spins/],
-    [['--model', 'sk', '--n', 'abc', '--temperatures', '1'], /n: got "abc", expected a number/],
+    [['--model', 'sk', '--n', 'abc', '--temperatures', '1'], /--n .*'abc' is invalid\. expected an integer/],
     [['--model', 'sk', '--n', '1', '--temperatures', '1'], /n: got 1, expected an integer number of spins/],
     [['--model', 'sk', '--n', '16', '--temperatures', '1', '--replicas', '1'], /replicas: got 1, expected at least 2 replicas/],
     [['--model', 'sk', '--n', '16', '--temperatures', '-1,2'], /temperatures: .*expected a comma-separated list of temperatures > 0/],
@@ -49,21 +49,21 @@ test('bad spinglass flags: clear message naming the flag, non-zero exit, no stac
   });
 });
 
-test('--json prints one object with per-temperature results; an existing run is not overwritten without --overwrite', () => {
+test('--json prints one object with per-temperature results in its summary; an existing run is not overwritten without --overwrite', () => {
   const out = join(dir, 'good');
   const args = ['--model', 'sk', '--n', '12', '--dynamics', 'metropolis', '--t-min', '0.5', '--t-max', '2', '--n-temperatures', '3', '--sweeps', '200', '--equilibration', '50', '--samples', '3', '--replicas', '2', '--seed', '4', '--out', out, '--json'];
   const r = glassy(args);
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n');
-  assert.equal(lines.length, 1);
-  const j = JSON.parse(lines[0]!) as Record<string, number[] | string>;
+  const top = JSON.parse(r.stdout) as { run: string; status: string; summary: Record<string, number[]> };
+  const j = top.summary;
   for (const key of ['temperatures', 'energy', 'energy_se', 'q2', 'q2_se', 'binder', 'binder_se']) {
-    assert.equal((j[key] as number[]).length, 3, key);
-    for (const v of j[key] as number[]) assert.ok(Number.isFinite(v), `${key} has ${v}`);
+    assert.equal(j[key]!.length, 3, key);
+    for (const v of j[key]!) assert.ok(Number.isFinite(v), `${key} has ${v}`);
   }
-  assert.equal(j['run'], out);
+  assert.equal(top.run, out);
+  assert.equal(top.status, 'complete');
   // geometric ladder 0.5, 1, 2
-  assert.deepEqual((j['temperatures'] as number[]).map((t) => Math.round(t * 1e9) / 1e9), [0.5, 1, 2]);
+  assert.deepEqual(j['temperatures']!.map((t) => Math.round(t * 1e9) / 1e9), [0.5, 1, 2]);
   for (const a of ['configurations', 'energy', 'q2', 'q4', 'pq_hist', 'pq_edges', 'energy_vs_time', 'energy_times', 'binder_mean']) {
     assert.ok(existsSync(join(out, 'arrays', `${a}.npy`)), a);
   }

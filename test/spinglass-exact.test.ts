@@ -1,5 +1,5 @@
 /**
- * Exact enumeration (src/observables/exact.ts) against brute force, and the observables' algebra.
+ * Exact enumeration (src/dynamics/montecarlo/exact.ts) against brute force, and the observables' algebra.
  * Brute force is O(4^N) over replica pairs, so N ≤ 10 here; agreement is to round-off (1e-9 relative).
  */
 import { test } from 'node:test';
@@ -8,9 +8,11 @@ import { SherringtonKirkpatrick } from '../src/landscapes/ising/sk.js';
 import { EdwardsAnderson } from '../src/landscapes/ising/ea.js';
 import { Hopfield } from '../src/landscapes/ising/hopfield.js';
 import type { IsingModel } from '../src/landscapes/ising/model.js';
-import { enumerateEnergies, exactThermodynamics } from '../src/observables/exact.js';
-import { OverlapHistogram, SpinCorrelation, binderJackknife, disorderMean, overlap, binder } from '../src/observables/spins.js';
-import { logTimes } from '../src/dynamics/montecarlo/schedule.js';
+import { enumerateEnergies, exactThermodynamics } from '../src/dynamics/montecarlo/exact.js';
+import { OverlapHistogram, SpinCorrelation } from '../src/observables/spins.js';
+import { binderJackknife, meanSE as disorderMean, binder } from '../src/observables/statistics.js';
+import { isingOverlap as overlap } from '../src/observables/overlap.js';
+import { logList } from '../src/observables/aging.js';
 
 function spinsOf(state: number, n: number): Float64Array {
   const s = new Float64Array(n);
@@ -127,7 +129,7 @@ test('Binder jackknife: value of the ratio of means, and SE matches the delta me
   assert.ok(Math.abs(g.se / delta - 1) < 0.15, `jackknife ${g.se} vs delta ${delta}`);
 });
 
-test('disorderMean, OverlapHistogram (one bin per q value), SpinCorrelation, logTimes', () => {
+test('disorderMean, OverlapHistogram (one bin per q value), SpinCorrelation, logList', () => {
   const d = disorderMean([1, 2, 3, 4]);
   assert.equal(d.mean, 2.5);
   close(d.se, Math.sqrt(5 / 3 / 4), 1e-15);
@@ -140,5 +142,5 @@ test('disorderMean, OverlapHistogram (one bin per q value), SpinCorrelation, log
   c.observe(2, Int8Array.from([1, 1, 1, -1]));
   c.observe(3, Int8Array.from([1, -1, 1, -1]));
   assert.deepEqual(Array.from(c.values), [1, 0]);
-  assert.deepEqual(Array.from(logTimes(1, 100, 5)), [0, 1, 3, 10, 32, 100]);
+  assert.deepEqual(logList(1, 100, 5), [0, 1, 3, 10, 32, 100]);
 });

@@ -11,9 +11,9 @@ import { Rng, Stream } from '../src/core/rng.js';
 import { SherringtonKirkpatrick } from '../src/landscapes/ising/sk.js';
 import { SpinChain } from '../src/dynamics/montecarlo/chain.js';
 import { sweep, type SingleFlipRule, type SiteOrder } from '../src/dynamics/montecarlo/kernels.js';
-import { enumerateEnergies } from '../src/observables/exact.js';
-import { disorderMean } from '../src/observables/spins.js';
-import { runSpinglass } from '../src/protocols/spinglass.js';
+import { enumerateEnergies } from '../src/dynamics/montecarlo/exact.js';
+import { meanSE as disorderMean } from '../src/observables/statistics.js';
+import { runSpinglass } from './spinglass-helpers.js';
 import { Run } from '../src/store/run.js';
 
 test('detailed balance: Metropolis and heat bath visit the 16 states of 4 spins with Boltzmann frequencies (χ²)', () => {

@@ -14,9 +14,10 @@ import { SpinChain } from '../src/dynamics/montecarlo/chain.js';
 import { metropolisSweep } from '../src/dynamics/montecarlo/kernels.js';
 import { ParallelTempering, geometricLadder } from '../src/dynamics/montecarlo/tempering.js';
 import { quench } from '../src/dynamics/montecarlo/anneal.js';
-import { exactThermodynamics } from '../src/observables/exact.js';
-import { disorderMean } from '../src/observables/spins.js';
-import { runSpinglass, type SpinglassSummary } from '../src/protocols/spinglass.js';
+import { exactThermodynamics } from '../src/dynamics/montecarlo/exact.js';
+import { meanSE as disorderMean } from '../src/observables/statistics.js';
+import type { SpinglassSummary } from '../src/protocols/spinglass/config.js';
+import { runSpinglass } from './spinglass-helpers.js';
 import { Run } from '../src/store/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'glassy-sgp-'));

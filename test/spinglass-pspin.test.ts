@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { runSpinglass } from '../src/protocols/spinglass.js';
+import { runSpinglass } from './spinglass-helpers.js';
 import { Run } from '../src/store/run.js';
 import { GLASSY, removeDir, tempDir } from './executor-helpers.js';
 

@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runSpinglass } from '../src/protocols/spinglass.js';
-import { parseSpinWalkConfig, prepareSpinWalk, runSpinWalk } from '../src/protocols/walk-spins.js';
+import { runSpinglass } from './spinglass-helpers.js';
+import { runWalk, walkConfig } from './spinglass-helpers.js';
 import { buildReport } from '../src/report/report.js';
 import { Run } from '../src/store/run.js';
 import { removeDir, tempDir } from './executor-helpers.js';
@@ -15,8 +15,8 @@ test('SK spin-flip walks decorrelate as (1 − 2/N)^t and climb out of a low-tem
   const dir = tempDir('sk-walk');
   try {
     await runSpinglass({ model: 'sk', n: 32, dynamics: 'metropolis', temperatures: [0.3], sweeps: 200, equilibration: 200, samples: 1, replicas: 2, seed: 1 }, `${dir}/sk`);
-    const config = parseSpinWalkConfig({ source: `${dir}/sk`, walkers: 64, steps: 20, flips: 1 });
-    const s = runSpinWalk(config, prepareSpinWalk(config), `${dir}/walk`, 9);
+    const config = walkConfig({ source: `${dir}/sk`, walkers: 64, steps: 20, flips: 1 });
+    const s = await runWalk(config, `${dir}/walk`, { seed: 9 });
     const expected = (1 - 2 / 32) ** 20;
     // 64 walkers: q has variance ≈ (1 − q²)/N per walker, so the mean has SE ≈ 0.02.
     assert.ok(Math.abs((s['final_overlap_mean'] as number) - expected) < 0.08, `⟨q⟩ = ${s['final_overlap_mean']}, expected ${expected}`);
@@ -34,8 +34,8 @@ test('a p-spin walk of step size 0 keeps the energy and the configuration', asyn
   const dir = tempDir('pspin-walk');
   try {
     await runSpinglass({ model: 'pspin', n: 24, p: 3, dynamics: 'gd', dt: 0.1, sweeps: 50, equilibration: 0, measureEvery: 50, samples: 1, replicas: 2, seed: 1 }, `${dir}/ps`);
-    const config = parseSpinWalkConfig({ source: `${dir}/ps`, walkers: 2, steps: 10, stepSize: 0 });
-    runSpinWalk(config, prepareSpinWalk(config), `${dir}/walk`, 1);
+    const config = walkConfig({ source: `${dir}/ps`, walkers: 2, steps: 10, stepSize: 0 });
+    await runWalk(config, `${dir}/walk`, { seed: 1 });
     const run = Run.open(`${dir}/walk`);
     const e = run.readArray('walk_energy').data as Float64Array;
     const d = run.readArray('walk_distance').data as Float64Array;

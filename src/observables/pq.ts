@@ -18,6 +18,7 @@
  *    Binder ratio ½(3 − ⟨q⁴⟩/⟨q²⟩²) (Binder 1981) and ⟨|q|⟩.
  */
 import { GlassyError } from '../core/errors.js';
+import { histogram, type BinningOptions } from './histogram.js';
 
 /** The pair overlaps of one sample. */
 export type PairOverlaps = ArrayLike<number>;
@@ -71,13 +72,7 @@ function pool(samples: ReadonlyArray<PairOverlaps>, weighting: PqWeighting): Poo
   return { values, weights, pairs: total, samples: samples.length };
 }
 
-export interface HistogramOptions {
-  /** Explicit increasing bin edges (overrides bins and range). */
-  edges?: ArrayLike<number>;
-  /** Number of equal bins (default 50). */
-  bins?: number;
-  /** 'symmetric' = [−1, 1] (default), 'data' = [min q, max q], or an explicit [lo, hi]. */
-  range?: 'symmetric' | 'data' | readonly [number, number];
+export interface HistogramOptions extends BinningOptions {
   /** Default 'sample' (see module comment). */
   weighting?: PqWeighting;
 }
@@ -101,15 +96,8 @@ export interface PqHistogram {
 export function overlapHistogram(samples: ReadonlyArray<PairOverlaps>, options: HistogramOptions = {}): PqHistogram {
   const weighting = options.weighting ?? 'sample';
   const pooled = pool(samples, weighting);
-  const edges = histogramEdges(pooled.values, options);
+  const { edges, counts: raw, outside } = histogram(pooled.values, options, pooled.weights);
   const nb = edges.length - 1;
-  const raw = new Float64Array(nb);
-  let outside = 0;
-  for (let i = 0; i < pooled.values.length; i++) {
-    const k = findBin(edges, pooled.values[i]!);
-    if (k < 0) outside += pooled.weights[i]!;
-    else raw[k] += pooled.weights[i]!;
-  }
   // With 'pair' weighting report integer pair counts.
   const counts = weighting === 'pair' ? raw.map((x) => Math.round(x * pooled.pairs)) : raw;
   let binned = 0;
@@ -123,53 +111,6 @@ export function overlapHistogram(samples: ReadonlyArray<PairOverlaps>, options: 
     centres[k] = 0.5 * (edges[k]! + edges[k + 1]!);
   }
   return { edges, centres, counts, probability, density, outside, pairs: pooled.pairs, samples: pooled.samples };
-}
-
-function histogramEdges(values: Float64Array, options: HistogramOptions): Float64Array {
-  if (options.edges !== undefined) {
-    const e = Float64Array.from(options.edges);
-    if (e.length < 2) throw GlassyError.invalid('edges.length', e.length, 'at least 2 edges');
-    for (let k = 0; k < e.length; k++) {
-      if (!Number.isFinite(e[k]!)) throw GlassyError.invalid(`edges[${k}]`, e[k], 'a finite number');
-      if (k > 0 && !(e[k]! > e[k - 1]!)) throw GlassyError.invalid(`edges[${k}]`, e[k], `> edges[${k - 1}] = ${e[k - 1]} (increasing edges)`);
-    }
-    return e;
-  }
-  const bins = options.bins ?? 50;
-  if (!Number.isInteger(bins) || bins < 1) throw GlassyError.invalid('bins', bins, 'an integer ≥ 1');
-  const range = options.range ?? 'symmetric';
-  let lo: number;
-  let hi: number;
-  if (range === 'symmetric') { lo = -1; hi = 1; }
-  else if (range === 'data') {
-    lo = Infinity; hi = -Infinity;
-    for (let i = 0; i < values.length; i++) { lo = Math.min(lo, values[i]!); hi = Math.max(hi, values[i]!); }
-    // numpy widens a degenerate range by ±0.5.
-    if (lo === hi) { lo -= 0.5; hi += 0.5; }
-  } else if (Array.isArray(range) && range.length === 2 && Number.isFinite(range[0]) && Number.isFinite(range[1]) && range[1] > range[0]) {
-    [lo, hi] = range as readonly [number, number];
-  } else {
-    throw GlassyError.invalid('range', range, '"symmetric", "data" or [lo, hi] with lo < hi');
-  }
-  const e = new Float64Array(bins + 1);
-  for (let k = 0; k <= bins; k++) e[k] = lo + ((hi - lo) * k) / bins;
-  e[bins] = hi;
-  return e;
-}
-
-/** Bin index of x ([e_k, e_{k+1}), last bin closed), or −1 outside. */
-function findBin(edges: Float64Array, x: number): number {
-  const nb = edges.length - 1;
-  if (x < edges[0]! || x > edges[nb]!) return -1;
-  if (x === edges[nb]) return nb - 1;
-  let lo = 0;
-  let hi = nb; // edges[lo] ≤ x < edges[hi]
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (x >= edges[mid]!) lo = mid;
-    else hi = mid;
-  }
-  return lo;
 }
 
 export interface OverlapMoments {

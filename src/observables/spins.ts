@@ -1,13 +1,15 @@
 /**
  * Observables of Ising configurations and their disorder averages (SCIENCE.md, "The protocols"):
  * energy per spin, magnetisation, the replica overlap q_ab = (1/N) Σ_i s_i^a s_i^b, the link overlap,
- * P(q) histograms, the moments ⟨q²⟩, ⟨q⁴⟩, the Binder ratio g = ½(3 − ⟨q⁴⟩/⟨q²⟩²) and the spin
- * two-time correlation C(tw, tw+t) = (1/N) Σ_i s_i(tw) s_i(tw+t).
+ * P(q) histograms, the moments ⟨q²⟩, ⟨q⁴⟩ (their Binder ratio and disorder averages: statistics.ts)
+ * and the spin two-time correlation C(tw, tw+t) = (1/N) Σ_i s_i(tw) s_i(tw+t).
  *
  * Notation: ⟨·⟩ is the thermal (Monte Carlo time / replica) average for one disorder sample, [·] the
  * average over disorder samples.
  */
 import { GlassyError } from '../core/errors.js';
+import { equalEdges, findBin } from './histogram.js';
+import { isingOverlap } from './overlap.js';
 
 type Spins = ArrayLike<number>;
 
@@ -16,14 +18,6 @@ export function magnetisation(s: Spins): number {
   let m = 0;
   for (let i = 0; i < s.length; i++) m += s[i]!;
   return m / s.length;
-}
-
-/** q_ab = (1/N) Σ_i s_i^a s_i^b (SCIENCE.md, "Of two Ising replicas"). */
-export function overlap(a: Spins, b: Spins): number {
-  if (a.length !== b.length) throw GlassyError.invalid('overlap', [a.length, b.length], 'configurations of equal length');
-  let q = 0;
-  for (let i = 0; i < a.length; i++) q += a[i]! * b[i]!;
-  return q / a.length;
 }
 
 /**
@@ -44,7 +38,7 @@ export function linkOverlap(bondSites: Int32Array, a: Spins, b: Spins): number {
 }
 
 /** C(tw, tw+t) = (1/N) Σ_i s_i(tw) s_i(tw+t): the overlap of a chain with its own past. */
-export const twoTimeCorrelation = overlap;
+export const twoTimeCorrelation = isingOverlap;
 
 /**
  * Histogram of q over [−1, 1]. For Ising replicas q takes the N+1 values (N − 2k)/N; with the default
@@ -54,26 +48,28 @@ export const twoTimeCorrelation = overlap;
 export class OverlapHistogram {
   readonly edges: Float64Array;
   readonly counts: Float64Array;
-  private readonly lo: number;
-  private readonly width: number;
   total = 0;
 
   constructor(n: number, bins: number = n + 1) {
     if (!Number.isInteger(bins) || bins < 1) throw GlassyError.invalid('bins', bins, 'an integer ≥ 1');
     const half = 1 / n;
-    this.lo = -1 - half;
-    this.width = (2 + 2 * half) / bins;
-    this.edges = new Float64Array(bins + 1);
-    for (let k = 0; k <= bins; k++) this.edges[k] = this.lo + k * this.width;
+    this.edges = equalEdges(-1 - half, 1 + half, bins);
     this.counts = new Float64Array(bins);
   }
 
   add(q: number, weight = 1): void {
-    let k = Math.floor((q - this.lo) / this.width);
-    if (k < 0) k = 0;
-    if (k >= this.counts.length) k = this.counts.length - 1;
+    // q ∈ [−1, 1] lies inside the edges; the clamp only guards against rounding at ±1.
+    let k = findBin(this.edges, q);
+    if (k < 0) k = q < 0 ? 0 : this.counts.length - 1;
     this.counts[k] += weight;
     this.total += weight;
+  }
+
+  /** Continue from a checkpoint's counts. */
+  restore(counts: ArrayLike<number>, total: number): this {
+    this.counts.set(counts);
+    this.total = total;
+    return this;
   }
 
   /** Probability per bin (sums to 1; zeros when empty). */
@@ -114,6 +110,18 @@ export class ThermalAverages {
     if (s === undefined || this.n === 0) return NaN;
     return s / this.n;
   }
+
+  /** The running sums and count, for a checkpoint (finite doubles survive JSON exactly). */
+  state(): { n: number; sums: Record<string, number> } {
+    return { n: this.n, sums: Object.fromEntries(this.sums) };
+  }
+
+  static fromState(st: { n: number; sums: Record<string, number> }): ThermalAverages {
+    const a = new ThermalAverages();
+    a.n = st.n;
+    for (const [k, v] of Object.entries(st.sums)) a.sums.set(k, v);
+    return a;
+  }
 }
 
 /**
@@ -127,7 +135,7 @@ export function accumulateOverlaps(replicas: ArrayLike<Int8Array>, avg: ThermalA
   let pairs = 0;
   for (let a = 0; a < R; a++) {
     for (let b = a + 1; b < R; b++) {
-      const q = overlap(replicas[a]!, replicas[b]!);
+      const q = isingOverlap(replicas[a]!, replicas[b]!);
       const qq = q * q;
       q2 += qq;
       q4 += qq * qq;
@@ -140,59 +148,6 @@ export function accumulateOverlaps(replicas: ArrayLike<Int8Array>, avg: ThermalA
     avg.add('q4', q4 / pairs);
   }
   return pairs;
-}
-
-export interface MeanSE {
-  mean: number;
-  /** Standard error of the mean, s/√M with the unbiased sample standard deviation s (NaN for M < 2). */
-  se: number;
-}
-
-/** Disorder average [x] and its standard error over M samples. */
-export function disorderMean(values: ArrayLike<number>): MeanSE {
-  const M = values.length;
-  if (M === 0) return { mean: NaN, se: NaN };
-  let s = 0;
-  for (let k = 0; k < M; k++) s += values[k]!;
-  const mean = s / M;
-  if (M < 2) return { mean, se: NaN };
-  let v = 0;
-  for (let k = 0; k < M; k++) v += (values[k]! - mean) ** 2;
-  return { mean, se: Math.sqrt(v / (M - 1) / M) };
-}
-
-/** Binder ratio g = ½(3 − ⟨q⁴⟩/⟨q²⟩²) (Binder, Z. Phys. B 43, 119 (1981); Bhatt & Young, PRL 54, 924 (1985)). */
-export function binder(q2: number, q4: number): number {
-  return 0.5 * (3 - q4 / (q2 * q2));
-}
-
-/**
- * Disorder-averaged Binder ratio g = ½(3 − [⟨q⁴⟩]/[⟨q²⟩]²) with a delete-one jackknife standard error
- * over the M samples (Efron 1982; the ratio of averages is biased, so the error of g needs the jackknife,
- * not a naive propagation): se² = (M−1)/M Σ_k (g_(k) − ḡ_(·))².
- */
-export function binderJackknife(q2: ArrayLike<number>, q4: ArrayLike<number>): MeanSE {
-  const M = q2.length;
-  if (M !== q4.length) throw GlassyError.invalid('binder', [q2.length, q4.length], 'equally many ⟨q²⟩ and ⟨q⁴⟩ samples');
-  if (M === 0) return { mean: NaN, se: NaN };
-  let s2 = 0;
-  let s4 = 0;
-  for (let k = 0; k < M; k++) {
-    s2 += q2[k]!;
-    s4 += q4[k]!;
-  }
-  const g = binder(s2 / M, s4 / M);
-  if (M < 2) return { mean: g, se: NaN };
-  const gk = new Float64Array(M);
-  let gbar = 0;
-  for (let k = 0; k < M; k++) {
-    gk[k] = binder((s2 - q2[k]!) / (M - 1), (s4 - q4[k]!) / (M - 1));
-    gbar += gk[k]!;
-  }
-  gbar /= M;
-  let v = 0;
-  for (let k = 0; k < M; k++) v += (gk[k]! - gbar) ** 2;
-  return { mean: g, se: Math.sqrt(((M - 1) / M) * v) };
 }
 
 /**
@@ -221,7 +176,7 @@ export class SpinCorrelation {
       if (tw === time) this.saved[a] = Int8Array.from(spins);
       const ref = this.saved[a];
       if (!ref) continue;
-      for (let b = 0; b < T; b++) if (tw + this.lags[b]! === time) this.values[a * T + b] = overlap(ref, spins);
+      for (let b = 0; b < T; b++) if (tw + this.lags[b]! === time) this.values[a * T + b] = isingOverlap(ref, spins);
     }
   }
 }

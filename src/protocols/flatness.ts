@@ -11,7 +11,7 @@
  * executor. The Hessian is of the bare training loss (no L2 term) in float64, so runs with
  * different L2 are compared on the same function.
  *
- * Walk ruggedness: when `walk` runs (protocols/walk.ts) started from some of these replicas are
+ * Walk ruggedness: when `walk` runs (protocols/walk/) started from some of these replicas are
  * given, their loss increments are reused — ruggedness = the standard deviation of the per-step
  * training-loss increments ΔL_t along the walk (√increment_variance of the walk run), with the
  * lag-1 autocorrelation beside it; replicas without a walk get NaN and are left out of that

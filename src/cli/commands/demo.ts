@@ -15,7 +15,7 @@ import type { Command } from 'commander';
 import { runEnsemble } from '../../executor/ensemble.js';
 import { checkTrainData, parseTrainConfig } from '../../protocols/train.js';
 import { parseClusterConfig, runCluster, type ClusterSummary } from '../../protocols/cluster.js';
-import { runSpinglass } from '../../protocols/spinglass.js';
+import { parseConfig } from '../../executor/protocol.js';
 import { buildReport } from '../../report/report.js';
 import { buildComparison } from '../../report/compare.js';
 import { Run } from '../../store/run.js';
@@ -75,12 +75,16 @@ export function register(program: Command): void {
       // 3. the SK glass with the same observables
       const skDir = join(out, 'sk');
       say(flags.json, `glassy demo: SK glass, N = 64, parallel tempering → ${skDir}`);
-      await runSpinglass({
+      const sk = await registry.protocol('spinglass');
+      const skConfig = parseConfig(sk, {
         model: 'sk', n: quick ? 32 : 64, dynamics: 'pt',
         temperatures: [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25, 1.4, 1.6],
         samples: quick ? 2 : 6, replicas: quick ? 4 : 12,
-        sweeps: quick ? 300 : 2000, equilibration: quick ? 300 : 2000, seed: flags.seed,
-      }, skDir, { overwrite: true });
+        sweeps: quick ? 300 : 2000, equilibration: quick ? 300 : 2000,
+      });
+      const skRun = Run.create(skDir, { protocol: 'spinglass', config: skConfig, seed: flags.seed }, { overwrite: true });
+      const glass = await runEnsemble(skRun, registry, { executor: 'local', ...(flags.workers ? { workers: flags.workers } : {}), progress: 'none', handleSignals: false });
+      if (glass.status !== 'complete') throw new Error(`the SK run ${skDir} did not complete: ${glass.failed.map((f) => f.error).join('; ')}`);
       const skCluster = runCluster(parseClusterConfig({ source: skDir, overlap: 'aligned', temperatureIndex: 0 }), join(out, 'sk-cluster'), { overwrite: true });
 
       // 4. reports

@@ -19,8 +19,6 @@ export interface CommandEntry {
 export const commands: readonly CommandEntry[] = [
   { name: 'demo', description: 'one-minute end-to-end study: a network ensemble on MNIST and an SK glass, overlaps, P(q), clustering, reports', load: () => import('./demo.js') },
   { name: 'cluster', description: 'overlap matrix, P(q), dendrogram and ultrametricity of the replicas of a train or spinglass run', load: () => import('./cluster.js') },
-  { name: 'spinglass', description: 'spin glasses (SK, EA 2D/3D, Hopfield, spherical p-spin): energy, P(q), <q²>, Binder ratio over disorder samples', load: () => import('./spinglass.js') },
-  { name: 'walk', description: 'random walks from a trained minimum: loss vs distance, escape distance, ruggedness of the increments', load: () => import('./walk.js') },
   { name: 'permute', description: 'loss along θ → Pθ for hidden-unit permutations P (barrier vs displaced units k), and θa → θb before/after alignment', load: () => import('./permute.js') },
   { name: 'connect', description: 'loss along paths between two replicas: linear, Bézier (Garipov et al. 2018), NEB (Draxler et al. 2018)', load: () => import('./connect.js') },
   { name: 'hessian', description: 'Hessian eigenvalues (Lanczos), spectral density (SLQ), trace (Hutchinson), dense spectrum; of a network replica or a p-spin configuration', load: () => import('./hessian.js') },

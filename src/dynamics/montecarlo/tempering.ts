@@ -97,6 +97,19 @@ export class ParallelTempering {
     this.sweeps++;
   }
 
+  /**
+   * Continue from a checkpoint: the permutation of chains over temperatures and the counters (the
+   * chains' spins, fields and energies are restored on the chains themselves).
+   */
+  restore(st: { chainAt: ArrayLike<number>; swapAttempts: ArrayLike<number>; swapAccepts: ArrayLike<number>; flipAccepts: ArrayLike<number>; sweeps: number }): void {
+    this.chainAt.set(st.chainAt);
+    for (let k = 0; k < this.chainAt.length; k++) this.temperatureOf[this.chainAt[k]!] = k;
+    this.swapAttempts.set(st.swapAttempts);
+    this.swapAccepts.set(st.swapAccepts);
+    this.flipAccepts.set(st.flipAccepts);
+    this.sweeps = st.sweeps;
+  }
+
   /** Swap acceptance rate per neighbouring pair (NaN before any attempt). */
   swapRates(): number[] {
     return Array.from(this.swapAttempts, (a, k) => (a > 0 ? this.swapAccepts[k]! / a : NaN));

@@ -10,6 +10,7 @@
 import { GlassyError } from '../../core/errors.js';
 import { Rng, Stream } from '../../core/rng.js';
 import type { Hvp } from './lanczos.js';
+import { meanSE } from '../statistics.js';
 
 export interface TraceEstimate {
   /** Mean of the samples: the estimate of tr H. */
@@ -60,18 +61,6 @@ export function hutchinsonTrace(hvp: Hvp, dim: number, opts: HutchinsonOptions =
     samples[s] = q;
     opts.onSample?.(s, q);
   }
-  const { mean, se } = meanAndSe(samples);
+  const { mean, se } = meanSE(samples);
   return { trace: mean, se, samples };
-}
-
-/** Sample mean and standard error (std with n − 1, over √n). */
-export function meanAndSe(x: ArrayLike<number>): { mean: number; se: number } {
-  const n = x.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += x[i]!;
-  mean /= n;
-  if (n < 2) return { mean, se: NaN };
-  let ss = 0;
-  for (let i = 0; i < n; i++) ss += (x[i]! - mean) ** 2;
-  return { mean, se: Math.sqrt(ss / (n - 1) / n) };
 }

@@ -1,5 +1,5 @@
 /**
- * Protocol `walk` — random walks from a trained minimum, protocol (1) of Liao et al.
+ * The network trajectory of the `walk` protocol — random walks from a trained minimum, protocol (1) of Liao et al.
  * (arXiv:2407.20724): W independent walkers start at the trained θ_0 of one replica and take S
  * random steps; the training loss against the distance |θ_t − θ_0| shows the width of the basin,
  * the escape distance where the loss first rises by ΔL, and the statistics of the loss increments
@@ -19,74 +19,33 @@
  *   probability min(1, exp(−ΔL/T)) (Metropolis et al. 1953); T = 0 means no test: every step is
  *   accepted (free diffusion through parameter space, Liao et al.'s unconditioned walk).
  *
- * Walkers are independent replicas of a ReplicaTask (protocol "walk"): their randomness is
+ * Walkers are independent replicas of the walk task (index.ts): their randomness is
  * Rng.stream(seed, Stream.walk, walker), they checkpoint, and any executor runs them.
  */
-import { z } from 'zod';
-import { GlassyError, parseWith } from '../core/errors.js';
-import { Rng, Stream } from '../core/rng.js';
-import { nrm2 } from '../core/vec.js';
-import { BatchSchedule } from '../dynamics/batches.js';
-import { createOptimizer } from '../dynamics/optimizers.js';
-import { Trainer } from '../dynamics/trainer.js';
-import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
-import type { MlpLayout } from '../landscapes/mlp/layout.js';
-import { distance } from '../observables/path.js';
-import type { Run } from '../store/run.js';
-import { weightMatching } from '../symmetry/weight-matching.js';
-import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource, type PathLandscapes } from './connect.js';
-import { readReplicaWeights } from './weights.js';
+import { GlassyError } from '../../core/errors.js';
+import { Rng, Stream } from '../../core/rng.js';
+import { nrm2 } from '../../core/vec.js';
+import { BatchSchedule } from '../../dynamics/batches.js';
+import { metropolisAccept } from '../../dynamics/metropolis.js';
+import { createOptimizer } from '../../dynamics/optimizers.js';
+import { Trainer } from '../../dynamics/trainer.js';
+import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary } from '../../executor/replica.js';
+import type { MlpLayout } from '../../landscapes/mlp/layout.js';
+import { distance } from '../../observables/path.js';
+import type { Run } from '../../store/run.js';
+import { weightMatching } from '../../symmetry/weight-matching.js';
+import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource, type PathLandscapes } from '../connect.js';
+import { readReplicaWeights } from '../weights.js';
+import type { NetworkWalkConfig } from './config.js';
+import { finiteMean, walkerName, writeIncrementStatistics } from './increments.js';
 
-export const walkConfigSchema = z.object({
-  source: z.string().min(1),
-  /** The replica whose trained θ is the starting point. */
-  replica: z.number().int().min(0).default(0),
-  /** Walkers W (= the ensemble's replica count). */
-  walkers: z.number().int().min(1).default(4),
-  steps: z.number().int().min(1).default(1000),
-  /** Step size h ≥ 0 (isotropic: the step norm; filter: the fraction of each row norm). */
-  stepSize: z.number().min(0),
-  /** Metropolis temperature on the training loss; 0: every step accepted. */
-  temperature: z.number().min(0).default(0),
-  directions: z.enum(['isotropic', 'filter']).default('isotropic'),
-  /** The escape distance is the first distance where L > L(θ_0) + threshold. */
-  threshold: z.number().positive().default(0.1),
-  /** Epochs of re-training from each end point with the source run's optimizer (0: none). */
-  retrainEpochs: z.number().min(0).default(0),
-  /** Training samples the walk's loss is measured on (the first n; null: all). */
-  trainSamples: z.number().int().positive().nullable().default(2000),
-  /** Steps between test-set evaluations (null: S/20, at least 1); step S is always measured. */
-  testEvery: z.number().int().positive().nullable().default(null),
-  /** Bins of the histogram of loss increments. */
-  bins: z.number().int().min(2).default(50),
-  /** Largest lag of the increment autocorrelation (clamped to S − 1). */
-  maxLag: z.number().int().min(1).default(50),
-  /** Steps between checkpoints (does not change results). */
-  checkpointEvery: z.number().int().positive().default(200),
-});
-
-export type WalkConfig = z.infer<typeof walkConfigSchema>;
-
-export function parseWalkConfig(raw: unknown): WalkConfig {
-  return parseWith(walkConfigSchema, raw);
-}
+type WalkConfig = NetworkWalkConfig;
 
 /** Everything checked before a run directory is created. */
 export function prepareWalk(config: WalkConfig): NetworkSource {
   const src = openTrainSource(config.source);
   checkReplicaIndex('replica', config.replica, src);
   return src;
-}
-
-/**
- * The Metropolis test (Metropolis, Rosenbluth, Rosenbluth, Teller & Teller 1953): a move changing
- * the energy by ΔE is accepted with probability min(1, exp(−ΔE/T)). T = 0 here means "no test"
- * (every move accepted), the convention of the walk protocol. Draws a uniform only when needed.
- */
-export function metropolisAccept(delta: number, temperature: number, rng: Rng): boolean {
-  if (temperature === 0 || delta <= 0) return true;
-  if (!Number.isFinite(delta)) return false;
-  return rng.uniform() < Math.exp(-delta / temperature);
 }
 
 /**
@@ -124,10 +83,6 @@ export function testSteps(S: number, every: number | null): Int32Array {
   return Int32Array.from(out);
 }
 
-export function walkerName(w: number): string {
-  return `walker-${String(w).padStart(4, '0')}`;
-}
-
 // One walker's landscapes are reused by the next walker the same thread runs (same source).
 let cache: { key: string; src: NetworkSource; land: PathLandscapes; theta0: Float64Array } | null = null;
 
@@ -144,7 +99,7 @@ function setup(config: WalkConfig) {
 
 const SERIES = ['distance', 'train_loss', 'train_error', 'accepted', 'test_loss', 'test_error'] as const;
 
-async function runWalker(config: WalkConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
+export async function runNetworkWalker(config: WalkConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
   const { src, land, theta0 } = setup(config);
   const w = ctx.index;
   const S = config.steps;
@@ -269,46 +224,7 @@ function retrain(config: WalkConfig, src: NetworkSource, land: PathLandscapes, t
   };
 }
 
-// ---- finalize: ensemble arrays and the statistics of the increments ------------------------
-
-/** Histogram of values over [min, max] in `bins` equal bins: {edges [bins+1], counts [bins]}. */
-export function histogram(values: Float64Array, bins: number): { edges: Float64Array; counts: Float64Array } {
-  let lo = Infinity, hi = -Infinity;
-  for (const v of values) { if (v < lo) lo = v; if (v > hi) hi = v; }
-  if (!(hi > lo)) { const c = Number.isFinite(lo) ? lo : 0; lo = c - 0.5; hi = c + 0.5; }
-  const edges = new Float64Array(bins + 1);
-  for (let i = 0; i <= bins; i++) edges[i] = lo + ((hi - lo) * i) / bins;
-  const counts = new Float64Array(bins);
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    const b = Math.min(bins - 1, Math.floor(((v - lo) / (hi - lo)) * bins));
-    counts[b]! += 1;
-  }
-  return { edges, counts };
-}
-
-/**
- * Normalised autocorrelation of a series x_t along the walk, c(τ) = Σ_t δx_t δx_{t+τ} / Σ_t δx_t²
- * with δx = x − mean (the standard biased estimator, so c(0) = 1 and |c| ≤ 1); NaN for a constant
- * series. c(1) near 0: uncorrelated increments (rugged, "random-energy" landscape); near 1: smooth.
- */
-export function autocorrelation(x: Float64Array, maxLag: number): Float64Array {
-  const n = x.length;
-  let mean = 0;
-  for (const v of x) mean += v;
-  mean /= n;
-  let c0 = 0;
-  for (const v of x) c0 += (v - mean) ** 2;
-  const out = new Float64Array(maxLag + 1);
-  for (let tau = 0; tau <= maxLag; tau++) {
-    let c = 0;
-    for (let t = 0; t + tau < n; t++) c += (x[t]! - mean) * (x[t + tau]! - mean);
-    out[tau] = c0 > 0 ? c / c0 : NaN;
-  }
-  return out;
-}
-
-async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: WalkConfig): Promise<Record<string, unknown>> {
+export async function finalizeNetworkWalk(run: Run, outcomes: ReplicaOutcomeOk[], config: WalkConfig): Promise<Record<string, unknown>> {
   const W = outcomes.length;
   const S = config.steps;
   const tSteps = testSteps(S, config.testEvery);
@@ -330,25 +246,9 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: WalkConf
   run.writeArray('walk_test_error', stack('test_error', M), [W, M]);
 
   // Increments ΔL_t = L_t − L_{t−1} of every walker: their distribution and autocorrelation.
-  const inc = new Float64Array(W * S);
-  for (let r = 0; r < W; r++) for (let t = 0; t < S; t++) inc[r * S + t] = trainLoss[r * (S + 1) + t + 1]! - trainLoss[r * (S + 1) + t]!;
-  let mean = 0;
-  for (const v of inc) mean += v;
-  mean /= inc.length;
-  let variance = 0;
-  for (const v of inc) variance += (v - mean) ** 2;
-  variance /= Math.max(1, inc.length - 1);
-  const h = histogram(inc, config.bins);
-  run.writeArray('walk_increments_hist', h.counts);
-  run.writeArray('walk_increments_edges', h.edges);
-  const maxLag = Math.max(0, Math.min(config.maxLag, S - 1));
-  const ac = new Float64Array(maxLag + 1);
-  for (let r = 0; r < W; r++) {
-    const c = autocorrelation(inc.subarray(r * S, (r + 1) * S), maxLag);
-    for (let l = 0; l <= maxLag; l++) ac[l] = ac[l]! + c[l]! / W;
-  }
-  run.writeArray('walk_increment_autocorr', ac);
-  run.writeArray('walk_lags', Int32Array.from({ length: maxLag + 1 }, (_, i) => i));
+  const inc = writeIncrementStatistics(run, trainLoss, W, S, config.bins, config.maxLag);
+  const ac = inc.autocorr;
+  const maxLag = ac.length - 1;
 
   const col = (k: string) => Float64Array.from(outcomes, (o) => {
     const v = o.summary[k];
@@ -357,10 +257,7 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: WalkConf
   const escape = col('escape_distance');
   run.writeArray('escape_distance', escape);
   run.writeArray('walk_acceptance', col('acceptance'));
-  const avg = (xs: Float64Array) => {
-    const f = [...xs].filter(Number.isFinite);
-    return f.length ? f.reduce((a, b) => a + b, 0) / f.length : null;
-  };
+  const avg = finiteMean;
   const finalDist = Float64Array.from({ length: W }, (_, r) => dist[r * (S + 1) + S]!);
   const summary: Record<string, unknown> = {
     walkers: W,
@@ -375,8 +272,8 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: WalkConf
     acceptance_mean: avg(col('acceptance')),
     escaped_fraction: [...escape].filter(Number.isFinite).length / W,
     escape_distance_mean: avg(escape),
-    increment_mean: mean,
-    increment_variance: variance,
+    increment_mean: inc.mean,
+    increment_variance: inc.variance,
     increment_autocorr_lag1: maxLag >= 1 && Number.isFinite(ac[1]!) ? ac[1] : null,
   };
   if (config.retrainEpochs > 0) {
@@ -389,12 +286,5 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: WalkConf
   return summary;
 }
 
-export const task: ReplicaTask<WalkConfig> = {
-  run: runWalker,
-  finalize,
-  estimateMemory(config: WalkConfig): number {
-    // The source's training and test inputs in float64 (MNIST-sized bound) plus a few θ buffers.
-    void config;
-    return 70_000 * 784 * 12 + 64 * 1024 * 1024;
-  },
-};
+/** Bytes of one network walker: the source's inputs in float64 (MNIST-sized bound) plus a few θ buffers. */
+export const NETWORK_WALKER_BYTES = 70_000 * 784 * 12 + 64 * 1024 * 1024;

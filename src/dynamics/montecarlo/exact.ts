@@ -11,9 +11,9 @@
  * A = WHT(WHT(p)²) / 2^N (the convolution theorem on the group Z_2^N), in O(N 2^N) instead of O(4^N).
  * ⟨q²⟩ and ⟨q⁴⟩ are then exact moments of P(q).
  */
-import { GlassyError } from '../core/errors.js';
-import type { IsingModel } from '../landscapes/ising/model.js';
-import { SpinChain } from '../dynamics/montecarlo/chain.js';
+import { GlassyError } from '../../core/errors.js';
+import type { IsingModel } from '../../landscapes/ising/model.js';
+import { SpinChain } from './chain.js';
 
 export const EXACT_MAX_N = 20;
 

@@ -18,6 +18,10 @@ const protocols: Record<string, Loader> = {
   aging: async () => (await import('./aging.js')).task as ReplicaTask<unknown>,
   walk: async () => (await import('./walk.js')).task as ReplicaTask<unknown>,
   flatness: async () => (await import('./flatness.js')).task as ReplicaTask<unknown>,
+  connect: async () => (await import('./connect.js')).task as ReplicaTask<unknown>,
+  permute: async () => (await import('./permute.js')).task as ReplicaTask<unknown>,
+  hessian: async () => (await import('./hessian.js')).task as ReplicaTask<unknown>,
+  cluster: async () => (await import('./cluster.js')).task as ReplicaTask<unknown>,
 };
 
 export function protocolNames(): string[] {

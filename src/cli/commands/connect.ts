@@ -3,8 +3,10 @@
  * Bézier and nudged-elastic-band paths (protocols/connect.ts), written as a new run.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { PATH_METHODS, parseConnectConfig, runConnect } from '../../protocols/connect.js';
-import { betaLadder, nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
+import { addExecutorOptions } from '../../executor/options.js';
+import { PATH_METHODS, connectReplicas, convergenceWarnings, parseConnectConfig, prepareConnect, task } from '../../protocols/connect.js';
+import { defaultOut, runAnalysis } from '../analysis.js';
+import { betaLadder, nonNegative, nonNegativeInt, positive, positiveInt } from '../options.js';
 
 function methodList(value: string): string[] {
   const out = value.split(',').map((s) => s.trim());
@@ -25,7 +27,7 @@ function batchOrFull(value: string): number | 'full' {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('connect')
     .description('loss along paths between two replicas: linear, Bézier (Garipov et al. 2018), NEB (Draxler et al. 2018)')
     .argument('<run>', 'a complete train run directory')
@@ -35,24 +37,29 @@ export function register(program: Command): void {
     .option('--points <G>', 'points along each path', positiveInt, 41)
     .option('--align', 'align b onto a by weight matching first')
     .option('--train-samples <n>', 'training samples of the evaluations along paths (default: all)', positiveInt)
-    .option('--bezier-epochs <E>', 'epochs of control-point training', positive)
+    .option('--bezier-epochs <E>', 'epochs of control-point training at most (default 2)', positive)
+    .option('--bezier-tolerance <r>', 'stop when the mean loss along the curve changes by less than this (relative) over an epoch (default 1e-3)', positive)
     .option('--bezier-lr <eta>', 'learning rate of the control point (default: the source run\'s)', positive)
     .option('--bezier-batch <B>', 'mini-batch of the control-point training (default: the source run\'s)', positiveInt)
     .option('--neb-images <M>', 'movable images of the band', positiveInt)
-    .option('--neb-steps <n>', 'optimisation steps of the band', positiveInt)
+    .option('--neb-steps <n>', 'iteration cap of the band (default 1000)', positiveInt)
+    .option('--neb-tolerance <f>', 'converged when every image\'s full-batch NEB force norm is below this (default 1e-4)', positive)
     .option('--neb-optimizer <name>', 'auto | fire | gd (auto: FIRE full-batch, gd with mini-batches)')
     .option('--neb-lr <eta>', 'step size (gd) or initial Δt (FIRE)', positive)
     .option('--neb-spring <k>', 'spring constant', nonNegative)
-    .option('--neb-climbing', 'climbing image at the highest image')
-    .option('--neb-batch <B|full>', 'mini-batch size, or "full" for full-batch gradients (default: the source run\'s batch)', batchOrFull)
+    .option('--no-neb-climbing', 'no climbing image (default: the highest image climbs from iteration --neb-climb-from)')
+    .option('--neb-climb-from <n>', 'iteration from which the highest image climbs (default 20)', nonNegativeInt)
+    .option('--neb-max-move <d>', 'largest move of an image in one FIRE step (default: the image spacing)', positive)
+    .option('--neb-batch <B|full>', 'mini-batch size, or "full" for full-batch gradients (default: full)', batchOrFull)
     .option('--l2-betas <ladder>', 'β ladder of --method l2: start:stop:step or a list (default: 26 points, 1e-4 … 10, geometric)', betaLadder)
     .option('--l2-max-epochs <n>', 'epochs per β of --method l2 at most (default 5)', positiveInt)
     .option('--l2-patience <n>', 'epochs without improvement before the next β (default 2)', positiveInt)
     .option('--seed <S>', 'seed of the mini-batch and t streams (default: the source run\'s)', nonNegativeInt)
     .option('--out <dir>', 'run directory (default: <run>-connect)')
     .option('--overwrite', 'replace an existing run directory')
-    .option('--json', 'print the key figures as one JSON object')
-    .action(async (source: string, a: number, b: number, flags: Record<string, unknown>) => {
+    .option('--json', 'print the key figures as one JSON object');
+  addExecutorOptions(cmd);
+  cmd.action(async (source: string, a: number, b: number, flags: Record<string, unknown>) => {
       const defined = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
       const config = parseConnectConfig({
         source, a, b,
@@ -60,25 +67,27 @@ export function register(program: Command): void {
         points: flags['points'],
         align: flags['align'] === true,
         trainSamples: flags['trainSamples'] ?? null,
-        bezier: defined({ epochs: flags['bezierEpochs'], lr: flags['bezierLr'], batch: flags['bezierBatch'] }),
+        bezier: defined({ epochs: flags['bezierEpochs'], lr: flags['bezierLr'], batch: flags['bezierBatch'], tolerance: flags['bezierTolerance'] }),
         neb: defined({
           images: flags['nebImages'], steps: flags['nebSteps'], optimizer: flags['nebOptimizer'], lr: flags['nebLr'],
-          spring: flags['nebSpring'], climbing: flags['nebClimbing'] === true ? true : undefined, batch: flags['nebBatch'],
+          spring: flags['nebSpring'], climbing: flags['nebClimbing'] === false ? false : undefined, batch: flags['nebBatch'],
+          climbFrom: flags['nebClimbFrom'], tolerance: flags['nebTolerance'], maxMove: flags['nebMaxMove'],
         }),
         l2: defined({ betas: flags['l2Betas'], maxEpochs: flags['l2MaxEpochs'], patience: flags['l2Patience'] }),
       });
-      const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-connect`;
-      const json = flags['json'] === true;
-      const s = await runConnect(config, out, {
-        overwrite: flags['overwrite'] === true,
-        ...(flags['seed'] !== undefined ? { seed: flags['seed'] as number } : {}),
-        ...(json || !process.stderr.isTTY ? {} : { progress: (m: string) => process.stderr.write(`\r  ${m}      `) }),
+      const src = prepareConnect(config);
+      await runAnalysis({
+        task, config, seed: (flags['seed'] as number | undefined) ?? src.seed, replicas: connectReplicas(config),
+        out: defaultOut(source, flags, 'connect'), flags,
+        lines: (s) => {
+          const m = (k: string, p: string) => (s[k] as Record<string, number>)[p]!;
+          return [
+            `replicas ${config.a} → ${config.b}${config.align ? ' (aligned)' : ''}, |θa − θb| = ${Number(s['distance']).toPrecision(4)}`,
+            ...(s['paths'] as string[]).map((p) => `${p}: barrier ${m('barriers', p).toPrecision(4)} at t = ${m('barrier_position', p).toFixed(3)} (max loss ${m('max_train_loss', p).toPrecision(4)}; test ${m('test_barriers', p).toPrecision(4)})`),
+          ];
+        },
+        // A barrier of an unconverged path is not a saddle: said whatever the output format.
+        warnings: convergenceWarnings,
       });
-      if (!json && process.stderr.isTTY) process.stderr.write('\n');
-      if (json) printJson(s);
-      else {
-        const lines = s.paths.map((p) => `  ${p}: barrier ${s.barriers[p]!.toPrecision(4)} at t = ${s.barrier_position[p]!.toFixed(3)} (max loss ${s.max_train_loss[p]!.toPrecision(4)}; test ${s.test_barriers[p]!.toPrecision(4)})`);
-        process.stdout.write(`connect ${s.run}: replicas ${s.a} → ${s.b}${s.aligned ? ' (aligned)' : ''}, |θa − θb| = ${s.distance.toPrecision(4)}\n${lines.join('\n')}\n`);
-      }
     });
 }

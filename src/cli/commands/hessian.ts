@@ -3,11 +3,13 @@
  * network replica or a spherical p-spin configuration (protocols/hessian.ts, docs/curvature.md).
  */
 import { Option, type Command } from 'commander';
-import { parseHessianConfig, runHessian } from '../../protocols/hessian.js';
-import { nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
+import { addExecutorOptions } from '../../executor/options.js';
+import { hessianParts, parseHessianConfig, prepareHessian, task } from '../../protocols/hessian.js';
+import { runAnalysis } from '../analysis.js';
+import { nonNegativeInt, positive, positiveInt } from '../options.js';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('hessian')
     .description('Hessian eigenvalues (Lanczos), spectral density (SLQ), trace (Hutchinson), dense spectrum; of a network replica or a p-spin configuration')
     .argument('[run]', 'a complete train run (or use --pspin-n)')
@@ -26,6 +28,7 @@ export function register(program: Command): void {
     .option('--sigma <s>', 'Gaussian broadening of the density (default: PyHessian\'s rule)', positive)
     .option('--trace', "trace by Hutchinson's estimator")
     .option('--samples <n>', 'Hutchinson probe vectors', positiveInt, 100)
+    .option('--trace-block <n>', 'Hutchinson probe vectors per replica (does not change the result)', positiveInt, 10)
     .option('--dense', 'dense Hessian and its full spectrum (small P)')
     .option('--dense-max <P>', 'largest P for --dense', positiveInt, 3000)
     .option('--zero-tol <r>', '|λ| ≤ r·max|λ| counts as zero', positive, 1e-6)
@@ -38,8 +41,9 @@ export function register(program: Command): void {
     .option('--dt <dt>', 'p-spin gradient-descent step', positive, 0.05)
     .option('--out <dir>', 'run directory (default: <run>-hessian, or runs/hessian-pspin-N)')
     .option('--overwrite', 'replace an existing run directory')
-    .option('--json', 'print the key figures as one JSON object')
-    .action((source: string | undefined, flags: Record<string, unknown>) => {
+    .option('--json', 'print the key figures as one JSON object');
+  addExecutorOptions(cmd);
+  cmd.action(async (source: string | undefined, flags: Record<string, unknown>) => {
       const pspinN = flags['pspinN'] as number | undefined;
       const config = parseHessianConfig({
         source: source ?? null,
@@ -59,6 +63,7 @@ export function register(program: Command): void {
         sigma: flags['sigma'],
         trace: flags['trace'] === true,
         samples: flags['samples'],
+        traceBlock: flags['traceBlock'],
         dense: flags['dense'] === true,
         denseMax: flags['denseMax'],
         zeroTol: flags['zeroTol'],
@@ -67,17 +72,17 @@ export function register(program: Command): void {
       });
       const out = (flags['out'] as string | undefined)
         ?? (source ? `${source.replace(/\/+$/, '')}-hessian` : `runs/hessian-pspin-${pspinN}`);
-      const json = flags['json'] === true;
-      const log = !json && process.stderr.isTTY ? (line: string) => process.stderr.write(`hessian: ${line}\n`) : undefined;
-      const s = runHessian(config, out, { overwrite: flags['overwrite'] === true, ...(log ? { log } : {}) });
-      if (json) printJson(s);
-      else {
-        const parts = [`hessian ${s.run}: P = ${s.dim}`];
-        if (s['lambda_max'] !== undefined) parts.push(`λ_max = ${(s['lambda_max'] as number).toPrecision(6)}`);
-        if (s['lambda_min'] !== undefined) parts.push(`λ_min = ${(s['lambda_min'] as number).toPrecision(6)}`);
-        if (s['trace'] !== undefined) parts.push(`tr H = ${(s['trace'] as number).toPrecision(5)} ± ${(s['trace_se'] as number).toPrecision(2)}`);
-        if (s['dense_negative'] !== undefined) parts.push(`dense: ${s['dense_negative']} negative, ${s['dense_near_zero']} near zero`);
-        process.stdout.write(parts.join(', ') + '\n');
-      }
+      const { seed } = prepareHessian(config);
+      await runAnalysis({
+        task, config, seed, replicas: hessianParts(config).length, out, flags,
+        lines: (s) => {
+          const parts = [`P = ${String(s['dim'])}`];
+          if (s['lambda_max'] !== undefined) parts.push(`λ_max = ${(s['lambda_max'] as number).toPrecision(6)}`);
+          if (s['lambda_min'] !== undefined) parts.push(`λ_min = ${(s['lambda_min'] as number).toPrecision(6)}`);
+          if (s['trace'] !== undefined) parts.push(`tr H = ${(s['trace'] as number).toPrecision(5)} ± ${(s['trace_se'] as number).toPrecision(2)}`);
+          if (s['dense_negative'] !== undefined) parts.push(`dense: ${String(s['dense_negative'])} negative, ${String(s['dense_near_zero'])} near zero`);
+          return [parts.join(', ')];
+        },
+      });
     });
 }

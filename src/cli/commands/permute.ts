@@ -4,8 +4,10 @@
  * after weight matching. Written as a new run.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { parsePermuteConfig, runPermute } from '../../protocols/permute.js';
-import { nonNegativeInt, positiveInt, printJson } from '../options.js';
+import { addExecutorOptions } from '../../executor/options.js';
+import { parsePermuteConfig, permuteReplicas, preparePermute, task, type PermuteSummary } from '../../protocols/permute.js';
+import { defaultOut, runAnalysis } from '../analysis.js';
+import { nonNegativeInt, positiveInt } from '../options.js';
 
 /** "random,2,10,50" → ['random', 2, 10, 50]. */
 function swapList(value: string): Array<number | 'random'> {
@@ -26,7 +28,7 @@ function pairOf(value: string): [number, number] {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('permute')
     .description('loss along θ → Pθ for hidden-unit permutations P (barrier vs displaced units k), and θa → θb before/after alignment')
     .argument('<run>', 'a complete train run directory')
@@ -40,8 +42,9 @@ export function register(program: Command): void {
     .option('--seed <S>', 'seed of the random permutations (default: the source run\'s)', nonNegativeInt)
     .option('--out <dir>', 'run directory (default: <run>-permute)')
     .option('--overwrite', 'replace an existing run directory')
-    .option('--json', 'print the key figures as one JSON object')
-    .action((source: string, flags: Record<string, unknown>) => {
+    .option('--json', 'print the key figures as one JSON object');
+  addExecutorOptions(cmd);
+  cmd.action(async (source: string, flags: Record<string, unknown>) => {
       const config = parsePermuteConfig({
         source,
         replica: flags['replica'],
@@ -52,18 +55,17 @@ export function register(program: Command): void {
         pair: flags['pair'] ?? null,
         trainSamples: flags['trainSamples'] ?? null,
       });
-      const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-permute`;
-      const json = flags['json'] === true;
-      const s = runPermute(config, out, {
-        overwrite: flags['overwrite'] === true,
-        ...(flags['seed'] !== undefined ? { seed: flags['seed'] as number } : {}),
-        ...(json ? {} : { progress: (m: string) => process.stderr.write(`  ${m}\n`) }),
+      const src = preparePermute(config);
+      await runAnalysis({
+        task, config, seed: (flags['seed'] as number | undefined) ?? src.seed, replicas: permuteReplicas(config),
+        out: defaultOut(source, flags, 'permute'), flags,
+        lines: (raw) => {
+          const s = raw as unknown as PermuteSummary;
+          const lines = [`|E(Pθ) − E(θ)| ≤ ${s.invariance_max_abs.toExponential(2)}`];
+          lines.push(...s.per_k.map((r) => `k = ${r.k}: barrier ${r.barrier.toPrecision(4)} (test ${r.test_barrier.toPrecision(4)}), |θ − Pθ| = ${r.distance.toPrecision(4)}`));
+          if (s.pair_barrier_linear !== undefined) lines.push(`pair: barrier ${s.pair_barrier_linear.toPrecision(4)} before alignment, ${s.pair_barrier_aligned!.toPrecision(4)} after`);
+          return lines;
+        },
       });
-      if (json) printJson(s);
-      else {
-        const lines = s.per_k.map((r) => `  k = ${r.k}: barrier ${r.barrier.toPrecision(4)} (test ${r.test_barrier.toPrecision(4)}), |θ − Pθ| = ${r.distance.toPrecision(4)}`);
-        if (s.pair_barrier_linear !== undefined) lines.push(`  pair: barrier ${s.pair_barrier_linear.toPrecision(4)} before alignment, ${s.pair_barrier_aligned!.toPrecision(4)} after`);
-        process.stdout.write(`permute ${s.run}: |E(Pθ) − E(θ)| ≤ ${s.invariance_max_abs.toExponential(2)}\n${lines.join('\n')}\n`);
-      }
     });
 }

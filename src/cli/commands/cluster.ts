@@ -3,11 +3,13 @@
  * a training or spin-glass run (protocols/cluster.ts), written as a new run.
  */
 import { Option, type Command } from 'commander';
-import { parseClusterConfig, runCluster } from '../../protocols/cluster.js';
-import { nonNegativeInt, positiveInt, printJson } from '../options.js';
+import { addExecutorOptions } from '../../executor/options.js';
+import { clusterBlocks, parseClusterConfig, prepareCluster, task, type ClusterSummary } from '../../protocols/cluster.js';
+import { defaultOut, runAnalysis } from '../analysis.js';
+import { nonNegativeInt, positiveInt } from '../options.js';
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('cluster')
     .description('overlap matrix, P(q), dendrogram and ultrametricity of the replicas of a train or spinglass run')
     .argument('<run>', 'a complete train or spinglass run directory')
@@ -19,11 +21,14 @@ export function register(program: Command): void {
     .option('--temperature-index <i>', 'spin glasses: which temperature of the run', nonNegativeInt, 0)
     .option('--sample <s>', 'spin glasses: which disorder sample to cluster (P(q) uses all)', nonNegativeInt, 0)
     .option('--bins <n>', 'P(q) histogram bins', positiveInt, 50)
-    .addOption(new Option('--null <model>', 'null model of the ultrametricity statistic').choices(['gaussian', 'shuffle']).default('shuffle'))
+    .addOption(new Option('--null <model>', 'null model of the ultrametricity statistic\'s distribution').choices(['gaussian', 'shuffle']).default('shuffle'))
+    .option('--permutations <B>', 'permutations of the ultrametricity test (p ≥ 1/(B+1))', positiveInt, 199)
+    .option('--pair-block <n>', 'alignments per replica of the run (does not change the result)', positiveInt, 8)
     .option('--out <dir>', 'run directory (default: <run>-cluster)')
     .option('--overwrite', 'replace an existing run directory')
-    .option('--json', 'print the key figures as one JSON object')
-    .action((source: string, flags: Record<string, unknown>) => {
+    .option('--json', 'print the key figures as one JSON object');
+  addExecutorOptions(cmd);
+  cmd.action(async (source: string, flags: Record<string, unknown>) => {
       const config = parseClusterConfig({
         source,
         overlap: flags['overlap'],
@@ -35,16 +40,21 @@ export function register(program: Command): void {
         sample: flags['sample'],
         bins: flags['bins'],
         nullModel: flags['null'],
+        permutations: flags['permutations'],
+        pairBlock: flags['pairBlock'],
       });
-      const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-cluster`;
-      const s = runCluster(config, out, { overwrite: flags['overwrite'] === true });
-      if (flags['json'] === true) printJson(s);
-      else {
-        process.stdout.write(
-          `cluster ${s.run}: K = ${s.replicas}, ⟨q⟩ = ${s.q_mean.toFixed(4)}` +
-          (s.q_mean_unaligned !== undefined ? ` (unaligned ${s.q_mean_unaligned.toFixed(4)})` : '') +
-          `, cophenetic correlation ${s.cophenetic_correlation.toFixed(3)}, ultrametricity ${s.ultrametric_median.toFixed(3)} (null ${s.ultrametric_null_median.toFixed(3)})\n`,
-        );
-      }
+      const { source: src, kind, count } = prepareCluster(config);
+      await runAnalysis({
+        task, config, seed: src.manifest.seed, replicas: clusterBlocks(config, kind, count), out: defaultOut(source, flags, 'cluster'), flags,
+        lines: (raw) => {
+          const s = raw as unknown as ClusterSummary;
+          return [
+            `K = ${s.replicas}, ⟨q⟩ = ${s.q_mean.toFixed(4)}` + (s.q_mean_unaligned !== undefined ? ` (unaligned ${s.q_mean_unaligned.toFixed(4)})` : '') +
+            `, cophenetic correlation ${s.cophenetic_correlation.toFixed(3)}`,
+            `ultrametricity: mean K ${s.ultrametric_mean.toFixed(3)} vs ${s.ultrametric_permutation_null_mean.toFixed(3)} for permuted distances, ` +
+            (s.ultrametric_has_power ? `p = ${s.ultrametric_p_value.toPrecision(2)}, effect ${s.ultrametric_effect_size.toFixed(2)} null SDs` : 'no power') + ` (${s.ultrametric_note})`,
+          ];
+        },
+      });
     });
 }

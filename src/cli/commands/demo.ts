@@ -69,7 +69,7 @@ export function register(program: Command): void {
 
       // 2. overlaps and hierarchy of the networks
       say(flags.json, 'glassy demo: overlaps, P(q), clustering of the networks (weight matching)');
-      const netCluster = runCluster(parseClusterConfig({ source: trainDir, overlap: 'aligned' }), join(out, 'mnist-cluster'), { overwrite: true });
+      const netCluster = await runCluster(parseClusterConfig({ source: trainDir, overlap: 'aligned' }), join(out, 'mnist-cluster'), { overwrite: true });
 
       // 3. the SK glass with the same observables
       const skDir = join(out, 'sk');
@@ -80,7 +80,7 @@ export function register(program: Command): void {
         samples: quick ? 2 : 6, replicas: quick ? 4 : 12,
         sweeps: quick ? 300 : 2000, equilibration: quick ? 300 : 2000, seed: flags.seed,
       }, skDir, { overwrite: true });
-      const skCluster = runCluster(parseClusterConfig({ source: skDir, overlap: 'aligned', temperatureIndex: 0 }), join(out, 'sk-cluster'), { overwrite: true });
+      const skCluster = await runCluster(parseClusterConfig({ source: skDir, overlap: 'aligned', temperatureIndex: 0 }), join(out, 'sk-cluster'), { overwrite: true });
 
       // 4. reports
       say(flags.json, 'glassy demo: reports');

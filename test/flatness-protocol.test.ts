@@ -12,7 +12,9 @@ import { runEnsemble } from '../src/executor/ensemble.js';
 import type { Checkpoint, ReplicaContext } from '../src/executor/replica.js';
 import { topEigenvalues } from '../src/observables/flatness.js';
 import { parseFlatnessConfig, resolveSources, task as flatnessTask, MEASURES } from '../src/protocols/flatness.js';
-import { parseHessianConfig, replicaLandscape, runHessian } from '../src/protocols/hessian.js';
+import { hessianParts, parseHessianConfig, task as hessianTask } from '../src/protocols/hessian.js';
+import { replicaLandscape } from '../src/protocols/train-source.js';
+import { runAnalysisTask } from './analysis-helpers.js';
 import { parseTrainConfig, task as trainTask } from '../src/protocols/train.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
@@ -79,11 +81,12 @@ test('SAM (ρ = 0.1) ends in flatter minima than SGD from the same seeds; the fl
     assert.match(String(s['walk_ruggedness_note']), /no walk runs/);
 
     // The hessian protocol on one replica: eigenvalues sorted, = the dense spectrum's top, counts add up.
-    const h = runHessian(parseHessianConfig({ source: sgd, replica: 1, top: 4, bottom: 2, dense: true, trace: true, samples: 20, tol: 1e-10 }), join(root, 'h'));
+    const hc = parseHessianConfig({ source: sgd, replica: 1, top: 4, bottom: 2, dense: true, trace: true, samples: 20, tol: 1e-10 });
+    const h = await runAnalysisTask(hessianTask, hc, join(root, 'h'), 0, hessianParts(hc).length);
     const hr = Run.open(join(root, 'h'));
     const ev = hr.readArray('eigenvalues').data as Float64Array;
     const dense = hr.readArray('dense_eigenvalues').data as Float64Array;
-    const P = h.dim;
+    const P = h['dim'] as number;
     for (let i = 0; i < 4; i++) assert.ok(Math.abs(ev[i]! - dense[P - 1 - i]!) < 1e-6 * dense[P - 1]!);
     assert.ok(Math.abs(ev[0]! - a[1]!) < 1e-6 * a[1]!);
     const vecs = hr.readArray('eigenvectors');

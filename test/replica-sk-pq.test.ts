@@ -47,7 +47,7 @@ test('SK P(q): two symmetric peaks and weight between them below T_c; one shrink
       assert.ok(low.high > 0.3, `weight at |q| > 0.55: ${low.high}`);
       assert.ok(low.mid > 0.03, `weight at 0.1 < |q| < 0.45: ${low.mid}`);
       // Clustering the replicas of one sample works on the spin-glass run too.
-      const c = runCluster(parseClusterConfig({ source: dir, overlap: 'aligned' }), `${dir}-cluster`, { overwrite: true });
+      const c = await runCluster(parseClusterConfig({ source: dir, overlap: 'aligned' }), `${dir}-cluster`, { overwrite: true });
       assert.equal(c.replicas, 4);
       removeDir(`${dir}-cluster`);
     }

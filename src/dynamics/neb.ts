@@ -181,7 +181,10 @@ export class NudgedElasticBand {
     }
     let top = 1;
     for (let i = 2; i <= M; i++) if (V[i]! > V[top]!) top = i;
-    this.top = top;
+    // The climbing image needs a barrier to climb to: an image above both ends. Without one (a
+    // monotone or convex profile) it would climb past an end point, so no image climbs.
+    if (!(V[top]! > V[0]! && V[top]! > V[M + 1]!)) climbing = false;
+    this.top = climbing ? top : 0;
     let maxForce = 0;
     for (let i = 1; i <= M; i++) {
       const prev = points[i - 1]!, cur = points[i]!, next = points[i + 1]!;
@@ -282,7 +285,7 @@ export class NudgedElasticBand {
     for (let i = 0; i < M + 2; i++) energies[i] = this.landscape.energy(points[i]!);
     return {
       points, energies, maxForce, iterations: this.iteration, converged: maxForce < this.opts.tolerance,
-      climbingImage: climbing ? this.top : null,
+      climbingImage: climbing && this.top > 0 ? this.top : null,
     };
   }
 }

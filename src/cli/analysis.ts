@@ -35,7 +35,8 @@ export async function runAnalysis<C>(a: AnalysisRun<C>): Promise<void> {
   const result = await runEnsemble(run, a.task, { ...exec, replicas: a.replicas, label: `${a.task.protocol} ${run.dir}` });
   const s = result.summary;
   if (a.flags['json'] === true) {
-    printJson({ run: run.dir, status: result.status, summary: s ?? null, failed: result.failed, seconds: result.seconds });
+    // Flat, as these commands always printed it: the run, then the summary's key figures.
+    printJson({ run: run.dir, status: result.status, ...(s ?? {}), ...(result.failed.length ? { failed: result.failed } : {}), seconds: result.seconds });
     if (result.status === 'failed') process.exitCode = 1;
   } else {
     reportResult(result, false);

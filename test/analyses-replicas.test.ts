@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mergeRun, prepareEnsemble, runEnsemble } from '../src/executor/ensemble.js';
 import { readDone } from '../src/executor/markers.js';
-import type { ReplicaTask } from '../src/executor/replica.js';
-import { clusterBlocks, parseClusterConfig, task as clusterTask } from '../src/protocols/cluster.js';
-import { connectReplicas, parseConnectConfig, task as connectTask } from '../src/protocols/connect.js';
-import { hessianParts, parseHessianConfig, task as hessianTask } from '../src/protocols/hessian.js';
-import { parsePermuteConfig, permuteReplicas, task as permuteTask } from '../src/protocols/permute.js';
-import { parseTrainConfig, task as trainTask } from '../src/protocols/train.js';
+import { clusterBlocks, parseClusterConfig } from '../src/protocols/cluster.js';
+import { parseConnectConfig } from '../src/protocols/connect.js';
+import { hessianParts, parseHessianConfig } from '../src/protocols/hessian.js';
+import { parsePermuteConfig, permuteReplicas } from '../src/protocols/permute.js';
+import { parseTrainConfig } from '../src/protocols/train.js';
+import { registry } from '../src/registry.js';
 import { Run } from '../src/store/run.js';
-import { killAfterCheckpoints, runAnalysisTask } from './analysis-helpers.js';
+import { killAfterCheckpoints, runAnalysis } from './analysis-helpers.js';
 import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';
 
 const SEED = 7;
@@ -27,41 +27,41 @@ async function source(root: string): Promise<string> {
     data: { source: 'teacher-student', d: 10, nTrain: 200, nTest: 100, hidden: 4, nClasses: 2 },
     model: { sizes: [10, 8, 2], activation: 'tanh' }, optimizer: { kind: 'sgd', lr: 0.1 }, batch: 20, epochs: 2, measurePoints: 3,
   });
-  const r = await runEnsemble(Run.create(dir, { protocol: 'train', config, seed: 3 }), trainTask, { replicas: 4, executor: 'inprocess', ...quiet });
+  const r = await runEnsemble(Run.create(dir, { protocol: 'train', config, seed: 3 }), registry, { replicas: 4, executor: 'inprocess', ...quiet });
   assert.equal(r.status, 'complete');
   return dir;
 }
 
 /** Reference, 2 workers, 3 shards + merge, and kill-after-checkpoints + resume of replica `killed`. */
-async function checkEverywhere<C>(root: string, name: string, task: ReplicaTask<C>, config: C, K: number, killed: number, checkpoints: number): Promise<void> {
+async function checkEverywhere(root: string, name: string, protocol: string, config: unknown, K: number, killed: number, checkpoints: number): Promise<void> {
   const ref = join(root, `${name}-ref`);
-  await runAnalysisTask(task, config, ref, SEED, K);
+  await runAnalysis(protocol, config, ref, SEED);
 
   const pool = join(root, `${name}-pool`);
-  await runAnalysisTask(task, config, pool, SEED, K, { executor: 'local', workers: 2 });
+  await runAnalysis(protocol, config, pool, SEED, { executor: 'local', workers: 2 });
   assert.deepEqual(arrayDiff(ref, pool), [], `${name}: 2 workers`);
 
   const sharded = join(root, `${name}-shards`);
-  const run = Run.create(sharded, { protocol: task.protocol, config, seed: SEED });
-  prepareEnsemble(run, task.protocol, K);
+  const run = Run.create(sharded, { protocol, config, seed: SEED });
+  prepareEnsemble(run, protocol, K);
   for (let i = 0; i < 3; i++) {
-    const r = await runEnsemble(Run.open(sharded), task, { executor: 'inprocess', shard: { index: i, count: 3 }, ...quiet });
+    const r = await runEnsemble(Run.open(sharded), registry, { executor: 'inprocess', shard: { index: i, count: 3 }, ...quiet });
     assert.equal(r.status, 'shard-complete');
   }
-  await mergeRun(sharded);
+  await mergeRun(sharded, registry);
   assert.deepEqual(arrayDiff(ref, sharded), [], `${name}: 3 shards + merge`);
 
   const dir = join(root, `${name}-killed`);
-  Run.create(dir, { protocol: task.protocol, config, seed: SEED });
+  Run.create(dir, { protocol, config, seed: SEED });
   if (checkpoints > 0) {
-    const saved = await killAfterCheckpoints(task, dir, killed, K, checkpoints, 1);
+    const saved = await killAfterCheckpoints(dir, killed, checkpoints, 1);
     assert.equal(saved, checkpoints, `${name}: replica ${killed} stopped after ${checkpoints} checkpoints`);
   } else {
     // A task without checkpoints inside a replica: a kill loses the running replicas only.
-    const r = await runEnsemble(Run.open(dir), task, { executor: 'inprocess', replicas: K, shard: { index: 0, count: 2 }, ...quiet });
+    const r = await runEnsemble(Run.open(dir), registry, { executor: 'inprocess', replicas: K, shard: { index: 0, count: 2 }, ...quiet });
     assert.equal(r.status, 'shard-complete');
   }
-  const r = await runEnsemble(Run.open(dir), task, { executor: 'inprocess', replicas: K, ...quiet });
+  const r = await runEnsemble(Run.open(dir), registry, { executor: 'inprocess', replicas: K, ...quiet });
   assert.equal(r.status, 'complete');
   if (checkpoints > 0) assert.ok((readDone(dir, killed)!.resumedFrom ?? 0) >= checkpoints, `${name}: resumed from a checkpoint`);
   assert.deepEqual(arrayDiff(ref, dir), [], `${name}: killed and resumed`);
@@ -75,24 +75,24 @@ test('connect, permute, hessian, cluster: identical arrays in-process, 2 workers
       source: src, a: 0, b: 1, methods: ['linear', 'bezier', 'neb'], points: 9,
       bezier: { epochs: 3, tolerance: 1e-12 }, neb: { images: 3, steps: 40, tolerance: 1e-12 },
     });
-    await checkEverywhere(root, 'connect-neb', connectTask, connect, connectReplicas(connect), 2, 3);
-    await checkEverywhere(root, 'connect-bezier', connectTask, connect, connectReplicas(connect), 1, 3);
+    await checkEverywhere(root, 'connect-neb', 'connect', connect, 3, 2, 3);
+    await checkEverywhere(root, 'connect-bezier', 'connect', connect, 3, 1, 3);
     const connected = Run.open(join(root, 'connect-neb-ref')).manifest.summary!;
     assert.equal(connected['converged'], false);
     assert.deepEqual(connected['unconverged'], ['bezier', 'neb']);
     assert.equal(connected['neb_iterations'], 40);
 
     const permute = parsePermuteConfig({ source: src, swaps: [0, 2, 'random'], repeats: 2, pair: [0, 1], points: 7 });
-    await checkEverywhere(root, 'permute', permuteTask, permute, permuteReplicas(permute), 0, 0);
+    await checkEverywhere(root, 'permute', 'permute', permute, permuteReplicas(permute), 0, 0);
 
     const hessian = parseHessianConfig({ source: src, top: 2, density: true, densityRuns: 2, densitySteps: 10, densityPoints: 50, trace: true, samples: 12, traceBlock: 5, vectors: false });
     const parts = hessianParts(hessian);
     assert.equal(parts.length, 6);
-    await checkEverywhere(root, 'hessian', hessianTask, hessian, parts.length, parts.findIndex((p) => p.kind === 'trace'), 2);
+    await checkEverywhere(root, 'hessian', 'hessian', hessian, parts.length, parts.findIndex((p) => p.kind === 'trace'), 2);
 
     const cluster = parseClusterConfig({ source: src, overlap: 'aligned', pairBlock: 2, permutations: 19 });
-    assert.equal(clusterBlocks(cluster, 'network', 4), 3);
-    await checkEverywhere(root, 'cluster', clusterTask, cluster, 3, 0, 1);
+    assert.equal(clusterBlocks(cluster), 3);
+    await checkEverywhere(root, 'cluster', 'cluster', cluster, 3, 0, 1);
     const s = Run.open(join(root, 'cluster-ref')).manifest.summary!;
     for (const k of ['ultrametric_p_value', 'ultrametric_effect_size', 'pq_axis_min', 'pq_axis_max', 'pq_peak_aligned']) assert.equal(typeof s[k], 'number', k);
     const c = Run.open(join(root, 'cluster-ref'));

@@ -1,5 +1,5 @@
 /**
- * Shared helpers of the analysis-protocol tests (not a test file itself): run an analysis task
+ * Shared helpers of the analysis-protocol tests (not a test file itself): run an analysis protocol
  * (cluster, hessian, permute, connect) as a new run on an executor, and a simulated kill -9 — a
  * replica stopped right after its n-th checkpoint, leaving exactly what a killed process leaves
  * (checkpoints on disk, no done marker, the run not finalised).
@@ -7,14 +7,16 @@
 import assert from 'node:assert/strict';
 import { prepareEnsemble, runEnsemble, type EnsembleOptions } from '../src/executor/ensemble.js';
 import { CheckpointStore } from '../src/executor/checkpoint.js';
-import type { ReplicaContext, ReplicaTask } from '../src/executor/replica.js';
+import { parseConfig } from '../src/executor/protocol.js';
+import type { ReplicaContext } from '../src/executor/replica.js';
+import { registry } from '../src/registry.js';
 import { Run } from '../src/store/run.js';
 
-export async function runAnalysisTask<C>(
-  task: ReplicaTask<C>, config: C, out: string, seed: number, replicas: number, options: EnsembleOptions = {},
-): Promise<Record<string, unknown>> {
-  const run = Run.create(out, { protocol: task.protocol, config, seed });
-  const r = await runEnsemble(run, task, { executor: 'inprocess', progress: 'none', handleSignals: false, ...options, replicas });
+/** A new run of protocol `name` with K from the protocol; its summary once complete. */
+export async function runAnalysis(name: string, config: unknown, out: string, seed: number, options: EnsembleOptions = {}): Promise<Record<string, unknown>> {
+  const protocol = await registry.protocol(name);
+  const run = Run.create(out, { protocol: name, config, seed });
+  const r = await runEnsemble(run, registry, { executor: 'inprocess', progress: 'none', handleSignals: false, ...options, replicas: protocol.replicas!(config) });
   assert.equal(r.status, 'complete', JSON.stringify(r.failed));
   return r.summary!;
 }
@@ -22,13 +24,16 @@ export async function runAnalysisTask<C>(
 class Killed extends Error {}
 
 /**
- * Runs replica `index` of a prepared run until it has saved `after` checkpoints, then stops it dead.
- * Returns the number of checkpoints saved (fewer when the replica finished first).
+ * Runs replica `index` of the run at `runDir` until it has saved `after` checkpoints (every
+ * `checkpointEvery` steps), then stops it dead. Returns the number of checkpoints saved.
  */
-export async function killAfterCheckpoints<C>(task: ReplicaTask<C>, runDir: string, index: number, replicas: number, after: number, checkpointEvery?: number): Promise<number> {
+export async function killAfterCheckpoints(runDir: string, index: number, after: number, checkpointEvery?: number): Promise<number> {
   const run = Run.open(runDir);
-  prepareEnsemble(run, task.protocol, replicas);
-  const config = task.parseConfig ? task.parseConfig(run.manifest.config) : (run.manifest.config as C);
+  const protocol = await registry.protocol(run.manifest.protocol);
+  const config = parseConfig(protocol, run.manifest.config);
+  const replicas = protocol.replicas!(config);
+  prepareEnsemble(run, protocol.name, replicas);
+  const task = await protocol.task();
   const store = new CheckpointStore(runDir, index);
   let saved = 0;
   const ctx: ReplicaContext = {

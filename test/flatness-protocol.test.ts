@@ -11,10 +11,11 @@ import { join } from 'node:path';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import type { Checkpoint, ReplicaContext } from '../src/executor/replica.js';
 import { topEigenvalues } from '../src/observables/flatness.js';
-import { parseFlatnessConfig, resolveSources, task as flatnessTask, MEASURES } from '../src/protocols/flatness.js';
-import { hessianParts, parseHessianConfig, task as hessianTask } from '../src/protocols/hessian.js';
+import { parseFlatnessConfig, resolveSources, MEASURES } from '../src/protocols/flatness.js';
+import { registry } from '../src/registry.js';
+import { parseHessianConfig } from '../src/protocols/hessian.js';
 import { replicaLandscape } from '../src/protocols/train-source.js';
-import { runAnalysisTask } from './analysis-helpers.js';
+import { runAnalysis } from './analysis-helpers.js';
 import { parseTrainConfig, task as trainTask } from '../src/protocols/train.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
@@ -33,7 +34,7 @@ const mixture = {
 
 async function train(dir: string, raw: Record<string, unknown>, replicas: number, seed: number) {
   const run = Run.create(dir, { protocol: 'train', config: parseTrainConfig(raw), seed });
-  const r = await runEnsemble(run, trainTask, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
+  const r = await runEnsemble(run, registry, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
   assert.equal(r.status, 'complete');
 }
 
@@ -56,7 +57,7 @@ test('SAM (ρ = 0.1) ends in flatter minima than SGD from the same seeds; the fl
     const config = parseFlatnessConfig({ sources, counts, traceSamples: 10, entropySamples: 8, bootstrap: 200 });
     const out = join(root, 'flatness');
     const run = Run.create(out, { protocol: 'flatness', config, seed: 1 });
-    const res = await runEnsemble(run, flatnessTask, { replicas: 8, executor: 'inprocess', progress: 'none', handleSignals: false });
+    const res = await runEnsemble(run, registry, { replicas: 8, executor: 'inprocess', progress: 'none', handleSignals: false });
     assert.equal(res.status, 'complete');
     const done = Run.open(out);
     const lm = done.readArray('lambda_max').data as Float64Array;
@@ -82,7 +83,7 @@ test('SAM (ρ = 0.1) ends in flatter minima than SGD from the same seeds; the fl
 
     // The hessian protocol on one replica: eigenvalues sorted, = the dense spectrum's top, counts add up.
     const hc = parseHessianConfig({ source: sgd, replica: 1, top: 4, bottom: 2, dense: true, trace: true, samples: 20, tol: 1e-10 });
-    const h = await runAnalysisTask(hessianTask, hc, join(root, 'h'), 0, hessianParts(hc).length);
+    const h = await runAnalysis('hessian', hc, join(root, 'h'), 0);
     const hr = Run.open(join(root, 'h'));
     const ev = hr.readArray('eigenvalues').data as Float64Array;
     const dense = hr.readArray('dense_eigenvalues').data as Float64Array;
@@ -132,7 +133,7 @@ test('CLI: hessian on a p-spin; bad input exits non-zero with one error line and
     const cli = (...args: string[]) => spawnSync(process.execPath, [GLASSY, ...args], { encoding: 'utf8' });
     const ok = cli('hessian', '--pspin-n', '24', '--p', '3', '--top', '2', '--bottom', '2', '--trace', '--samples', '5', '--out', join(root, 'ps'), '--json');
     assert.equal(ok.status, 0, ok.stderr);
-    const s = JSON.parse(ok.stdout) as Record<string, number>;
+    const s = (JSON.parse(ok.stdout) as { summary: Record<string, number> }).summary;
     assert.equal(s['dim'], 24);
     assert.ok(s['lambda_max']! > 0 && s['lambda_min']! < 0, 'a random point of the p-spin sphere is a saddle-rich place');
     const bad: Array<[string[], RegExp]> = [
@@ -140,7 +141,7 @@ test('CLI: hessian on a p-spin; bad input exits non-zero with one error line and
       [['hessian', '--pspin-n', '24', '--top', '0'], /something to compute/],
       [['hessian', '--pspin-n', '24', '--dense', '--dense-max', '10'], /dense/],
       [['hessian', '--pspin-n', '24', '--gauss-newton'], /network/],
-      [['hessian', '--pspin-n', '24', '--top', '-3'], /--top/],
+      [['hessian', '--pspin-n', '24', '--top', '-3'], /top: got -3/],
       [['hessian', '--pspin-n', '24', '--top', '30'], /top/],
       [['hessian', join(root, 'ps'), '--pspin-n', '24'], /not both/],
       [['flatness', join(root, 'ps')], /train run/],

@@ -7,11 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { connectReplicas, parseConnectConfig, task as connectTask, type ConnectConfig, type ConnectSummary } from '../src/protocols/connect.js';
+import { parseConnectConfig, type ConnectConfig, type ConnectSummary } from '../src/protocols/connect.js';
 import { nudgedElasticBand } from '../src/dynamics/neb.js';
 import { openTrainSource, pathLandscapes } from '../src/protocols/train-source.js';
-import { runAnalysisTask } from './analysis-helpers.js';
-import { parseTrainConfig, task } from '../src/protocols/train.js';
+import { runAnalysis } from './analysis-helpers.js';
+import { parseTrainConfig } from '../src/protocols/train.js';
+import { registry } from '../src/registry.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Rng } from '../src/core/rng.js';
 import { barrier, distanceToSegment } from '../src/observables/path.js';
@@ -19,12 +20,12 @@ import { Run } from '../src/store/run.js';
 import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';
 
 async function runConnect(config: ConnectConfig, out: string, opts: { seed?: number } = {}): Promise<ConnectSummary> {
-  return await runAnalysisTask(connectTask, config, out, opts.seed ?? 1, connectReplicas(config)) as unknown as ConnectSummary;
+  return await runAnalysis('connect', config, out, opts.seed ?? 1) as unknown as ConnectSummary;
 }
 
 async function trainRun(dir: string, raw: Record<string, unknown>, replicas: number, seed: number): Promise<void> {
   const run = Run.create(dir, { protocol: 'train', config: parseTrainConfig(raw), seed });
-  const r = await runEnsemble(run, task, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
+  const r = await runEnsemble(run, registry, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
   assert.equal(r.status, 'complete');
 }
 

@@ -9,13 +9,14 @@ import assert from 'node:assert/strict';
 import { Rng } from '../src/core/rng.js';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { openTrainSource, pathLandscapes } from '../src/protocols/train-source.js';
-import { parsePermuteConfig, permuteReplicas, task as permuteTask, type PermuteConfig, type PermuteSummary } from '../src/protocols/permute.js';
-import { runAnalysisTask } from './analysis-helpers.js';
+import { parsePermuteConfig, type PermuteConfig, type PermuteSummary } from '../src/protocols/permute.js';
+import { runAnalysis } from './analysis-helpers.js';
 
 async function runPermute(config: PermuteConfig, out: string): Promise<PermuteSummary> {
-  return await runAnalysisTask(permuteTask, config, out, 0, permuteReplicas(config)) as unknown as PermuteSummary;
+  return await runAnalysis('permute', config, out, 0) as unknown as PermuteSummary;
 }
-import { parseTrainConfig, task } from '../src/protocols/train.js';
+import { parseTrainConfig } from '../src/protocols/train.js';
+import { registry } from '../src/registry.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
 import { displacedPermutations, permuteParameters, randomPermutations } from '../src/symmetry/permutation.js';
@@ -23,7 +24,7 @@ import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';
 
 async function trainRun(dir: string, raw: Record<string, unknown>, replicas: number, seed: number): Promise<void> {
   const run = Run.create(dir, { protocol: 'train', config: parseTrainConfig(raw), seed });
-  const r = await runEnsemble(run, task, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
+  const r = await runEnsemble(run, registry, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
   assert.equal(r.status, 'complete');
 }
 

@@ -22,7 +22,7 @@
  */
 import { z } from 'zod';
 import { getBackend } from '../core/backends/index.js';
-import { GlassyError } from '../core/errors.js';
+import { GlassyError, parseWith } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { MlpLayout } from '../landscapes/mlp/layout.js';
 import { clusterReplicas } from '../observables/clustering.js';
@@ -35,48 +35,59 @@ import { weightMatching } from '../symmetry/weight-matching.js';
 import { activationMatching } from '../symmetry/activation-matching.js';
 import type { Float } from '../core/backend.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
-import { runEnsemble } from '../executor/ensemble.js';
-import { Run } from '../store/run.js';
+import type { Run } from '../store/run.js';
+import { resolve as resolvePath } from 'node:path';
+import type { Protocol } from '../executor/protocol.js';
 import { countNetworkReplicas, openRunSource } from '../store/sources.js';
-import { parseTrainConfig, replicaSetup, zodError } from './train.js';
+import { parseTrainConfig, replicaSetup } from './train.js';
 import { readReplicaWeights } from './weights.js';
 
 export const clusterConfigSchema = z.object({
   /** The run whose replicas are analysed (a `train` or `spinglass` run). */
   source: z.string().min(1),
-  overlap: z.enum(['params', 'aligned', 'outputs']).default('aligned'),
-  linkage: z.enum(['single', 'complete', 'average', 'ward']).default('average'),
+  /** What the source holds (filled in from the source run when the run is created). */
+  sourceKind: z.enum(['network', 'spinglass']),
+  /** Its replicas K (network replicas, or replicas per disorder sample). */
+  sourceReplicas: z.number().int().min(3),
+  overlap: z.enum(['params', 'aligned', 'outputs']).default('aligned').describe('params: as trained; aligned: after weight matching (networks) or spin flip; outputs: test-set outputs'),
+  linkage: z.enum(['single', 'complete', 'average', 'ward']).default('average').describe('agglomerative linkage'),
   /**
    * Alignment of network replicas: 'pairwise' aligns b onto a for every pair (exact, K²/2 matchings);
    * 'reference' aligns every replica onto replica 0 once (K matchings), the practical choice for
    * large K. 'auto': pairwise up to 64 replicas.
    */
-  align: z.enum(['auto', 'pairwise', 'reference']).default('auto'),
+  align: z.enum(['auto', 'pairwise', 'reference']).default('auto').describe('network alignment: every pair, or all onto replica 0 (auto: pairwise up to 64 replicas)'),
   /**
    * How hidden units are matched: by their weights (Ainsworth et al. 2023, weight matching) or by
    * the correlation of their activations on a probe batch of `probe` training samples (activation
    * matching, Ainsworth et al. §3.1; Li et al. 2015).
    */
-  alignMethod: z.enum(['weights', 'activations']).default('weights'),
-  probe: z.number().int().positive().default(1000),
+  alignMethod: z.enum(['weights', 'activations']).default('weights').describe('match hidden units by their weights, or by their activations on a probe batch'),
+  probe: z.number().int().positive().default(1000).describe('training samples of the activation-matching probe batch'),
   /** Spin-glass runs: which temperature (index) and disorder sample. */
-  temperatureIndex: z.number().int().min(0).default(0),
-  sample: z.number().int().min(0).default(0),
-  bins: z.number().int().min(2).default(50),
+  temperatureIndex: z.number().int().min(0).default(0).describe('spin glasses: which temperature of the run'),
+  sample: z.number().int().min(0).default(0).describe('spin glasses: which disorder sample to cluster (P(q) uses all)'),
+  bins: z.number().int().min(2).default(50).describe('P(q) histogram bins'),
   /** Null model of the ultrametricity statistic's distribution (arrays ultrametric_null). */
-  nullModel: z.enum(['gaussian', 'shuffle']).default('shuffle'),
+  nullModel: z.enum(['gaussian', 'shuffle']).default('shuffle').describe("null model of the ultrametricity statistic's distribution"),
   /** Permutations of the ultrametricity test (p ≥ 1/(permutations + 1)). */
-  permutations: z.number().int().min(1).default(199),
+  permutations: z.number().int().min(1).default(199).describe('permutations of the ultrametricity test (p ≥ 1/(B+1))'),
   /** Alignments (pairs of replicas) per replica of the run. */
-  pairBlock: z.number().int().positive().default(8),
+  pairBlock: z.number().int().positive().default(8).describe('alignments per replica of the run (does not change the result)'),
 });
 
 export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
 
-export function parseClusterConfig(raw: unknown): ClusterConfig {
-  const r = clusterConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  return r.data;
+/** Completes a new run's raw config from its source: absolute path, what it holds, its replica count. */
+function prepareRaw(raw: Record<string, unknown>): Record<string, unknown> {
+  if (typeof raw['source'] !== 'string' || raw['sourceReplicas'] !== undefined) return raw;
+  const { kind, count } = inspectSource(raw['source'], raw);
+  return { ...raw, source: resolvePath(raw['source']), sourceKind: kind, sourceReplicas: count };
+}
+
+/** Parses a raw config (a new one is completed from its source first). */
+export function parseClusterConfig(raw: Record<string, unknown>): ClusterConfig {
+  return parseWith(clusterConfigSchema, prepareRaw(raw));
 }
 
 export interface ClusterSummary {
@@ -109,13 +120,13 @@ export interface ClusterSummary {
   pq_peak_unaligned: number | null;
 }
 
-/** The source, checked: a complete train run with ≥ 3 network replicas, or a spinglass run. */
-export function prepareCluster(config: ClusterConfig): { source: Run; kind: 'network' | 'spinglass'; count: number } {
-  const { run: source, protocol } = openRunSource(config.source, ['train', 'spinglass']);
+/** The source, checked: a complete train run with ≥ 3 network replicas, or a spinglass run with ≥ 3 replicas per sample. */
+function inspectSource(dir: string, c: { overlap?: unknown; temperatureIndex?: unknown; sample?: unknown }): { source: Run; kind: 'network' | 'spinglass'; count: number } {
+  const { run: source, protocol } = openRunSource(dir, ['train', 'spinglass']);
   if (protocol === 'train') {
     const K = countNetworkReplicas(source);
     if (K < 3) throw GlassyError.invalid('source', source.dir, 'a run with at least 3 network replicas (replicas/replica-*.safetensors)');
-    if (config.overlap === 'aligned' && parseTrainConfig(source.manifest.config).model.sizes.length < 3) {
+    if ((c.overlap ?? 'aligned') === 'aligned' && parseTrainConfig(source.manifest.config).model.sizes.length < 3) {
       throw GlassyError.invalid('overlap', 'aligned', 'a network with a hidden layer (a perceptron has no permutation symmetry); use --overlap params');
     }
     return { source, kind: 'network', count: K };
@@ -126,10 +137,20 @@ export function prepareCluster(config: ClusterConfig): { source: Run; kind: 'net
   const shape = source.readArray('configurations').shape;
   if (shape.length !== 4) throw GlassyError.invalid(`${source.dir}/arrays/configurations.npy shape`, shape, '[temperatures, samples, replicas, N]');
   const [nT, S, R] = shape as [number, number, number, number];
-  if (config.temperatureIndex >= nT) throw GlassyError.invalid('temperatureIndex', config.temperatureIndex, `an index < ${nT} (the run's temperatures)`);
-  if (config.sample >= S) throw GlassyError.invalid('sample', config.sample, `an index < ${S} (the run's disorder samples)`);
+  const ti = typeof c.temperatureIndex === 'number' ? c.temperatureIndex : 0, sa = typeof c.sample === 'number' ? c.sample : 0;
+  if (ti >= nT) throw GlassyError.invalid('temperatureIndex', ti, `an index < ${nT} (the run's temperatures)`);
+  if (sa >= S) throw GlassyError.invalid('sample', sa, `an index < ${S} (the run's disorder samples)`);
   if (R < 3) throw GlassyError.invalid('source', source.dir, 'at least 3 replicas per sample (glassy spinglass --replicas)');
   return { source, kind: 'spinglass', count: R };
+}
+
+/** The source of a parsed config, checked again (it must still hold what the run was made from). */
+export function prepareCluster(config: ClusterConfig): { source: Run; kind: 'network' | 'spinglass'; count: number } {
+  const r = inspectSource(config.source, config);
+  if (r.kind !== config.sourceKind || r.count !== config.sourceReplicas) {
+    throw GlassyError.invalid('source', config.source, `the ${config.sourceReplicas} ${config.sourceKind} replicas this run was made from (found ${r.count} ${r.kind})`);
+  }
+  return r;
 }
 
 /** The pairs whose alignment the replicas compute, or null when there is nothing to align (one replica). */
@@ -142,8 +163,8 @@ function alignmentPairs(config: ClusterConfig, kind: 'network' | 'spinglass', K:
 }
 
 /** Replicas of a cluster run: blocks of `pairBlock` alignments, or 1. */
-export function clusterBlocks(config: ClusterConfig, kind: 'network' | 'spinglass', K: number): number {
-  const pairs = alignmentPairs(config, kind, K);
+export function clusterBlocks(config: ClusterConfig): number {
+  const pairs = alignmentPairs(config, config.sourceKind, config.sourceReplicas);
   return pairs ? Math.ceil(pairs.length / config.pairBlock) : 1;
 }
 
@@ -185,7 +206,7 @@ function norm(x: Float64Array): number {
 
 async function runReplica(config: ClusterConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
   const { source, kind, count: K } = prepareCluster(config);
-  const expected = clusterBlocks(config, kind, K);
+  const expected = clusterBlocks(config);
   if (ctx.replicas !== expected) throw GlassyError.invalid('replicas', ctx.replicas, `${expected}: one replica per block of ${config.pairBlock} alignments`);
   const pairs = alignmentPairs(config, kind, K);
   if (!pairs) return {};
@@ -391,17 +412,30 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: ClusterC
 }
 
 export const task: ReplicaTask<ClusterConfig> = {
-  protocol: 'cluster',
-  parseConfig: parseClusterConfig,
+  prepare: prepareRaw,
+  validate: (config) => { prepareCluster(config); },
   run: runReplica,
   finalize: async (run, outcomes, config) => (await finalize(run, outcomes, config)) as unknown as Record<string, unknown>,
 };
 
-/** Library entry (and `glassy demo`): the analysis of `config.source` as a new run at `out`, in this thread. */
-export async function runCluster(config: ClusterConfig, out: string, opts: { overwrite?: boolean } = {}): Promise<ClusterSummary & { run: string }> {
-  const { source, kind, count } = prepareCluster(config);
-  const run = Run.create(out, { protocol: 'cluster', config, seed: source.manifest.seed }, opts);
-  const r = await runEnsemble(run, task, { executor: 'inprocess', progress: 'none', handleSignals: false, replicas: clusterBlocks(config, kind, count) });
-  if (r.status !== 'complete') throw new GlassyError(`cluster ${run.dir}: ${r.failed.map((f) => f.error).join('; ')}`, 'source', config.source, 'a run whose replicas can be analysed');
-  return { run: run.dir, ...(r.summary as unknown as ClusterSummary) };
-}
+export const protocol: Protocol<ClusterConfig> = {
+  name: 'cluster',
+  schema: clusterConfigSchema,
+  replicas: clusterBlocks,
+  cli: {
+    description: 'overlap matrix, P(q), dendrogram and ultrametricity (with a permutation test) of the replicas of a train or spinglass run',
+    arguments: [{ name: 'run', field: 'source', description: 'a complete train or spinglass run directory' }],
+    flags: { sourceKind: false, sourceReplicas: false, nullModel: { flag: 'null' } },
+    defaultOut: (c) => `${String(c['source']).replace(/\/+$/, '')}-cluster`,
+    describeSummary(raw) {
+      const s = raw as unknown as ClusterSummary;
+      return [
+        `K = ${s.replicas}, ⟨q⟩ = ${s.q_mean.toFixed(4)}` + (s.q_mean_unaligned !== undefined ? ` (unaligned ${s.q_mean_unaligned.toFixed(4)})` : '') +
+        `, cophenetic correlation ${s.cophenetic_correlation.toFixed(3)}`,
+        `ultrametricity: mean K ${s.ultrametric_mean.toFixed(3)} vs ${s.ultrametric_permutation_null_mean.toFixed(3)} for permuted distances, ` +
+        (s.ultrametric_has_power ? `p = ${s.ultrametric_p_value.toPrecision(2)}, effect ${s.ultrametric_effect_size.toFixed(2)} null SDs` : 'no power') + ` (${s.ultrametric_note})`,
+      ];
+    },
+  },
+  task: async () => task,
+};

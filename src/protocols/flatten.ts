@@ -11,17 +11,17 @@ import { SamLandscape } from '../dynamics/sam.js';
 import type { SampledLandscape } from '../landscapes/landscape.js';
 
 export const flattenSchema = z.object({
-  kind: z.enum(['none', 'sam', 'entropy-sgd']).default('none'),
+  kind: z.enum(['none', 'sam', 'entropy-sgd']).default('none').describe('flatness-seeking rule'),
   /** SAM radius ρ (Foret et al.: 0.05). */
-  rho: z.number().positive().default(0.05),
+  rho: z.number().positive().default(0.05).describe('SAM radius ρ'),
   /** Entropy-SGD coupling γ and its scoping rate γ₁ (γ_t = γ(1+γ₁)^t). */
-  gamma: z.number().positive().default(ENTROPY_SGD_DEFAULTS.gamma),
-  scoping: z.number().min(0).default(ENTROPY_SGD_DEFAULTS.scoping),
+  gamma: z.number().positive().default(ENTROPY_SGD_DEFAULTS.gamma).describe('Entropy-SGD coupling γ'),
+  scoping: z.number().min(0).default(ENTROPY_SGD_DEFAULTS.scoping).describe('Entropy-SGD scoping γ₁ in γ_t = γ(1+γ₁)^t'),
   /** Entropy-SGD inner SGLD steps L, step size η′, noise ε, averaging α. */
-  innerSteps: z.number().int().positive().default(ENTROPY_SGD_DEFAULTS.innerSteps),
-  innerLr: z.number().positive().default(ENTROPY_SGD_DEFAULTS.innerLr),
-  noise: z.number().min(0).default(ENTROPY_SGD_DEFAULTS.noise),
-  alpha: z.number().gt(0).max(1).default(ENTROPY_SGD_DEFAULTS.alpha),
+  innerSteps: z.number().int().positive().default(ENTROPY_SGD_DEFAULTS.innerSteps).describe('Entropy-SGD inner SGLD steps L'),
+  innerLr: z.number().positive().default(ENTROPY_SGD_DEFAULTS.innerLr).describe("Entropy-SGD inner step size η'"),
+  noise: z.number().min(0).default(ENTROPY_SGD_DEFAULTS.noise).describe('Entropy-SGD SGLD noise ε'),
+  alpha: z.number().gt(0).max(1).default(ENTROPY_SGD_DEFAULTS.alpha).describe('Entropy-SGD averaging weight α'),
 });
 
 export type FlattenConfig = z.infer<typeof flattenSchema>;

@@ -19,7 +19,7 @@
  * The reduction stacks SLQ rows and trace samples in probe order and broadens the density.
  */
 import { z } from 'zod';
-import { GlassyError } from '../core/errors.js';
+import { GlassyError, parseWith } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { gradientDescentSphere } from '../dynamics/sphere.js';
 import type { TwiceDifferentiable } from '../landscapes/landscape.js';
@@ -30,64 +30,65 @@ import { hutchinsonTrace, meanAndSe } from '../observables/hessian/hutchinson.js
 import { lanczos, type Hvp } from '../observables/hessian/lanczos.js';
 import { slq, slqDensity, slqTrace } from '../observables/hessian/slq.js';
 import { hvpAt, logVolume } from '../observables/flatness.js';
+import { resolve as resolvePath } from 'node:path';
+import type { Protocol } from '../executor/protocol.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import type { Run } from '../store/run.js';
-import { zodError } from './train.js';
 import { openTrainRun, replicaLandscape } from './train-source.js';
 
 export const pspinTargetSchema = z.object({
-  n: z.number().int().min(4),
+  n: z.number().int().min(4).describe('spherical p-spin of N spins instead of a network run'),
   p: z.union([z.literal(2), z.literal(3), z.literal(4)]).default(3),
-  /** Seed of the couplings (disorder sample `sample`) and of the random start. */
-  seed: z.number().int().min(0).default(0),
-  sample: z.number().int().min(0).default(0),
+  /** Disorder sample of the couplings; the couplings and the random start derive from the run's seed. */
+  sample: z.number().int().min(0).default(0).describe('p-spin disorder sample (couplings and start from the run seed)'),
   /** Gradient-descent steps on the sphere before measuring (0: the random point itself). */
-  gdSteps: z.number().int().min(0).default(0),
-  dt: z.number().positive().default(0.05),
+  gdSteps: z.number().int().min(0).default(0).describe('p-spin: gradient-descent steps before measuring (0: the random point)'),
+  dt: z.number().positive().default(0.05).describe('p-spin gradient-descent step'),
 });
 
 export const hessianConfigSchema = z.object({
   /** A complete `train` run (or null with `pspin`). */
   source: z.string().min(1).nullable().default(null),
-  replica: z.number().int().min(0).default(0),
+  replica: z.number().int().min(0).default(0).describe('which replica of the run'),
   /** Training loss on the first n training samples (null: all of the replica's training samples). */
-  subset: z.number().int().positive().nullable().default(null),
+  subset: z.number().int().positive().nullable().default(null).describe('training loss on the first n training samples (none: all)'),
   /** Include the run's L2 term λ‖θ‖² (adds 2λ to every eigenvalue). Default: the bare training loss. */
-  regularised: z.boolean().default(false),
+  regularised: z.boolean().default(false).describe("include the run's L2 term (adds 2λ to every eigenvalue)"),
   pspin: pspinTargetSchema.nullable().default(null),
   /** Largest eigenvalues wanted (0: none). */
-  top: z.number().int().min(0).default(10),
+  top: z.number().int().min(0).default(10).describe('largest eigenvalues (0: none)'),
   /** Smallest (most negative) eigenvalues wanted (0: none). */
-  bottom: z.number().int().min(0).default(0),
+  bottom: z.number().int().min(0).default(0).describe('smallest (most negative) eigenvalues'),
   /** Store the Ritz vectors (float32). */
-  vectors: z.boolean().default(true),
-  tol: z.number().gt(0).lt(1).default(1e-6),
-  maxIter: z.number().int().positive().optional(),
-  density: z.boolean().default(false),
-  densityRuns: z.number().int().positive().default(10),
-  densitySteps: z.number().int().positive().default(80),
-  densityPoints: z.number().int().min(2).default(1000),
-  sigma: z.number().positive().optional(),
-  trace: z.boolean().default(false),
+  vectors: z.boolean().default(true).describe('store the eigenvectors'),
+  tol: z.number().gt(0).lt(1).default(1e-6).describe('Lanczos residual tolerance relative to ‖H‖'),
+  maxIter: z.number().int().positive().optional().describe('most Hessian-vector products per Lanczos call'),
+  density: z.boolean().default(false).describe('spectral density by stochastic Lanczos quadrature'),
+  densityRuns: z.number().int().positive().default(10).describe('SLQ random probes (one replica each)'),
+  densitySteps: z.number().int().positive().default(80).describe('SLQ Lanczos steps per probe'),
+  densityPoints: z.number().int().min(2).default(1000).describe('density grid points'),
+  sigma: z.number().positive().optional().describe("Gaussian broadening of the density (default: PyHessian's rule)"),
+  trace: z.boolean().default(false).describe("trace by Hutchinson's estimator"),
   /** Hutchinson probe vectors. */
-  samples: z.number().int().positive().default(100),
+  samples: z.number().int().positive().default(100).describe('Hutchinson probe vectors'),
   /** Hutchinson probe vectors per replica. */
-  traceBlock: z.number().int().positive().default(10),
-  dense: z.boolean().default(false),
-  denseMax: z.number().int().positive().default(DEFAULT_DENSE_MAX),
+  traceBlock: z.number().int().positive().default(10).describe('Hutchinson probe vectors per replica (does not change the result)'),
+  dense: z.boolean().default(false).describe('dense Hessian and its full spectrum (small P)'),
+  denseMax: z.number().int().positive().default(DEFAULT_DENSE_MAX).describe('largest P for --dense'),
   /** |λ| ≤ zeroTol·max|λ| counts as zero. */
-  zeroTol: z.number().gt(0).lt(1).default(1e-6),
-  gaussNewton: z.boolean().default(false),
+  zeroTol: z.number().gt(0).lt(1).default(1e-6).describe('|λ| ≤ r·max|λ| counts as zero'),
+  gaussNewton: z.boolean().default(false).describe('also the generalised Gauss–Newton matrix J_fᵀ H_ℓ J_f (arrays gn_*)'),
   /** γ of the log-volume Σ log(1 + λ⁺/γ) (flatness.ts). */
-  gamma: z.number().positive().default(1),
+  gamma: z.number().positive().default(1).describe('γ of the log-volume Σ log(1 + λ⁺/γ)'),
 });
 
 export type HessianConfig = z.infer<typeof hessianConfigSchema>;
 
 export function parseHessianConfig(raw: unknown): HessianConfig {
-  const r = hessianConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  const c = r.data;
+  return checkHessianConfig(parseWith(hessianConfigSchema, raw));
+}
+
+function checkHessianConfig(c: HessianConfig): HessianConfig {
   if ((c.source === null) === (c.pspin === null)) {
     throw GlassyError.invalid('source', c.source, 'either a train run or a p-spin target (--pspin-n), not both or neither');
   }
@@ -104,12 +105,11 @@ interface Target {
   theta: Float64Array;
   project?: (v: Float64Array) => void;
   description: Record<string, unknown>;
-  seed: number;
 }
 
-function pspinTarget(t: z.infer<typeof pspinTargetSchema>): Target {
-  const land = new PSpin({ n: t.n, p: t.p, seed: t.seed, sample: t.sample });
-  const sigma = randomSpherePoint(t.n, Rng.stream(t.seed, Stream.init, t.sample));
+function pspinTarget(t: z.infer<typeof pspinTargetSchema>, seed: number): Target {
+  const land = new PSpin({ n: t.n, p: t.p, seed, sample: t.sample });
+  const sigma = randomSpherePoint(t.n, Rng.stream(seed, Stream.init, t.sample));
   if (t.gdSteps > 0) gradientDescentSphere(land, sigma, { dt: t.dt, steps: t.gdSteps });
   return {
     kind: 'pspin',
@@ -117,13 +117,12 @@ function pspinTarget(t: z.infer<typeof pspinTargetSchema>): Target {
     theta: sigma,
     project: (v) => { projectTangent(sigma, v); },
     description: { landscape: land.name, energy_per_spin: land.energy(sigma) / t.n, gd_steps: t.gdSteps },
-    seed: t.seed,
   };
 }
 
 /** Resolves what to measure; throws a GlassyError on bad input (before any run is created). */
-function resolveTarget(config: HessianConfig): Target {
-  if (config.pspin) return pspinTarget(config.pspin);
+function resolveTarget(config: HessianConfig, seed: number): Target {
+  if (config.pspin) return pspinTarget(config.pspin, seed);
   const source = openTrainRun(config.source!);
   const r = replicaLandscape(source, config.replica, { subset: config.subset, regularised: config.regularised });
   return {
@@ -131,20 +130,19 @@ function resolveTarget(config: HessianConfig): Target {
     landscape: r.landscape,
     theta: r.theta,
     description: { source: source.dir, replica: config.replica, landscape: r.landscape.name, samples: r.landscape.nSamples, regularised: config.regularised },
-    seed: source.manifest.seed,
   };
 }
 
 /** Everything checked before a run directory is created (the target resolved, sizes against P). */
-export function prepareHessian(config: HessianConfig): { seed: number; dim: number } {
-  const target = resolveTarget(config);
+export function prepareHessian(config: HessianConfig, seed: number): { dim: number } {
+  const target = resolveTarget(config, seed);
   const P = target.landscape.dim;
   if (config.top > P) throw GlassyError.invalid('top', config.top, `at most the dimension ${P}`);
   if (config.bottom > P) throw GlassyError.invalid('bottom', config.bottom, `at most the dimension ${P}`);
   if (config.dense && P > config.denseMax) {
     throw GlassyError.invalid('dense', `P = ${P}`, `P ≤ ${config.denseMax} (raise --dense-max; the dense eigendecomposition costs ~P³, docs/curvature.md)`);
   }
-  return { seed: target.seed, dim: P };
+  return { dim: P };
 }
 
 /** One replica's share of the computation. `first` is the first probe (slq, trace). */
@@ -186,7 +184,7 @@ async function runReplica(config: HessianConfig, ctx: ReplicaContext): Promise<R
     throw GlassyError.invalid('replicas', ctx.replicas, `${parts.length}: one replica per block of the computation (Lanczos runs, SLQ probes, trace blocks of ${config.traceBlock}, dense)`);
   }
   const part = parts[ctx.index]!;
-  const target = resolveTarget(config);
+  const target = resolveTarget(config, ctx.seed);
   const { landscape, theta } = target;
   const P = landscape.dim;
   const raw: Hvp = part.prefix === 'gn_' ? hvpAt(landscape as unknown as MlpLandscape<Float64Array>, theta, 'gauss-newton') : hvpAt(landscape, theta);
@@ -202,7 +200,7 @@ async function runReplica(config: HessianConfig, ctx: ReplicaContext): Promise<R
       const top = part.kind === 'top';
       const r = lanczos(hvp, P, {
         tol: config.tol, ...(config.maxIter ? { maxIter: config.maxIter } : {}), vectors: config.vectors, ...project,
-        k: top ? config.top : config.bottom, which: top ? 'largest' : 'smallest', rng: Rng.stream(target.seed, Stream.probe, top ? 10 : 11),
+        k: top ? config.top : config.bottom, which: top ? 'largest' : 'smallest', rng: Rng.stream(ctx.seed, Stream.probe, top ? 10 : 11),
       });
       const n = top ? '' : '_bottom';
       run.writeArray(key(`eigenvalues${n}`), r.values);
@@ -223,7 +221,7 @@ async function runReplica(config: HessianConfig, ctx: ReplicaContext): Promise<R
       break;
     }
     case 'slq': {
-      const q = slq(hvp, P, { runs: 1, steps: config.densitySteps, rng: Rng.stream(target.seed, Stream.probe, 12, part.first), ...project });
+      const q = slq(hvp, P, { runs: 1, steps: config.densitySteps, rng: Rng.stream(ctx.seed, Stream.probe, 12, part.first), ...project });
       run.writeArray(`per-replica/${partTag(ctx.index)}/slq_nodes`, q.nodes);
       run.writeArray(`per-replica/${partTag(ctx.index)}/slq_weights`, q.weights);
       out['norm2'] = q.norms2[0]!;
@@ -238,7 +236,7 @@ async function runReplica(config: HessianConfig, ctx: ReplicaContext): Promise<R
       const every = ctx.checkpointEvery ?? 1;
       for (let i = done; i < part.count; i++) {
         // Probe vector first + i has its own stream: the samples do not depend on the blocking.
-        const tr = hutchinsonTrace(hvp, P, { samples: 1, rng: Rng.stream(target.seed, Stream.probe, 13, part.first + i), ...project });
+        const tr = hutchinsonTrace(hvp, P, { samples: 1, rng: Rng.stream(ctx.seed, Stream.probe, 13, part.first + i), ...project });
         samples[i] = tr.samples[0]!;
         if ((i + 1) % every === 0 && i + 1 < part.count) ctx.saveCheckpoint({ meta: { step: i + 1 }, arrays: { samples } });
         ctx.progress((i + 1) / part.count, `trace probe ${part.first + i + 1}/${config.samples}`);
@@ -275,7 +273,7 @@ export interface HessianSummary {
 
 async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: HessianConfig): Promise<HessianSummary> {
   const parts = hessianParts(config);
-  const target = resolveTarget(config);
+  const target = resolveTarget(config, run.manifest.seed);
   const { landscape, theta } = target;
   const P = landscape.dim;
   const g = landscape.newConfig();
@@ -332,8 +330,34 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: HessianC
 }
 
 export const task: ReplicaTask<HessianConfig> = {
-  protocol: 'hessian',
-  parseConfig: parseHessianConfig,
+  prepare: (raw) => (typeof raw['source'] === 'string' ? { ...raw, source: resolvePath(raw['source']) } : raw),
+  validate: (config, seed) => { prepareHessian(config, seed); },
   run: runReplica,
   finalize,
+};
+
+export const protocol: Protocol<HessianConfig> = {
+  name: 'hessian',
+  schema: hessianConfigSchema,
+  check: checkHessianConfig,
+  replicas: (c) => hessianParts(c).length,
+  cli: {
+    description: 'Hessian eigenvalues (Lanczos), spectral density (SLQ), trace (Hutchinson), dense spectrum; of a network replica or a p-spin configuration',
+    arguments: [{ name: 'run', field: 'source', optional: true, description: 'a complete train run (or use --pspin-n)' }],
+    flags: {
+      'pspin.n': { flag: 'pspin-n', value: 'N' },
+      'pspin.p': { flag: 'p', value: 'p', parse: Number, help: 'p-spin order 2, 3 or 4 (default: 3)' },
+      'pspin.sample': { flag: 'pspin-sample' },
+    },
+    defaultOut: (c) => (c['source'] ? `${String(c['source']).replace(/\/+$/, '')}-hessian` : `runs/hessian-pspin-${String((c['pspin'] as { n: number }).n)}`),
+    describeSummary(s) {
+      const parts = [`P = ${String(s['dim'])}`];
+      if (s['lambda_max'] !== undefined) parts.push(`λ_max = ${(s['lambda_max'] as number).toPrecision(6)}`);
+      if (s['lambda_min'] !== undefined) parts.push(`λ_min = ${(s['lambda_min'] as number).toPrecision(6)}`);
+      if (s['trace'] !== undefined) parts.push(`tr H = ${(s['trace'] as number).toPrecision(5)} ± ${(s['trace_se'] as number).toPrecision(2)}`);
+      if (s['dense_negative'] !== undefined) parts.push(`dense: ${String(s['dense_negative'])} negative, ${String(s['dense_near_zero'])} near zero`);
+      return [parts.join(', ')];
+    },
+  },
+  task: async () => task,
 };

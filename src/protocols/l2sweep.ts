@@ -20,18 +20,19 @@
  */
 import { z } from 'zod';
 import type { Float } from '../core/backend.js';
-import { GlassyError } from '../core/errors.js';
+import { GlassyError, parseWith } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { dataSpecSchema } from '../data/index.js';
 import { BatchSchedule } from '../dynamics/batches.js';
 import { createOptimizer } from '../dynamics/optimizers.js';
 import { Trainer } from '../dynamics/trainer.js';
+import type { Protocol } from '../executor/protocol.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import type { MlpLandscape } from '../landscapes/mlp/network.js';
 import { lanczos } from '../observables/hessian/lanczos.js';
 import { detectJumps, detectKinks, mergeJumps, stabilityCrossings, type Jump } from '../observables/transitions.js';
 import { Run } from '../store/run.js';
-import { cachedDataset, modelSchema, optimizerSchema, parseTrainConfig, replicaSetup, zodError } from './train.js';
+import { cachedDataset, modelSchema, optimizerSchema, parseTrainConfig, replicaSetup } from './train.js';
 import { readReplicaWeights, replicaName } from './weights.js';
 
 const stateRef = z.object({ run: z.string().min(1), replica: z.number().int().min(0).default(0) });
@@ -78,9 +79,7 @@ export const l2sweepConfigSchema = z.object({
 export type L2SweepConfig = z.infer<typeof l2sweepConfigSchema>;
 
 export function parseL2SweepConfig(raw: unknown): L2SweepConfig {
-  const r = l2sweepConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  return r.data;
+  return parseWith(l2sweepConfigSchema, raw);
 }
 
 /** The per-β record of one sweep point. */
@@ -410,8 +409,13 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: L2SweepC
 }
 
 export const task: ReplicaTask<L2SweepConfig> = {
-  protocol: 'l2sweep',
-  parseConfig: parseL2SweepConfig,
   run: runReplica,
   finalize,
+};
+
+export const protocol: Protocol<L2SweepConfig> = {
+  name: 'l2sweep',
+  schema: l2sweepConfigSchema,
+  cli: { description: 'train along a ladder of L2 strengths β (warm-started), detect phase transitions and hysteresis (Ersoy et al.)', topLevel: false },
+  task: async () => task,
 };

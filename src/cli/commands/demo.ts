@@ -13,13 +13,14 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runEnsemble } from '../../executor/ensemble.js';
-import { checkTrainData, parseTrainConfig, task as trainTask } from '../../protocols/train.js';
-import { parseClusterConfig, runCluster, type ClusterSummary } from '../../protocols/cluster.js';
+import { checkTrainData, parseTrainConfig } from '../../protocols/train.js';
+import { clusterBlocks, parseClusterConfig, type ClusterConfig, type ClusterSummary } from '../../protocols/cluster.js';
 import { runSpinglass } from '../../protocols/spinglass.js';
 import { buildReport } from '../../report/report.js';
 import { buildComparison } from '../../report/compare.js';
 import { Run } from '../../store/run.js';
 import { nonNegativeInt, positiveInt, printJson } from '../options.js';
+import { registry } from '../../registry.js';
 
 interface DemoFlags {
   out: string;
@@ -61,7 +62,7 @@ export function register(program: Command): void {
       const trainDir = join(out, 'mnist-ensemble');
       say(flags.json, `glassy demo: training ${flags.replicas} networks ${trainConfig.model.sizes.join('-')} on MNIST → ${trainDir}`);
       const trainRun = Run.create(trainDir, { protocol: 'train', config: trainConfig, seed: flags.seed }, { overwrite: true });
-      const trained = await runEnsemble(trainRun, trainTask, {
+      const trained = await runEnsemble(trainRun, registry, {
         replicas: flags.replicas, executor: 'local', ...(flags.workers ? { workers: flags.workers } : {}),
         progress: flags.json ? 'none' : 'auto', label: 'train',
       });
@@ -69,7 +70,7 @@ export function register(program: Command): void {
 
       // 2. overlaps and hierarchy of the networks
       say(flags.json, 'glassy demo: overlaps, P(q), clustering of the networks (weight matching)');
-      const netCluster = await runCluster(parseClusterConfig({ source: trainDir, overlap: 'aligned' }), join(out, 'mnist-cluster'), { overwrite: true });
+      const netCluster = await runCluster(parseClusterConfig({ source: trainDir, overlap: 'aligned' }), join(out, 'mnist-cluster'), flags.seed);
 
       // 3. the SK glass with the same observables
       const skDir = join(out, 'sk');
@@ -80,7 +81,7 @@ export function register(program: Command): void {
         samples: quick ? 2 : 6, replicas: quick ? 4 : 12,
         sweeps: quick ? 300 : 2000, equilibration: quick ? 300 : 2000, seed: flags.seed,
       }, skDir, { overwrite: true });
-      const skCluster = await runCluster(parseClusterConfig({ source: skDir, overlap: 'aligned', temperatureIndex: 0 }), join(out, 'sk-cluster'), { overwrite: true });
+      const skCluster = await runCluster(parseClusterConfig({ source: skDir, overlap: 'aligned', temperatureIndex: 0 }), join(out, 'sk-cluster'), flags.seed);
 
       // 4. reports
       say(flags.json, 'glassy demo: reports');
@@ -116,4 +117,12 @@ export function register(program: Command): void {
         `  reports:\n${reports.map((r) => `    ${r}`).join('\n')}\n  network vs glass: ${comparison.report}\n`,
       );
     });
+}
+
+/** A cluster run of `config` at `out` (replaced if there), in this thread. */
+async function runCluster(config: ClusterConfig, out: string, seed: number): Promise<ClusterSummary & { run: string }> {
+  const run = Run.create(out, { protocol: 'cluster', config, seed }, { overwrite: true });
+  const r = await runEnsemble(run, registry, { executor: 'inprocess', progress: 'none', replicas: clusterBlocks(config) });
+  if (r.status !== 'complete') throw new Error(`cluster ${run.dir}: ${r.failed.map((f) => f.error).join('; ')}`);
+  return { run: run.dir, ...(r.summary as unknown as ClusterSummary) };
 }

@@ -6,13 +6,14 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { GlassyError } from '../../core/errors.js';
 import { runEnsemble } from '../../executor/ensemble.js';
-import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
-import { parseL2SweepConfig, task } from '../../protocols/l2sweep.js';
+import { addExecutorFlags, executorOptionsFrom } from '../executor-flags.js';
+import { parseL2SweepConfig } from '../../protocols/l2sweep.js';
 import { checkTrainData, parseTrainConfig } from '../../protocols/train.js';
 import { Run } from '../../store/run.js';
 import { addTrainingOptions, trainingConfigFrom } from '../training-options.js';
 import { betaLadder, integer, loadConfigFile, merge, nonNegative, nonNegativeInt, positive, positiveInt, printJson, defaultRunDir } from '../options.js';
-import { reportResult } from './run.js';
+import { reportResult } from '../protocol-command.js';
+import { registry } from '../../registry.js';
 
 /** "RUN" or "RUN#i" → a replica of a train run. */
 function stateRef(field: string) {
@@ -55,7 +56,7 @@ export function register(program: Command): void {
     .option('--overwrite', 'replace an existing run directory')
     .option('--json', 'print the transitions as one JSON object');
   addTrainingOptions(cmd);
-  addExecutorOptions(cmd);
+  addExecutorFlags(cmd);
   cmd.action(async (flags: Record<string, unknown>) => {
     const exec = executorOptionsFrom(flags);
     const fromFile = typeof flags['config'] === 'string' ? loadConfigFile(flags['config']) : {};
@@ -86,10 +87,10 @@ export function register(program: Command): void {
     if (config.start) Run.open(config.start.run);
     const dir = (flags['out'] as string | undefined) ?? defaultRunDir('l2sweep');
     const run = Run.create(dir, { protocol: 'l2sweep', config, seed }, { overwrite: flags['overwrite'] === true });
-    const result = await runEnsemble(run, task, { ...exec, replicas: Number(flags['replicas']), label: `l2sweep ${run.dir}` });
+    const result = await runEnsemble(run, registry, { ...exec, replicas: Number(flags['replicas']), label: `l2sweep ${run.dir}` });
     if (flags['json'] === true) {
       printJson({ run: run.dir, status: result.status, summary: result.summary ?? null, failed: result.failed, seconds: result.seconds });
       if (result.status === 'failed') process.exitCode = 1;
-    } else reportResult(result, false);
+    } else await reportResult(result, false);
   });
 }

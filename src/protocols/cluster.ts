@@ -39,7 +39,7 @@ import type { Run } from '../store/run.js';
 import { resolve as resolvePath } from 'node:path';
 import type { Protocol } from '../executor/protocol.js';
 import { countNetworkReplicas, openRunSource } from '../store/sources.js';
-import { parseTrainConfig, replicaSetup } from './train.js';
+import { sourceConfig, sourceSetup } from './train-source.js';
 import { readReplicaWeights } from './weights.js';
 
 export const clusterConfigSchema = z.object({
@@ -126,7 +126,7 @@ function inspectSource(dir: string, c: { overlap?: unknown; temperatureIndex?: u
   if (protocol === 'train') {
     const K = countNetworkReplicas(source);
     if (K < 3) throw GlassyError.invalid('source', source.dir, 'a run with at least 3 network replicas (replicas/replica-*.safetensors)');
-    if ((c.overlap ?? 'aligned') === 'aligned' && parseTrainConfig(source.manifest.config).model.sizes.length < 3) {
+    if ((c.overlap ?? 'aligned') === 'aligned' && sourceConfig(source).model.sizes.length < 3) {
       throw GlassyError.invalid('overlap', 'aligned', 'a network with a hidden layer (a perceptron has no permutation symmetry); use --overlap params');
     }
     return { source, kind: 'network', count: K };
@@ -179,8 +179,7 @@ function aligner(source: Run, config: ClusterConfig, layout: MlpLayout): Aligner
   if (config.alignMethod === 'weights') {
     return (ta, tb, a, b) => weightMatching(layout, ta, tb, { rng: Rng.stream(0, Stream.probe, a, b) }).aligned;
   }
-  const tc = parseTrainConfig({ ...(source.manifest.config as object), precision: 'f64', evalTrainSamples: config.probe });
-  const setup = replicaSetup(tc, source.manifest.seed, 0);
+  const setup = sourceSetup(source, 0, { precision: 'f64', evalTrainSamples: config.probe });
   const probe = setup.evalTrain ?? setup.train;
   // Each replica's activations are computed once per layer and reused for all its pairs.
   const cache = new Map<Float64Array, Float64Array[]>();
@@ -260,7 +259,7 @@ function networkReplicas(run: Run, source: Run, config: ClusterConfig, K: number
   const raw = overlapMatrix({ data, count: K, dim: P }, { backend: getBackend() });
   if (config.overlap === 'params') return { data, count: K, dim: P, pqSamples: [pairOverlaps(raw, K)], Q: raw };
   if (config.overlap === 'outputs') {
-    const { test } = replicaSetup(parseTrainConfig(source.manifest.config), source.manifest.seed, 0);
+    const { test } = sourceSetup(source, 0);
     const width = test.layout.arch.sizes[test.layout.arch.sizes.length - 1]!;
     const dim = test.nSamples * width;
     const outs = new Float64Array(K * dim);

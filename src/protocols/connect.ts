@@ -401,6 +401,13 @@ export const task: ReplicaTask<ConnectConfig> = {
   finalize,
 };
 
+function batchOrFull(text: string): number | 'full' {
+  if (text === 'full') return 'full';
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) throw new Error(`expected a positive integer or "full" for --neb-batch, got "${text}"`);
+  return v;
+}
+
 function methodList(text: string): string[] {
   const out = text.split(',').map((s) => s.trim());
   if (out.some((m) => m === '')) throw new Error(`expected methods separated by commas (${PATH_METHODS.join(', ')}), got "${text}"`);
@@ -426,7 +433,7 @@ export const protocol: Protocol<ConnectConfig> = {
       'neb.images': { flag: 'neb-images' }, 'neb.steps': { flag: 'neb-steps' }, 'neb.optimizer': { flag: 'neb-optimizer' },
       'neb.lr': { flag: 'neb-lr' }, 'neb.spring': { flag: 'neb-spring' }, 'neb.climbing': { flag: 'neb-climbing' },
       'neb.climbFrom': { flag: 'neb-climb-from' }, 'neb.maxMove': { flag: 'neb-max-move' }, 'neb.tolerance': { flag: 'neb-tolerance' },
-      'neb.batch': { flag: 'neb-batch', value: 'B|full', parse: (t) => (t === 'full' ? 'full' : Number(t)) },
+      'neb.batch': { flag: 'neb-batch', value: 'B|full', parse: batchOrFull },
       'l2.betas': { flag: 'l2-betas', value: 'ladder', parse: betaLadder }, 'l2.maxEpochs': { flag: 'l2-max-epochs' },
       'l2.patience': { flag: 'l2-patience' }, 'l2.stopOn': { flag: 'l2-stop-on' },
     },

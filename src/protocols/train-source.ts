@@ -109,3 +109,13 @@ export function replicaLandscape(run: Run, index: number, opts: { subset?: numbe
   }
   return { landscape, theta, trainConfig, replicas };
 }
+
+/** The train config of a source run. */
+export function sourceConfig(run: Run): TrainConfig {
+  return parseTrainConfig(run.manifest.config);
+}
+
+/** Replica `index`'s landscapes of a source run, its config changed by `overrides` (precision, evaluation samples). */
+export function sourceSetup(run: Run, index: number, overrides: Partial<TrainConfig> = {}): ReturnType<typeof replicaSetup> {
+  return replicaSetup({ ...parseTrainConfig(run.manifest.config), ...overrides }, run.manifest.seed, index);
+}

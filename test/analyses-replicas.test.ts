@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeRun, prepareEnsemble, runEnsemble } from '../src/executor/ensemble.js';
 import { readDone } from '../src/executor/markers.js';
@@ -16,7 +17,7 @@ import { parseTrainConfig } from '../src/protocols/train.js';
 import { registry } from '../src/registry.js';
 import { Run } from '../src/store/run.js';
 import { killAfterCheckpoints, runAnalysis } from './analysis-helpers.js';
-import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';
+import { arrayDiff, glassy, removeDir, spawnGlassy, tempDir, waitFor } from './executor-helpers.js';
 
 const SEED = 7;
 const quiet = { progress: 'none', handleSignals: false } as const;
@@ -98,6 +99,41 @@ test('connect, permute, hessian, cluster: identical arrays in-process, 2 workers
     const c = Run.open(join(root, 'cluster-ref'));
     assert.equal(c.readArray('pq_axis_hist_aligned').data.length, c.readArray('pq_axis_edges').data.length - 1);
     assert.equal(c.readArray('pq_axis_hist_unaligned').data.length, c.readArray('pq_axis_edges').data.length - 1);
+  } finally {
+    removeDir(root);
+  }
+});
+
+test('glassy connect killed with SIGKILL mid-NEB, then glassy resume: arrays bit-identical, UNCONVERGED said', async () => {
+  const root = tempDir('connect-kill');
+  try {
+    const src = await source(root);
+    const args = ['--method', 'linear,neb', '--points', '9', '--neb-images', '3', '--neb-steps', '1500', '--neb-tolerance', '1e-14'];
+    const config = parseConnectConfig({ source: src, a: 0, b: 1, methods: ['linear', 'neb'], points: 9, neb: { images: 3, steps: 1500, tolerance: 1e-14 } });
+    const ref = join(root, 'ref');
+    await runAnalysis('connect', config, ref, 0);
+    const dir = join(root, 'killed');
+    // A checkpoint every iteration: slow enough to be caught mid-band, and the kill lands between two.
+    const p = spawnGlassy(['connect', src, '0', '1', ...args, '--out', dir, '--workers', '2', '--checkpoint-every', '1', '--progress', 'lines']);
+    const ckpts = () => { try { return readdirSync(join(dir, 'checkpoints', 'replica-0001')).filter((n) => n.endsWith('.ckpt')).length; } catch { return 0; } };
+    try {
+      await waitFor(() => ckpts() >= 2 || p.child.exitCode !== null, 30_000, 'two NEB checkpoints');
+    } finally {
+      p.child.kill('SIGKILL');
+    }
+    await p.exit;
+    assert.equal(p.child.signalCode, 'SIGKILL', `the run ended before it could be killed: ${p.stderr()}`);
+    const r = await glassy(['resume', dir, '--json', '--progress', 'none']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok((readDone(dir, 1)!.resumedFrom ?? 0) >= 1, JSON.stringify(readDone(dir, 1)));
+    assert.deepEqual(arrayDiff(ref, dir), []);
+    const s = Run.open(dir).manifest.summary!;
+    assert.equal(s['neb_converged'], false);
+    assert.deepEqual(s['unconverged'], ['neb']);
+    // The command line says it beside the barriers.
+    const again = await glassy(['connect', src, '0', '1', ...args, '--neb-steps', '30', '--out', join(root, 'again'), '--progress', 'none', '--no-report']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /UNCONVERGED: neb stopped at 30 iterations with max force/);
   } finally {
     removeDir(root);
   }

@@ -434,8 +434,10 @@ export const protocol: Protocol<ConnectConfig> = {
       'neb.lr': { flag: 'neb-lr' }, 'neb.spring': { flag: 'neb-spring' }, 'neb.climbing': { flag: 'neb-climbing' },
       'neb.climbFrom': { flag: 'neb-climb-from' }, 'neb.maxMove': { flag: 'neb-max-move' }, 'neb.tolerance': { flag: 'neb-tolerance' },
       'neb.batch': { flag: 'neb-batch', value: 'B|full', parse: batchOrFull },
-      'l2.betas': { flag: 'l2-betas', value: 'ladder', parse: betaLadder }, 'l2.maxEpochs': { flag: 'l2-max-epochs' },
-      'l2.patience': { flag: 'l2-patience' }, 'l2.stopOn': { flag: 'l2-stop-on' },
+      'l2.betas': { flag: 'l2-betas', value: 'ladder', parse: betaLadder, help: 'β ladder of --method l2: start:stop:step or a list; default: 26 geometric points 1e-4 … 10' },
+      'l2.maxEpochs': { flag: 'l2-max-epochs', help: 'epochs per β of --method l2 at most' },
+      'l2.patience': { flag: 'l2-patience', help: 'epochs without improvement before the next β' },
+      'l2.stopOn': { flag: 'l2-stop-on', help: 'early stopping of --method l2 on the training CE or the objective' },
     },
     defaultOut: (c) => `${String(c['source']).replace(/\/+$/, '')}-connect`,
     describeSummary(s) {

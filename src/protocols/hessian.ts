@@ -346,7 +346,7 @@ export const protocol: Protocol<HessianConfig> = {
     arguments: [{ name: 'run', field: 'source', optional: true, description: 'a complete train run (or use --pspin-n)' }],
     flags: {
       'pspin.n': { flag: 'pspin-n', value: 'N' },
-      'pspin.p': { flag: 'p', value: 'p', parse: Number, help: 'p-spin order 2, 3 or 4 (default: 3)' },
+      'pspin.p': { flag: 'p', value: 'p', parse: Number, help: 'p-spin order 2, 3 or 4' },
       'pspin.sample': { flag: 'pspin-sample' },
     },
     defaultOut: (c) => (c['source'] ? `${String(c['source']).replace(/\/+$/, '')}-hessian` : `runs/hessian-pspin-${String((c['pspin'] as { n: number }).n)}`),

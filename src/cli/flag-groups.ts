@@ -5,7 +5,7 @@
  * into the raw config; `groups: ['mlp.data']` applies the `data` group to the `mlp` section.
  */
 import type { Command } from 'commander';
-import { addDataOptions, dataSpecFrom } from './data-options.js';
+import { DATA_FLAGS, addDataOptions, dataSpecFrom } from './data-options.js';
 
 export interface FlagGroup {
   add(cmd: Command): void;
@@ -16,6 +16,8 @@ export interface FlagGroup {
 const data: FlagGroup = {
   add: (cmd) => { addDataOptions(cmd); },
   apply(flags, section) {
+    // Nothing said about the data: the config file's section, or the schema's default, stands.
+    if (section['data'] === undefined && DATA_FLAGS.every((k) => flags[k] === undefined)) return section;
     const sizes = (section['model'] as { sizes?: unknown } | undefined)?.sizes;
     if (!Array.isArray(sizes) || sizes.length < 2) return section; // the schema names the missing model
     const model = { inputs: Number(sizes[0]), classes: Number(sizes[sizes.length - 1]) };

@@ -10,11 +10,14 @@ import { Command, CommanderError } from 'commander';
 import { GlassyError } from '../core/errors.js';
 import { registry } from '../registry.js';
 import { commands } from './commands/index.js';
-import { addProtocolCommand } from './protocol-command.js';
 import { VERSION } from '../version.js';
 
 export async function main(argv: string[]): Promise<void> {
   const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
   const program = new Command();
   program
     .name('glassy')
@@ -41,7 +44,7 @@ export async function main(argv: string[]): Promise<void> {
       if (wanted !== undefined && wanted !== name && (commands.some((c) => c.name === wanted) || registry.names().includes(wanted))) continue;
       const p = await registry.protocol(name);
       if (p.cli.topLevel === false) continue;
-      if (name === wanted) addProtocolCommand(program, name, p, registry);
+      if (name === wanted) (await import('./protocol-command.js')).addProtocolCommand(program, name, p, registry);
       else program.command(name).description(p.cli.description);
     }
     await program.parseAsync(argv);

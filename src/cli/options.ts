@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { GlassyError } from '../core/errors.js';
 import * as parse from '../core/parse.js';
 
@@ -88,6 +88,11 @@ export function applySets(config: Record<string, unknown>, sets: string[]): Reco
     node[path[path.length - 1]!] = value;
   }
   return out;
+}
+
+/** The YAML parser, loaded on the first YAML file (sync require: loadConfigFile stays synchronous). */
+function parseYaml(text: string): unknown {
+  return (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 }
 
 /** Loads a JSON or YAML config file into a plain object. */

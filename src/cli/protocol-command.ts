@@ -14,15 +14,14 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { toJSONSchema } from 'zod';
 import { GlassyError } from '../core/errors.js';
-import { Run } from '../store/run.js';
-import {
-  type EnsembleResult, checkMemory, concurrencyFor, formatEnsembleResult, prepareEnsemble, replicaCount, runEnsemble,
-} from '../executor/ensemble.js';
+import type { EnsembleResult } from '../executor/ensemble.js';
+import type { Run } from '../store/run.js';
 import * as parse from '../core/parse.js';
 import { type Protocol, type Registry, parseConfig } from '../executor/protocol.js';
 import type { FlagSpec } from '../executor/protocol.js';
 import { type ExecutorOptions, addExecutorFlags, executorOptionsFrom } from './executor-flags.js';
 import { applyGroup, flagGroup } from './flag-groups.js';
+import { recipeOf } from '../registry.js';
 import { applySets, defaultRunDir, loadConfigFile, merge, printJson } from './options.js';
 
 /** Flags every protocol command has; a schema field that would take one of these names gets no flag. */
@@ -59,6 +58,8 @@ export interface FieldFlag {
   aliases: string[];
   short?: string;
   variadic?: boolean;
+  /** The nearest enclosing object with a default: a flag inside it overrides that default field by field. */
+  section?: { path: string[]; value: Record<string, unknown> };
 }
 
 export function kebab(s: string): string {
@@ -104,39 +105,45 @@ export function fieldFlags(protocol: Protocol): FieldFlag[] {
   const root = toJSONSchema(protocol.schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const overrides = protocol.cli.flags ?? {};
   const positional = new Set((protocol.cli.arguments ?? []).map((a) => a.field));
-  const leaves: Array<{ path: string[]; schema: JsonSchema; required: boolean }> = [];
-  const walk = (s: JsonSchema, path: string[], required: boolean): void => {
+  type Section = FieldFlag['section'];
+  const leaves: Array<{ path: string[]; schema: JsonSchema; required: boolean; section: Section }> = [];
+  const walk = (s: JsonSchema, path: string[], required: boolean, section: Section): void => {
     for (const [key, child0] of Object.entries(s.properties ?? {})) {
       const p = [...path, key];
       const req = required && (s.required ?? []).includes(key) && child0.default === undefined;
       if (overrides[p.join('.')] === false || positional.has(p.join('.'))) continue;
       const child = unwrapNullable(child0);
       if (child?.type === 'object' && child.properties && !overrides[p.join('.')]) {
-        walk(child, p, req);
+        const d = child.default;
+        walk(child, p, req, d && typeof d === 'object' && !Array.isArray(d) ? { path: p, value: d as Record<string, unknown> } : section);
         continue;
       }
-      leaves.push({ path: p, schema: child ?? child0, required: req });
+      leaves.push({ path: p, schema: child ?? child0, required: req, section });
     }
   };
-  walk(root, [], true);
+  walk(root, [], true, undefined);
   // Short names where unique, the full path where two leaves share a name.
   const count = new Map<string, number>();
   for (const l of leaves) count.set(l.path.at(-1)!, (count.get(l.path.at(-1)!) ?? 0) + 1);
   const out: FieldFlag[] = [];
-  for (const { path, schema, required } of leaves) {
+  for (const { path, schema, required, section } of leaves) {
     const o = (overrides[path.join('.')] || {}) as FlagSpec;
     const flag = o.flag ?? kebab(count.get(path.at(-1)!)! > 1 ? path.join('-') : path.at(-1)!);
-    if (COMMON.has(flag) && !o.flag) continue;
+    // A field may not take a flag the command already has (--replicas only exists when K is a flag).
+    if (COMMON.has(flag) && !o.flag && !(flag === 'replicas' && protocol.replicas)) continue;
     const t = Array.isArray(schema.type) ? schema.type[0] : schema.type;
     const representable = t === 'number' || t === 'integer' || t === 'boolean' || t === 'string' || t === 'array' || o.parse;
     if (!representable) continue;
     const base = o.help ?? schema.description ?? path.join('.');
-    const def = schema.default;
+    // Inside a section with a default (l2sweep's optimizer is Adam), that default is what applies.
+    const fromSection = section ? valueAt(section.value, path.slice(section.path.length)) : undefined;
+    const def = fromSection !== undefined ? fromSection : schema.default;
     const note = required ? ' (required)' : def !== undefined ? ` (default: ${showDefault(def)})` : '';
     const placeholder = schema.enum ? 'name' : t === 'integer' ? 'n' : t === 'number' ? 'x' : t === 'array' ? 'list' : 'text';
     const f: FieldFlag = {
       path, flag, key: camel(flag), help: base + note, value: o.value ?? placeholder, kind: 'value',
       aliases: [...(o.aliases ?? [])], ...(o.short ? { short: o.short } : {}), ...(o.variadic ? { variadic: true } : {}),
+      ...(section ? { section } : {}),
     };
     if (o.parse) f.parse = o.parse;
     else if (t === 'boolean') f.kind = def === true ? 'negatable' : 'boolean';
@@ -169,6 +176,11 @@ function addFieldFlag(cmd: Command, f: FieldFlag): void {
     if (argParser) a.argParser(argParser);
     cmd.addOption(a);
   }
+}
+
+function valueAt(v: unknown, path: readonly string[]): unknown {
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
 }
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
@@ -220,7 +232,12 @@ export function rawConfig(protocol: Protocol, cmd: Command, args: unknown[], fla
   for (const f of fieldFlags(protocol)) {
     const keys = [f.key, ...f.aliases.map(camel)];
     const key = keys.find((k) => given(cmd, k, flags));
-    if (key !== undefined) setPath(over, f.path, flags[key]);
+    if (key === undefined) continue;
+    // A flag in a defaulted section starts from that default, not from the section's bare schema.
+    if (f.section && valueAt(raw, f.section.path) === undefined && valueAt(over, f.section.path) === undefined) {
+      setPath(over, f.section.path, structuredClone(f.section.value));
+    }
+    setPath(over, f.path, flags[key]);
   }
   raw = merge(raw, over);
   for (const entry of protocol.cli.groups ?? []) raw = applyGroup(entry, flags, raw);
@@ -295,16 +312,25 @@ export async function runProtocol(protocol: Protocol, registry: Registry, cmd: C
   const seed = seed0 ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw GlassyError.invalid('seed', seed, 'a non-negative integer');
   const task = await protocol.task();
-  const config = parseConfig(protocol, task.prepare ? await task.prepare(raw) : raw);
+  // Loaded here, not at the top: `--help` needs none of it.
+  const { checkMemory, concurrencyFor, prepareEnsemble, replicaCount, runEnsemble } = await import('../executor/ensemble.js');
+  const { Run } = await import('../store/run.js');
+  const prepared = task.prepare ? await task.prepare(raw) : raw;
+  const config = inFlagTerms(protocol, () => parseConfig(protocol, prepared));
   const replicas = replicaCount(protocol, config, requested);
   if (replicas === undefined || !Number.isSafeInteger(replicas) || replicas < 1) {
     throw GlassyError.invalid('replicas', replicas, 'a positive integer number of replicas');
   }
   await task.validate?.(config, seed);
   checkMemory(protocol.name, task, config, concurrencyFor(exec, replicas), exec.maxMemory);
+  if (exec.executor === 'queue') {
+    // An unreachable or malformed --redis is refused here, not after the run directory exists.
+    const { probeRedis } = await import('../executor/queue.js');
+    await probeRedis(exec.redis!);
+  }
   const dir = flags.out ?? protocol.cli.defaultOut?.(config as Record<string, unknown>) ?? defaultRunDir(protocol.name);
 
-  const run = createOrJoin(dir, { protocol: protocol.name, config, seed }, exec.shard !== undefined, flags.overwrite === true);
+  const run = createOrJoin(Run, dir, { protocol: protocol.name, config, seed }, exec.shard !== undefined, flags.overwrite === true);
   prepareEnsemble(run, protocol.name, replicas, exec.checkpointEvery);
   if (flags.prepare) {
     // Nobody runs it now: record that honestly, so `glassy resume` / shards pick it up.
@@ -329,14 +355,30 @@ export async function reportResult(r: EnsembleResult, json: boolean, report = tr
     const path = await writeReport(r.runDir);
     if (path) out.report = path;
   }
+  const { formatEnsembleResult } = await import('../executor/ensemble.js');
   printResult(out, formatEnsembleResult(r), json, describe);
+}
+
+/** A config error on a field that has a flag is told in the flag's name: what the user typed. */
+function inFlagTerms<T>(protocol: Protocol, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof GlassyError && err.field !== undefined && err.expected !== undefined) {
+      const flag = fieldFlags(protocol).find((f) => f.path.join('.') === err.field);
+      if (flag) throw GlassyError.invalid(`--${flag.kind === 'negatable' ? `no-${flag.flag}` : flag.flag}`, err.value, err.expected);
+    }
+    throw err;
+  }
 }
 
 /** The report of a complete run; a failure to draw is a warning (the run itself is fine). */
 export async function writeReport(runDir: string): Promise<string | undefined> {
   try {
     const { buildReport } = await import('../report/report.js');
-    return (await buildReport(runDir, { png: false })).report;
+    const { Run } = await import('../store/run.js');
+    const recipe = await recipeOf(Run.open(runDir).manifest.protocol);
+    return (await buildReport(runDir, { png: false, ...(recipe ? { recipe } : {}) })).report;
   } catch (err) {
     process.stderr.write(`warning: the report of ${runDir} could not be written (${(err as Error).message}); try glassy report ${runDir}\n`);
     return undefined;
@@ -359,10 +401,10 @@ export function printResult(r: CommandResult, line: string, json: boolean, descr
 }
 
 /** Create the run, or (shards only) open the one another shard created and check it matches. */
-export function createOrJoin(dir: string, init: { protocol: string; config: unknown; seed: number },
+export function createOrJoin(RunClass: typeof Run, dir: string, init: { protocol: string; config: unknown; seed: number },
   shard: boolean, overwrite: boolean): Run {
   const joinRun = (): Run => {
-    const run = Run.open(dir);
+    const run = RunClass.open(dir);
     const m = run.manifest;
     const diff = [
       m.protocol !== init.protocol ? `protocol ${m.protocol} ≠ ${init.protocol}` : '',
@@ -377,7 +419,7 @@ export function createOrJoin(dir: string, init: { protocol: string; config: unkn
   };
   if (shard && existsSync(join(dir, 'manifest.json'))) return joinRun();
   try {
-    return Run.create(dir, init, { overwrite });
+    return RunClass.create(dir, init, { overwrite });
   } catch (err) {
     // Another shard created it between our check and our create.
     if (shard && existsSync(join(dir, 'manifest.json'))) return joinRun();

@@ -17,10 +17,8 @@
  * lag-1 autocorrelation beside it; replicas without a walk get NaN and are left out of that
  * correlation. Nothing is re-walked here.
  */
-import { z } from 'zod';
-import { GlassyError, parseWith } from '../core/errors.js';
+import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
-import type { Protocol } from '../executor/protocol.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { bootstrapCi, kendallTauB, spearman } from '../observables/correlation.js';
 import { epsilonSharpness, hvpAt, localEntropy, logVolume } from '../observables/flatness.js';
@@ -30,36 +28,9 @@ import { resolve as resolvePath } from 'node:path';
 import { Run } from '../store/run.js';
 import { countReplicas, openTrainRun, replicaLandscape } from './train-source.js';
 import { replicaName } from './weights.js';
+import type { FlatnessConfig } from './flatness/protocol.js';
 
-export const flatnessConfigSchema = z.object({
-  /** The train runs, absolute paths (prepare resolves them). */
-  sources: z.array(z.string().min(1)).min(1),
-  /** Replicas of each source (filled in by prepare). */
-  counts: z.array(z.number().int().positive()).min(1),
-  subset: z.number().int().positive().nullable().default(null).describe('Hessian and losses on the first n training samples (none: all)'),
-  top: z.number().int().positive().default(5).describe('top eigenvalues for λ_max and the log-volume'),
-  tol: z.number().gt(0).lt(1).default(1e-5).describe('Lanczos residual tolerance relative to ‖H‖'),
-  volumeGamma: z.number().positive().default(1).describe('γ of the log-volume Σ log(1 + λ⁺/γ) over the top k'),
-  traceSamples: z.number().int().min(0).default(30).describe('Hutchinson probes of the trace (0: skip)'),
-  epsilon: z.number().positive().default(1e-3).describe("Keskar et al.'s box size ε"),
-  sharpnessSteps: z.number().int().min(0).default(10).describe('ascent steps of the ε-sharpness (0: skip)'),
-  entropyGamma: z.number().positive().default(1e4).describe('local entropy coupling γ (θ′ ~ N(θ, 1/γ))'),
-  entropySamples: z.number().int().min(0).default(32).describe('local entropy samples (0: skip)'),
-  entropyBeta: z.number().positive().default(1).describe('local entropy inverse temperature β'),
-  bootstrap: z.number().int().positive().default(2000).describe('bootstrap resamples of the confidence intervals'),
-  /** Walk runs whose increments give the ruggedness (resolved by the command). */
-  walks: z.array(z.object({
-    run: z.string(), source: z.string(), replica: z.number().int().min(0),
-    ruggedness: z.number(), autocorr: z.number().nullable(),
-  })).default([]),
-});
-
-export type FlatnessConfig = z.infer<typeof flatnessConfigSchema>;
-
-function checkFlatnessConfig(c: FlatnessConfig): FlatnessConfig {
-  if (c.counts.length !== c.sources.length) throw GlassyError.invalid('counts', c.counts, `one replica count per source (${c.sources.length})`);
-  return c;
-}
+export { flatnessConfigSchema, parseFlatnessConfig, type FlatnessConfig } from './flatness/protocol.js';
 
 /** Opens and checks the source runs; returns their absolute paths and replica counts (before any run is created). */
 export function resolveSources(dirs: string[]): { sources: string[]; counts: number[] } {
@@ -209,10 +180,6 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: Flatness
   };
 }
 
-export function parseFlatnessConfig(raw: unknown): FlatnessConfig {
-  return checkFlatnessConfig(parseWith(flatnessConfigSchema, raw));
-}
-
 export const task: ReplicaTask<FlatnessConfig> = {
   prepare(raw) {
     const dirs = raw['sources'];
@@ -228,27 +195,4 @@ export const task: ReplicaTask<FlatnessConfig> = {
     // Data (MNIST-sized upper bound, f32 + f64) and ~ (2k + 40) float64 Lanczos vectors of a 1e6-parameter net.
     return 70_000 * 784 * 12 + (2 * config.top + 40) * 8e6 + 64 * 1024 * 1024;
   },
-};
-
-export const protocol: Protocol<FlatnessConfig> = {
-  name: 'flatness',
-  schema: flatnessConfigSchema,
-  check: checkFlatnessConfig,
-  replicas: (c) => c.counts.reduce((a, b) => a + b, 0),
-  cli: {
-    description: 'λ_max, trace, log-volume, ε-sharpness and local entropy of every replica of train runs; Spearman/Kendall correlations with the test error',
-    arguments: [{ name: 'runs', field: 'sources', variadic: true, description: 'complete train runs (e.g. differing in batch size, lr, L2, width, SAM)' }],
-    flags: {
-      counts: false,
-      subset: { flag: 'train-samples', value: 'n', aliases: ['subset'] },
-      walks: { flag: 'walk', value: 'runs', variadic: true, parse: (t) => t, help: 'walk runs from these replicas: their loss-increment spread is the ruggedness' },
-    },
-    defaultOut: (c) => `${String((c['sources'] as string[])[0]).replace(/\/+$/, '')}-flatness`,
-    describeSummary(summary) {
-      const rows = (summary['correlations'] ?? []) as Array<Record<string, number | string>>;
-      const f = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : 'n/a');
-      return rows.map((r) => `${String(r['measure']).padEnd(18)} Spearman ${f(r['spearman'])} [${f(r['spearman_lo'])}, ${f(r['spearman_hi'])}]  Kendall ${f(r['kendall'])} [${f(r['kendall_lo'])}, ${f(r['kendall_hi'])}]`);
-    },
-  },
-  task: async () => task,
 };

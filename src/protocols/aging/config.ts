@@ -18,7 +18,7 @@ import { GlassyError, parseWith } from '../../core/errors.js';
 import { dataSpecSchema } from '../../data/index.js';
 import { couplingBytes, DEFAULT_MAX_BYTES, type PSpinOrder } from '../../landscapes/pspin.js';
 import { logList } from '../../observables/aging.js';
-import { modelSchema, optimizerSchema, type TrainConfig } from '../train.js';
+import { modelSchema, optimizerSchema, type TrainConfig } from '../train/protocol.js';
 
 export const AGING_LANDSCAPES = ['mlp', 'pspin', 'sk', 'flat'] as const;
 export type AgingLandscapeKind = (typeof AGING_LANDSCAPES)[number];

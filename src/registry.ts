@@ -23,10 +23,10 @@ export const entries: Readonly<Record<string, Entry>> = {
   l2sweep: { protocol: async () => (await import('./protocols/l2sweep/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/l2sweep.js')).l2sweepRecipe },
   aging: { protocol: async () => (await import('./protocols/aging.js')).protocol, recipe: async () => (await import('./report/recipes/aging.js')).agingRecipe },
   walk: { protocol: walkProtocol, recipe: async () => (await import('./report/recipes/walk.js')).walkRecipe },
-  cluster: { protocol: async () => (await import('./protocols/cluster.js')).protocol, recipe: async () => (await import('./report/recipes/cluster.js')).clusterRecipe },
-  hessian: { protocol: async () => (await import('./protocols/hessian.js')).protocol, recipe: async () => (await import('./report/recipes/hessian.js')).hessianRecipe },
-  permute: { protocol: async () => (await import('./protocols/permute.js')).protocol, recipe: async () => ({ ...(await import('./report/recipes/paths.js')).pathsRecipe, protocol: 'permute' }) },
-  connect: { protocol: async () => (await import('./protocols/connect.js')).protocol, recipe: async () => ({ ...(await import('./report/recipes/paths.js')).pathsRecipe, protocol: 'connect' }) },
+  cluster: { protocol: async () => (await import('./protocols/cluster/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/cluster.js')).clusterRecipe },
+  hessian: { protocol: async () => (await import('./protocols/hessian/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/hessian.js')).hessianRecipe },
+  permute: { protocol: async () => (await import('./protocols/permute/protocol.js')).protocol, recipe: async () => ({ ...(await import('./report/recipes/paths.js')).pathsRecipe, protocol: 'permute' }) },
+  connect: { protocol: async () => (await import('./protocols/connect/protocol.js')).protocol, recipe: async () => ({ ...(await import('./report/recipes/paths.js')).pathsRecipe, protocol: 'connect' }) },
 };
 
 export const registry = createRegistry(import.meta.url, entries);

@@ -13,7 +13,7 @@ import type { Checkpoint, ReplicaContext } from '../src/executor/replica.js';
 import { topEigenvalues } from '../src/observables/flatness.js';
 import { parseFlatnessConfig, resolveSources, MEASURES } from '../src/protocols/flatness.js';
 import { registry } from '../src/registry.js';
-import { parseHessianConfig } from '../src/protocols/hessian.js';
+import { parseHessianConfig } from '../src/protocols/hessian/protocol.js';
 import { replicaLandscape } from '../src/protocols/train-source.js';
 import { runAnalysis } from './analysis-helpers.js';
 import { parseTrainConfig, task as trainTask } from '../src/protocols/train.js';

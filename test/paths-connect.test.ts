@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { parseConnectConfig, type ConnectConfig, type ConnectSummary } from '../src/protocols/connect.js';
+import type { ConnectSummary } from '../src/protocols/connect.js';
+import { parseConnectConfig, type ConnectConfig } from '../src/protocols/connect/protocol.js';
 import { nudgedElasticBand } from '../src/dynamics/neb.js';
 import { openTrainSource, pathLandscapes } from '../src/protocols/train-source.js';
 import { runAnalysis } from './analysis-helpers.js';

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { Rng } from '../src/core/rng.js';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { openTrainSource, pathLandscapes } from '../src/protocols/train-source.js';
-import { parsePermuteConfig, type PermuteConfig, type PermuteSummary } from '../src/protocols/permute.js';
+import type { PermuteSummary } from '../src/protocols/permute.js';
+import { parsePermuteConfig, type PermuteConfig } from '../src/protocols/permute/protocol.js';
 import { runAnalysis } from './analysis-helpers.js';
 
 async function runPermute(config: PermuteConfig, out: string): Promise<PermuteSummary> {

@@ -10,21 +10,11 @@
  * (26 points), strong enough at its end to bring θ onto θ_b for any network scale. Their grid is one
  * `--l2-betas 0:5e-6:1e-8` away.
  */
-import { z } from 'zod';
 import { GlassyError } from '../core/errors.js';
 import { parseL2SweepConfig, runSweep } from './l2sweep.js';
 import { parseTrainConfig, replicaSetup, type TrainConfig } from './train.js';
+import type { L2PathConfig } from './connect/protocol.js';
 
-export const l2PathSchema = z.object({
-  /** The increasing β ladder (the first β acts on θ_a itself). */
-  betas: z.array(z.number().min(0)).min(1).default(Array.from({ length: 26 }, (_, i) => Number((1e-4 * 10 ** (i / 5)).toPrecision(6)))),
-  maxEpochs: z.number().int().positive().default(5),
-  patience: z.number().int().positive().default(2),
-  /** Early stopping on the training CE (Ersoy et al.) or on the objective. */
-  stopOn: z.enum(['ce', 'objective']).default('objective'),
-});
-
-export type L2PathConfig = z.infer<typeof l2PathSchema>;
 
 /** The two minima, the source run they come from, and the streams' seed. */
 export interface L2PathInput {

@@ -191,10 +191,12 @@ interface Replicas {
   data: Float64Array;
   count: number;
   dim: number;
-  /** P(q) samples: the pair overlaps of each disorder sample (one entry for networks). */
+  /** P(q) samples: the pair overlaps of each disorder sample (one entry for networks). Spin glasses: signed q, the symmetric P(q) of the physics. */
   pqSamples: Float64Array[];
-  /** Overlap matrix before alignment ('aligned' only), and its P(q) samples. */
+  /** Overlap matrix before alignment ('aligned' only). */
   unaligned?: Float64Array;
+  /** P(q) samples after and before alignment, for the plot on one axis (unaligned only with 'aligned'). */
+  pqAligned: Float64Array[];
   pqUnaligned?: Float64Array[];
   Q: Float64Array;
 }
@@ -205,7 +207,7 @@ function networkReplicas(run: Run, source: Run, config: ClusterConfig, K: number
   const data = new Float64Array(K * P);
   loaded.forEach((r, i) => data.set(r.theta, i * P));
   const raw = overlapMatrix({ data, count: K, dim: P }, { backend: getBackend() });
-  if (config.overlap === 'params') return { data, count: K, dim: P, pqSamples: [pairOverlaps(raw, K)], Q: raw };
+  if (config.overlap === 'params') return { data, count: K, dim: P, pqSamples: [pairOverlaps(raw, K)], pqAligned: [pairOverlaps(raw, K)], Q: raw };
   if (config.overlap === 'outputs') {
     const { test } = sourceSetup(source, 0);
     const width = test.layout.arch.sizes[test.layout.arch.sizes.length - 1]!;
@@ -222,7 +224,7 @@ function networkReplicas(run: Run, source: Run, config: ClusterConfig, K: number
       for (let j = 0; j < dim; j++) outs[i * dim + j] = o[j]! - mean;
     }
     const Q = overlapMatrix({ data: outs, count: K, dim }, { backend: getBackend() });
-    return { data: outs, count: K, dim, pqSamples: [pairOverlaps(Q, K)], Q };
+    return { data: outs, count: K, dim, pqSamples: [pairOverlaps(Q, K)], pqAligned: [pairOverlaps(Q, K)], Q };
   }
   const pairs = alignmentPairs(config, 'network', K)!;
   const aligned = new Float64Array(K * P);
@@ -240,7 +242,7 @@ function networkReplicas(run: Run, source: Run, config: ClusterConfig, K: number
   }
   const pairwise = pairs.length === (K * (K - 1)) / 2;
   const Q = pairwise ? Qp : overlapMatrix({ data: aligned, count: K, dim: P }, { backend: getBackend() });
-  return { data: aligned, count: K, dim: P, pqSamples: [pairOverlaps(Q, K)], Q, unaligned: raw, pqUnaligned: [pairOverlaps(raw, K)] };
+  return { data: aligned, count: K, dim: P, pqSamples: [pairOverlaps(Q, K)], pqAligned: [pairOverlaps(Q, K)], Q, unaligned: raw, pqUnaligned: [pairOverlaps(raw, K)] };
 }
 
 /** q of every pair after the global spin flip (symmetry/spinflip.ts): ε = sign q_ab. */
@@ -272,8 +274,8 @@ function spinReplicas(source: Run, config: ClusterConfig): Replicas {
   }
   const data = block(config.sample);
   const q = overlapMatrix({ data, count: R, dim: N }, { normalisation: 'per-site' });
-  if (aligned) return { data, count: R, dim: N, pqSamples: pqAligned, Q: spinFlipAligned(data, R, N), unaligned: q, pqUnaligned: pqRaw };
-  return { data, count: R, dim: N, pqSamples: pqRaw, Q: q };
+  if (aligned) return { data, count: R, dim: N, pqSamples: pqRaw, pqAligned, Q: spinFlipAligned(data, R, N), unaligned: q, pqUnaligned: pqRaw };
+  return { data, count: R, dim: N, pqSamples: pqRaw, pqAligned: pqRaw, Q: q };
 }
 
 /** Index of the largest bin, as its centre. */
@@ -302,12 +304,12 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: ClusterC
   );
   const test = ultrametricPermutationTest(distances, { permutations: config.permutations, permutationRng: Rng.stream(source.manifest.seed, Stream.probe, 7) });
   // P(q) before and after alignment on one axis that holds both peaks.
-  const all = [...reps.pqSamples, ...(reps.pqUnaligned ?? [])];
+  const all = [...reps.pqAligned, ...(reps.pqUnaligned ?? [])];
   let lo = Infinity, hi = -Infinity;
   for (const xs of all) for (const x of xs) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
   const pad = Math.max(0.05 * (hi - lo), 1e-3);
   const range = [Math.max(-1, lo - pad), Math.min(1, hi + pad)] as const;
-  const axisAligned = overlapHistogram(reps.pqSamples, { bins: config.bins, range });
+  const axisAligned = overlapHistogram(reps.pqAligned, { bins: config.bins, range });
   const axisUnaligned = reps.pqUnaligned ? overlapHistogram(reps.pqUnaligned, { bins: config.bins, range }) : null;
   run.setTiming('clustering', (performance.now() - t1) / 1000);
 

@@ -21,7 +21,7 @@ export const entries: Readonly<Record<string, Entry>> = {
   train: { protocol: async () => (await import('./protocols/train/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/train.js')).trainRecipe },
   flatness: { protocol: async () => (await import('./protocols/flatness/protocol.js')).protocol },
   l2sweep: { protocol: async () => (await import('./protocols/l2sweep/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/l2sweep.js')).l2sweepRecipe },
-  aging: { protocol: async () => (await import('./protocols/aging.js')).protocol, recipe: async () => (await import('./report/recipes/aging.js')).agingRecipe },
+  aging: { protocol: async () => (await import('./protocols/aging/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/aging.js')).agingRecipe },
   walk: { protocol: walkProtocol, recipe: async () => (await import('./report/recipes/walk.js')).walkRecipe },
   cluster: { protocol: async () => (await import('./protocols/cluster/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/cluster.js')).clusterRecipe },
   hessian: { protocol: async () => (await import('./protocols/hessian/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/hessian.js')).hessianRecipe },

@@ -58,6 +58,8 @@ export interface FieldFlag {
   aliases: string[];
   short?: string;
   variadic?: boolean;
+  /** The field takes one number (a shared list flag then gives it a one-element list's value). */
+  scalar?: boolean;
   /** The nearest enclosing object with a default: a flag inside it overrides that default field by field. */
   section?: { path: string[]; value: Record<string, unknown> };
 }
@@ -150,6 +152,7 @@ export function fieldFlags(protocol: Protocol): FieldFlag[] {
     else if (t === 'number' || t === 'integer') f.parse = numberParser(t === 'integer', flag);
     else if (t === 'array') f.parse = listParser(schema.items ?? {});
     if (t === 'string' && schema.enum) f.choices = schema.enum.map(String);
+    if (t === 'number' || t === 'integer') f.scalar = true;
     if (f.kind === 'negatable') f.help = `turn off: ${base}`;
     out.push(f);
   }
@@ -176,6 +179,12 @@ function addFieldFlag(cmd: Command, f: FieldFlag): void {
     if (argParser) a.argParser(argParser);
     cmd.addOption(a);
   }
+}
+
+/** The values of the enum field `selector`: the names of the sections it chooses between. */
+function sectionNames(protocol: Protocol, selector: string): string[] {
+  const root = toJSONSchema(protocol.schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return (root.properties?.[selector]?.enum ?? []).map(String);
 }
 
 function valueAt(v: unknown, path: readonly string[]): unknown {
@@ -229,18 +238,28 @@ export function rawConfig(protocol: Protocol, cmd: Command, args: unknown[], fla
     if (args[i] !== undefined) setPath(raw, a.field.split('.'), args[i]);
   });
   const over: Record<string, unknown> = {};
-  for (const f of fieldFlags(protocol)) {
+  const all = fieldFlags(protocol);
+  const selector = protocol.cli.sectionBy;
+  const selected = selector === undefined ? undefined
+    : given(cmd, camel(kebab(selector)), flags) ? flags[camel(kebab(selector))] : raw[selector];
+  const sections = new Set(selector === undefined ? [] : sectionNames(protocol, selector));
+  const inOtherSection = (path: readonly string[]): boolean => sections.has(path[0]!) && path[0] !== selected;
+  for (const f of all) {
     const keys = [f.key, ...f.aliases.map(camel)];
     const key = keys.find((k) => given(cmd, k, flags));
-    if (key === undefined) continue;
+    if (key === undefined || inOtherSection(f.path)) continue;
     // A flag in a defaulted section starts from that default, not from the section's bare schema.
     if (f.section && valueAt(raw, f.section.path) === undefined && valueAt(over, f.section.path) === undefined) {
       setPath(over, f.section.path, structuredClone(f.section.value));
     }
-    setPath(over, f.path, flags[key]);
+    // A shared list flag (--temperature 0.5) given to a field that takes one value.
+    const v = flags[key];
+    setPath(over, f.path, f.scalar && Array.isArray(v) && v.length === 1 ? v[0] : v);
   }
   raw = merge(raw, over);
-  for (const entry of protocol.cli.groups ?? []) raw = applyGroup(entry, flags, raw);
+  for (const entry of protocol.cli.groups ?? []) {
+    if (!inOtherSection(entry.split('.'))) raw = applyGroup(entry, flags, raw);
+  }
   const seed = given(cmd, 'seed', flags) ? flags.seed : typeof fileSeed === 'number' ? fileSeed : flags.seed;
   const replicas = given(cmd, 'replicas', flags) ? flags.replicas : typeof fileReplicas === 'number' && !protocol.replicas ? fileReplicas : flags.replicas;
   return { raw, seed, replicas };
@@ -270,7 +289,12 @@ export function addProtocolCommand(parent: Command, name: string, protocol: Prot
     const n = a.variadic ? `${a.name}...` : a.name;
     cmd.argument(a.optional ? `[${n}]` : `<${n}>`, a.description);
   }
-  for (const f of fieldFlags(protocol)) addFieldFlag(cmd, f);
+  const added = new Set<string>();
+  for (const f of fieldFlags(protocol)) {
+    // Several sections may share a flag (cli.sectionBy): it is added once.
+    if (!added.has(f.flag)) addFieldFlag(cmd, f);
+    added.add(f.flag);
+  }
   for (const g of cli.groups ?? []) flagGroup(g).group.add(cmd);
   cmd
     .option('--config <file>', 'config file (JSON or YAML) with the same fields; flags override it')
@@ -301,6 +325,10 @@ export interface CommandResult {
   seconds: number;
   replicas: number;
   failed: Array<{ index: number; error: string }>;
+  /** Replica indices run by this call, and those already done (a resumed run). */
+  ran?: number[];
+  skipped?: number[];
+  shard?: { index: number; count: number };
   report?: string;
 }
 
@@ -349,7 +377,8 @@ export async function reportResult(r: EnsembleResult, json: boolean, report = tr
   describe?: (s: Record<string, unknown>) => string[]): Promise<void> {
   const out: CommandResult = {
     run: r.runDir, protocol: r.protocol, status: r.status, summary: r.summary ?? null,
-    seconds: r.seconds, replicas: r.replicas, failed: r.failed,
+    seconds: r.seconds, replicas: r.replicas, failed: r.failed, ran: r.ran, skipped: r.skipped,
+    ...(r.shard ? { shard: r.shard } : {}),
   };
   if (r.status === 'complete' && report) {
     const path = await writeReport(r.runDir);

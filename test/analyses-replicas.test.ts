@@ -1,7 +1,8 @@
 /**
  * cluster, hessian, permute and connect as replica tasks: the same arrays, byte for byte, from one
- * in-process run, a pool of 2 workers, 3 shards + merge, and a run whose replica was stopped dead
- * after its checkpoints (what kill -9 leaves) and then resumed.
+ * in-process run, a pool of 2 workers, 3 shards + merge, a run whose replica was stopped dead after
+ * its checkpoints (what kill -9 leaves) and then resumed, a real SIGKILL of `glassy connect` mid-NEB
+ * followed by `glassy resume`, and the BullMQ queue with two `glassy worker` processes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,7 +19,9 @@ import { parseTrainConfig } from '../src/protocols/train.js';
 import { registry } from '../src/registry.js';
 import { Run } from '../src/store/run.js';
 import { killAfterCheckpoints, runAnalysis } from './analysis-helpers.js';
-import { arrayDiff, glassy, removeDir, spawnGlassy, tempDir, waitFor } from './executor-helpers.js';
+import {
+  type Spawned, arrayDiff, freePort, glassy, redisAvailable, removeDir, spawnGlassy, startRedis, stopProcess, tempDir, waitFor,
+} from './executor-helpers.js';
 
 const SEED = 7;
 const quiet = { progress: 'none', handleSignals: false } as const;
@@ -136,6 +139,35 @@ test('glassy connect killed with SIGKILL mid-NEB, then glassy resume: arrays bit
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /UNCONVERGED: neb stopped at 30 iterations with max force/);
   } finally {
+    removeDir(root);
+  }
+});
+
+test('the BullMQ queue with 2 glassy workers: connect, permute, hessian, cluster identical to in-process', { skip: redisAvailable() ? false : 'redis-server is not installed: queue test skipped' }, async () => {
+  const root = tempDir('analyses-queue');
+  const port = await freePort();
+  const redis = await startRedis(port);
+  const url = `redis://127.0.0.1:${port}`;
+  const workers: Spawned[] = [];
+  try {
+    const src = await source(root);
+    for (let w = 0; w < 2; w++) workers.push(spawnGlassy(['worker', '--redis', url, '--queue', 'analyses', '--concurrency', '1']));
+    await waitFor(() => workers.every((w) => /ready/.test(w.stderr())), 20_000, 'two workers ready');
+    const configs: Array<[string, unknown]> = [
+      ['connect', parseConnectConfig({ source: src, a: 0, b: 2, methods: ['linear', 'neb'], points: 7, neb: { images: 3, steps: 30 } })],
+      ['permute', parsePermuteConfig({ source: src, swaps: [2, 'random'], points: 5 })],
+      ['hessian', parseHessianConfig({ source: src, top: 2, trace: true, samples: 6, traceBlock: 2, vectors: false })],
+      ['cluster', parseClusterConfig({ source: src, overlap: 'aligned', pairBlock: 2, permutations: 9 })],
+    ];
+    for (const [name, config] of configs) {
+      const ref = join(root, `${name}-ref`), queued = join(root, `${name}-queued`);
+      await runAnalysis(name, config, ref, SEED);
+      await runAnalysis(name, config, queued, SEED, { executor: 'queue', redis: url, queue: 'analyses' });
+      assert.deepEqual(arrayDiff(ref, queued), [], `${name} on the queue`);
+    }
+  } finally {
+    for (const w of workers) await stopProcess(w.child);
+    await stopProcess(redis);
     removeDir(root);
   }
 });

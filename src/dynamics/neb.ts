@@ -101,8 +101,8 @@ export function improvedTangent(
   if (norm > 0) for (let i = 0; i < n; i++) tau[i] = tau[i]! / norm;
 }
 
-/** FIRE parameters of Bitzek et al. (2006): N_min, f_inc, f_dec, α_start, f_α. */
-const FIRE = { nMin: 5, fInc: 1.1, fDec: 0.5, alphaStart: 0.1, fAlpha: 0.99 } as const;
+/** FIRE parameters of Bitzek et al. (2006): N_min, f_inc, f_dec, α_start, f_α; Δt_min (in units of the initial Δt) of FIRE 2.0 (Guénolé et al. 2020). */
+const FIRE = { nMin: 5, fInc: 1.1, fDec: 0.5, alphaStart: 0.1, fAlpha: 0.99, dtMin: 0.02 } as const;
 
 export class NudgedElasticBand {
   readonly points: Float64Array[];
@@ -235,9 +235,16 @@ export class NudgedElasticBand {
         }
         if (++fire.since > FIRE.nMin) { fire.dt = Math.min(fire.dt * FIRE.fInc, 10 * this.opts.lr); fire.alpha *= FIRE.fAlpha; }
       } else {
-        // Uphill: stop, shrink Δt, restart the mixing.
-        for (const v of vel) v.fill(0);
-        fire.dt *= FIRE.fDec;
+        // Uphill: step half back, stop, shrink Δt (not below Δt_min), restart the mixing — the
+        // correction of FIRE 2.0 (Guénolé et al., Comput. Mater. Sci. 175, 109584 (2020)); without
+        // the floor, a band whose force field switches (climbing image on and off, tangent flips)
+        // drives Δt to zero and stalls far from convergence.
+        for (let i = 0; i < M; i++) {
+          const x = points[i + 1]!, v = vel[i]!;
+          for (let j = 0; j < dim; j++) x[j] = x[j]! - 0.5 * fire.dt * v[j]!;
+          v.fill(0);
+        }
+        fire.dt = Math.max(fire.dt * FIRE.fDec, FIRE.dtMin * this.opts.lr);
         fire.alpha = FIRE.alphaStart;
         fire.since = 0;
       }

@@ -65,7 +65,7 @@ export const protocol: Protocol<ClusterConfig> = {
     description: 'overlap matrix, P(q), dendrogram and ultrametricity (with a permutation test) of the replicas of a train or spinglass run',
     arguments: [{ name: 'run', field: 'source', description: 'a complete train or spinglass run directory' }],
     flags: { sourceKind: false, sourceReplicas: false, nullModel: { flag: 'null' } },
-    defaultOut: (c) => `${String(c['source']).replace(/\/+$/, '')}-cluster`,
+    outFrom: 'source',
     describeSummary(raw) {
       const s = raw as unknown as ClusterSummary;
       return [

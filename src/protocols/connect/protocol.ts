@@ -138,7 +138,7 @@ export const protocol: Protocol<ConnectConfig> = {
       'l2.patience': { flag: 'l2-patience', help: 'epochs without improvement before the next β' },
       'l2.stopOn': { flag: 'l2-stop-on', help: 'early stopping of --method l2 on the training CE or the objective' },
     },
-    defaultOut: (c) => `${String(c['source']).replace(/\/+$/, '')}-connect`,
+    outFrom: 'source',
     describeSummary(s) {
       const m = (k: string, p: string) => (s[k] as Record<string, number>)[p]!;
       return [

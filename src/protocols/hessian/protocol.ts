@@ -106,7 +106,7 @@ export const protocol: Protocol<HessianConfig> = {
       'pspin.p': { flag: 'p', value: 'p', parse: Number, help: 'p-spin order 2, 3 or 4' },
       'pspin.sample': { flag: 'pspin-sample' },
     },
-    defaultOut: (c) => (c['source'] ? `${String(c['source']).replace(/\/+$/, '')}-hessian` : `runs/hessian-pspin-${String((c['pspin'] as { n: number }).n)}`),
+    outFrom: 'source',
     describeSummary(s) {
       const parts = [`P = ${String(s['dim'])}`];
       if (s['lambda_max'] !== undefined) parts.push(`λ_max = ${(s['lambda_max'] as number).toPrecision(6)}`);

@@ -65,7 +65,7 @@ export const protocol: Protocol<PermuteConfig> = {
       swaps: { value: 'k,...', parse: swapList },
       pair: { value: 'a,b', parse: pairOf },
     },
-    defaultOut: (c) => `${String(c['source']).replace(/\/+$/, '')}-permute`,
+    outFrom: 'source',
     describeSummary(raw) {
       const s = raw as unknown as PermuteSummary;
       const lines = [`|E(Pθ) − E(θ)| ≤ ${s.invariance_max_abs.toExponential(2)}`];

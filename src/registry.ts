@@ -23,6 +23,10 @@ export const entries: Readonly<Record<string, Entry>> = {
   aging: { protocol: async () => (await import('./protocols/aging/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/aging.js')).agingRecipe },
   walk: { protocol: async () => (await import('./protocols/walk/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/walk.js')).walkRecipe },
   spinglass: { protocol: async () => (await import('./protocols/spinglass/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/spinglass.js')).spinglassRecipe },
+  cluster: { protocol: async () => (await import('./protocols/cluster/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/cluster.js')).clusterRecipe },
+  hessian: { protocol: async () => (await import('./protocols/hessian/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/hessian.js')).hessianRecipe },
+  permute: { protocol: async () => (await import('./protocols/permute/protocol.js')).protocol, recipe: async () => ({ ...(await import('./report/recipes/paths.js')).pathsRecipe, protocol: 'permute' }) },
+  connect: { protocol: async () => (await import('./protocols/connect/protocol.js')).protocol, recipe: async () => ({ ...(await import('./report/recipes/paths.js')).pathsRecipe, protocol: 'connect' }) },
 };
 
 export const registry = createRegistry(import.meta.url, entries);

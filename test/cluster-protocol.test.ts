@@ -7,7 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { parseTrainConfig } from '../src/protocols/train.js';
-import { parseClusterConfig, runCluster } from '../src/protocols/cluster.js';
+import { parseClusterConfig, type ClusterSummary } from '../src/protocols/cluster.js';
+import { runAnalysis } from './analysis-helpers.js';
 import { readReplicaWeights, writeReplicaWeights } from '../src/protocols/weights.js';
 import { randomPermutations, permuteParameters } from '../src/symmetry/permutation.js';
 import { Rng } from '../src/core/rng.js';
@@ -30,9 +31,13 @@ test('cluster recovers hidden-unit permutations by weights and by activations', 
       writeReplicaWeights(run, i, r0.layout, p, 3);
     }
     for (const alignMethod of ['weights', 'activations'] as const) {
-      const s = runCluster(parseClusterConfig({ source: `${dir}/train`, overlap: 'aligned', alignMethod }), `${dir}/c-${alignMethod}`);
+      const s = await runAnalysis('cluster', parseClusterConfig({ source: `${dir}/train`, overlap: 'aligned', alignMethod }), `${dir}/c-${alignMethod}`, 0) as unknown as ClusterSummary;
       assert.ok(Math.abs(s.q_mean - 1) < 1e-12, `${alignMethod}: aligned ⟨q⟩ = ${s.q_mean}`);
       assert.ok(s.q_mean_unaligned! < 0.9, `unaligned ⟨q⟩ = ${s.q_mean_unaligned}`);
+      // Permuted copies of one network: after alignment every triangle has a zero side — said, and no p-value claimed.
+      assert.equal(s.ultrametric_has_power, false);
+      assert.equal(s.ultrametric_degenerate_triangles, s.ultrametric_triples);
+      assert.match(s.ultrametric_note, /degenerate .* no power/);
     }
     const out = Run.open(`${dir}/c-weights`);
     assert.deepEqual(out.readArray('linkage').shape, [3, 4]);

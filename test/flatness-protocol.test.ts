@@ -12,12 +12,14 @@ import { runEnsemble } from '../src/executor/ensemble.js';
 import type { Checkpoint, ReplicaContext } from '../src/executor/replica.js';
 import { topEigenvalues } from '../src/observables/flatness.js';
 import { parseFlatnessConfig, resolveSources, MEASURES } from '../src/protocols/flatness.js';
-import { parseHessianConfig, replicaLandscape, runHessian } from '../src/protocols/hessian.js';
+import { registry } from '../src/registry.js';
+import { parseHessianConfig } from '../src/protocols/hessian/protocol.js';
+import { replicaLandscape } from '../src/protocols/train-source.js';
+import { runAnalysis } from './analysis-helpers.js';
 import { parseTrainConfig, task as trainTask } from '../src/protocols/train.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
 import { GLASSY, removeDir, tempDir } from './executor-helpers.js';
-import { registry } from '../src/registry.js';
 
 const mixture = {
   data: { source: 'gaussian-mixture', d: 10, nTrain: 300, nTest: 1000, nClasses: 3, separation: 2 },
@@ -80,11 +82,12 @@ test('SAM (ρ = 0.1) ends in flatter minima than SGD from the same seeds; the fl
     assert.match(String(s['walk_ruggedness_note']), /no walk runs/);
 
     // The hessian protocol on one replica: eigenvalues sorted, = the dense spectrum's top, counts add up.
-    const h = runHessian(parseHessianConfig({ source: sgd, replica: 1, top: 4, bottom: 2, dense: true, trace: true, samples: 20, tol: 1e-10 }), join(root, 'h'));
+    const hc = parseHessianConfig({ source: sgd, replica: 1, top: 4, bottom: 2, dense: true, trace: true, samples: 20, tol: 1e-10 });
+    const h = await runAnalysis('hessian', hc, join(root, 'h'), 0);
     const hr = Run.open(join(root, 'h'));
     const ev = hr.readArray('eigenvalues').data as Float64Array;
     const dense = hr.readArray('dense_eigenvalues').data as Float64Array;
-    const P = h.dim;
+    const P = h['dim'] as number;
     for (let i = 0; i < 4; i++) assert.ok(Math.abs(ev[i]! - dense[P - 1 - i]!) < 1e-6 * dense[P - 1]!);
     assert.ok(Math.abs(ev[0]! - a[1]!) < 1e-6 * a[1]!);
     const vecs = hr.readArray('eigenvectors');
@@ -130,7 +133,7 @@ test('CLI: hessian on a p-spin; bad input exits non-zero with one error line and
     const cli = (...args: string[]) => spawnSync(process.execPath, [GLASSY, ...args], { encoding: 'utf8' });
     const ok = cli('hessian', '--pspin-n', '24', '--p', '3', '--top', '2', '--bottom', '2', '--trace', '--samples', '5', '--out', join(root, 'ps'), '--json');
     assert.equal(ok.status, 0, ok.stderr);
-    const s = JSON.parse(ok.stdout) as Record<string, number>;
+    const s = (JSON.parse(ok.stdout) as { summary: Record<string, number> }).summary;
     assert.equal(s['dim'], 24);
     assert.ok(s['lambda_max']! > 0 && s['lambda_min']! < 0, 'a random point of the p-spin sphere is a saddle-rich place');
     const bad: Array<[string[], RegExp]> = [
@@ -138,7 +141,7 @@ test('CLI: hessian on a p-spin; bad input exits non-zero with one error line and
       [['hessian', '--pspin-n', '24', '--top', '0'], /something to compute/],
       [['hessian', '--pspin-n', '24', '--dense', '--dense-max', '10'], /dense/],
       [['hessian', '--pspin-n', '24', '--gauss-newton'], /network/],
-      [['hessian', '--pspin-n', '24', '--top', '-3'], /--top/],
+      [['hessian', '--pspin-n', '24', '--top', '-3'], /top: got -3/],
       [['hessian', '--pspin-n', '24', '--top', '30'], /top/],
       [['hessian', join(root, 'ps'), '--pspin-n', '24'], /not both/],
       [['flatness', join(root, 'ps')], /train run/],

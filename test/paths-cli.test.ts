@@ -30,7 +30,7 @@ test('glassy walk/permute/connect: JSON on success; bad input named, non-zero ex
 
     const ok = glassy(['connect', src, '0', '1', '--method', 'linear', '--points', '5', '--json', '--out', join(root, 'c')]);
     assert.equal(ok.status, 0, ok.stderr);
-    const js = JSON.parse(ok.stdout) as { paths: string[]; barriers: Record<string, number> };
+    const js = (JSON.parse(ok.stdout) as { summary: { paths: string[]; barriers: Record<string, number> } }).summary;
     assert.deepEqual(js.paths, ['linear']);
     assert.equal(typeof js.barriers['linear'], 'number');
     const w = glassy(['walk', src, '--step-size', '0.01', '--steps', '5', '--walkers', '1', '--executor', 'inprocess', '--progress', 'none', '--json', '--out', join(root, 'w')]);

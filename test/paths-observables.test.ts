@@ -10,7 +10,7 @@ import { mlpLayout } from '../src/landscapes/mlp/layout.js';
 import {
   barrier, bezierPath, distance, distanceToSegment, linearPath, polylinePath, profilePath, uniformGrid,
 } from '../src/observables/path.js';
-import { improvedTangent } from '../src/protocols/connect.js';
+import { improvedTangent } from '../src/dynamics/neb.js';
 import { randomStep, testSteps } from '../src/protocols/walk/network.js';
 import { metropolisAccept } from '../src/dynamics/metropolis.js';
 import { histogram } from '../src/observables/histogram.js';

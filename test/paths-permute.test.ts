@@ -8,14 +8,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/core/rng.js';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { openTrainSource, pathLandscapes } from '../src/protocols/connect.js';
-import { parsePermuteConfig, runPermute } from '../src/protocols/permute.js';
+import { openTrainSource, pathLandscapes } from '../src/protocols/train-source.js';
+import type { PermuteSummary } from '../src/protocols/permute.js';
+import { parsePermuteConfig, type PermuteConfig } from '../src/protocols/permute/protocol.js';
+import { runAnalysis } from './analysis-helpers.js';
+
+async function runPermute(config: PermuteConfig, out: string): Promise<PermuteSummary> {
+  return await runAnalysis('permute', config, out, 0) as unknown as PermuteSummary;
+}
 import { parseTrainConfig } from '../src/protocols/train.js';
+import { registry } from '../src/registry.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
 import { displacedPermutations, permuteParameters, randomPermutations } from '../src/symmetry/permutation.js';
 import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';
-import { registry } from '../src/registry.js';
 
 async function trainRun(dir: string, raw: Record<string, unknown>, replicas: number, seed: number): Promise<void> {
   const run = Run.create(dir, { protocol: 'train', config: parseTrainConfig(raw), seed });
@@ -55,7 +61,7 @@ test('E(Pθ) = E(θ) to float64 rounding for random and displaced permutations o
       assert.equal(t.error, t0.error);
     }
     // The protocol records the same check, and the k = 0 path (θ to itself) has barrier exactly 0.
-    const s = runPermute(parsePermuteConfig({ source: `${root}/ts`, swaps: [0, 2, 8, 'random'], repeats: 2, points: 11 }), `${root}/p1`);
+    const s = await runPermute(parsePermuteConfig({ source: `${root}/ts`, swaps: [0, 2, 8, 'random'], repeats: 2, points: 11 }), `${root}/p1`);
     assert.ok(s.invariance_max_abs <= 1e-13, `invariance ${s.invariance_max_abs}`);
     assert.equal(s.per_k[0]!.barrier, 0);
     assert.equal(s.per_k[0]!.test_barrier, 0);
@@ -70,7 +76,7 @@ test('E(Pθ) = E(θ) to float64 rounding for random and displaced permutations o
     assert.deepEqual(Array.from(run.readArray('permute_k').data as Int32Array), [0, 2, 8, -1]);
     assert.equal((run.manifest.summary?.['paths'] as string[]).length, 8);
     // Same seed, same arrays.
-    runPermute(parsePermuteConfig({ source: `${root}/ts`, swaps: [0, 2, 8, 'random'], repeats: 2, points: 11 }), `${root}/p2`);
+    await runPermute(parsePermuteConfig({ source: `${root}/ts`, swaps: [0, 2, 8, 'random'], repeats: 2, points: 11 }), `${root}/p2`);
     assert.deepEqual(arrayDiff(`${root}/p1`, `${root}/p2`), []);
   } finally {
     removeDir(root);
@@ -89,7 +95,7 @@ test('MNIST subset, 784-32-10: the straight path between two replicas has a barr
       epochs: 8,
       measurePoints: 3,
     }, 2, 1);
-    const s = runPermute(parsePermuteConfig({ source: `${root}/mnist`, swaps: [0], pair: [0, 1], points: 21 }), `${root}/p`);
+    const s = await runPermute(parsePermuteConfig({ source: `${root}/mnist`, swaps: [0], pair: [0, 1], points: 21 }), `${root}/p`);
     const before = s.pair_barrier_linear!, after = s.pair_barrier_aligned!;
     assert.ok(before > 0.1, `barrier before alignment ${before}`);
     // Measured 0.455 → 0.036 (seed 1); asserting a drop of at least a third.

@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSpinglass } from './spinglass-helpers.js';
-import { runCluster, parseClusterConfig } from '../src/protocols/cluster.js';
+import { parseClusterConfig, type ClusterSummary } from '../src/protocols/cluster.js';
+import { runAnalysis } from './analysis-helpers.js';
 import { Run } from '../src/store/run.js';
 import { removeDir, tempDir } from './executor-helpers.js';
 
@@ -47,7 +48,7 @@ test('SK P(q): two symmetric peaks and weight between them below T_c; one shrink
       assert.ok(low.high > 0.3, `weight at |q| > 0.55: ${low.high}`);
       assert.ok(low.mid > 0.03, `weight at 0.1 < |q| < 0.45: ${low.mid}`);
       // Clustering the replicas of one sample works on the spin-glass run too.
-      const c = runCluster(parseClusterConfig({ source: dir, overlap: 'aligned' }), `${dir}-cluster`, { overwrite: true });
+      const c = await runAnalysis('cluster', parseClusterConfig({ source: dir, overlap: 'aligned' }), `${dir}-cluster`, 0) as unknown as ClusterSummary;
       assert.equal(c.replicas, 4);
       removeDir(`${dir}-cluster`);
     }

@@ -9,125 +9,33 @@
  * dense spectrum with counts of negative / near-zero eigenvalues (dense.ts, small P), and the same
  * for the generalised Gauss–Newton matrix J_fᵀ H_ℓ J_f of a network (arrays prefixed `gn_`).
  * Arrays: docs/run-format/hessian.md.
+ *
+ * A replica is one block of the computation (hessianParts): the top-k Lanczos run, the bottom-k
+ * Lanczos run, one SLQ probe, one block of `traceBlock` Hutchinson probes, the dense spectrum — each
+ * for the Hessian and, with `gaussNewton`, again for the Gauss–Newton matrix. Probe vector i of the
+ * trace and probe r of SLQ come from their own streams (seed, probe domain, i), so the arrays do not
+ * depend on how the probes are grouped or which worker ran them; a trace block checkpoints its
+ * samples, and a killed Lanczos, SLQ or dense replica restarts from its beginning (deterministic).
+ * The reduction stacks SLQ rows and trace samples in probe order and broadens the density.
  */
-import { z } from 'zod';
-import { GlassyError, parseWith } from '../core/errors.js';
+import type { z } from 'zod';
+import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { gradientDescentSphere } from '../dynamics/sphere.js';
 import type { TwiceDifferentiable } from '../landscapes/landscape.js';
 import type { MlpLandscape } from '../landscapes/mlp/network.js';
 import { PSpin, projectTangent, randomSpherePoint } from '../landscapes/pspin.js';
-import { DEFAULT_DENSE_MAX, denseSpectrum } from '../observables/hessian/dense.js';
+import { denseSpectrum } from '../observables/hessian/dense.js';
 import { hutchinsonTrace } from '../observables/hessian/hutchinson.js';
+import { meanSE } from '../observables/statistics.js';
 import { lanczos, type Hvp } from '../observables/hessian/lanczos.js';
 import { slq, slqDensity, slqTrace } from '../observables/hessian/slq.js';
 import { hvpAt, logVolume } from '../observables/flatness.js';
-import { Run } from '../store/run.js';
-import { parseTrainConfig, replicaSetup } from './train.js';
-import { readReplicaWeights, replicaName } from './weights.js';
-
-export const pspinTargetSchema = z.object({
-  n: z.number().int().min(4),
-  p: z.union([z.literal(2), z.literal(3), z.literal(4)]).default(3),
-  /** Seed of the couplings (disorder sample `sample`) and of the random start. */
-  seed: z.number().int().min(0).default(0),
-  sample: z.number().int().min(0).default(0),
-  /** Gradient-descent steps on the sphere before measuring (0: the random point itself). */
-  gdSteps: z.number().int().min(0).default(0),
-  dt: z.number().positive().default(0.05),
-});
-
-export const hessianConfigSchema = z.object({
-  /** A complete `train` run (or null with `pspin`). */
-  source: z.string().min(1).nullable().default(null),
-  replica: z.number().int().min(0).default(0),
-  /** Training loss on the first n training samples (null: all of the replica's training samples). */
-  subset: z.number().int().positive().nullable().default(null),
-  /** Include the run's L2 term λ‖θ‖² (adds 2λ to every eigenvalue). Default: the bare training loss. */
-  regularised: z.boolean().default(false),
-  pspin: pspinTargetSchema.nullable().default(null),
-  /** Largest eigenvalues wanted (0: none). */
-  top: z.number().int().min(0).default(10),
-  /** Smallest (most negative) eigenvalues wanted (0: none). */
-  bottom: z.number().int().min(0).default(0),
-  /** Store the Ritz vectors (float32). */
-  vectors: z.boolean().default(true),
-  tol: z.number().gt(0).lt(1).default(1e-6),
-  maxIter: z.number().int().positive().optional(),
-  density: z.boolean().default(false),
-  densityRuns: z.number().int().positive().default(10),
-  densitySteps: z.number().int().positive().default(80),
-  densityPoints: z.number().int().min(2).default(1000),
-  sigma: z.number().positive().optional(),
-  trace: z.boolean().default(false),
-  /** Hutchinson probe vectors. */
-  samples: z.number().int().positive().default(100),
-  dense: z.boolean().default(false),
-  denseMax: z.number().int().positive().default(DEFAULT_DENSE_MAX),
-  /** |λ| ≤ zeroTol·max|λ| counts as zero. */
-  zeroTol: z.number().gt(0).lt(1).default(1e-6),
-  gaussNewton: z.boolean().default(false),
-  /** γ of the log-volume Σ log(1 + λ⁺/γ) (flatness.ts). */
-  gamma: z.number().positive().default(1),
-});
-
-export type HessianConfig = z.infer<typeof hessianConfigSchema>;
-
-export function parseHessianConfig(raw: unknown): HessianConfig {
-  const c = parseWith(hessianConfigSchema, raw);
-  if ((c.source === null) === (c.pspin === null)) {
-    throw GlassyError.invalid('source', c.source, 'either a train run or a p-spin target (--pspin-n), not both or neither');
-  }
-  if (c.top === 0 && c.bottom === 0 && !c.density && !c.trace && !c.dense) {
-    throw GlassyError.invalid('top', 0, 'something to compute: --top k, --bottom k, --density, --trace or --dense');
-  }
-  if (c.gaussNewton && c.pspin) throw GlassyError.invalid('gaussNewton', true, 'a network run (the Gauss–Newton matrix needs network outputs)');
-  return c;
-}
-
-/** The float64 landscape of a network replica and its weights. */
-export interface ReplicaLandscape {
-  landscape: MlpLandscape<Float64Array>;
-  theta: Float64Array;
-  /** The config of the train run. */
-  trainConfig: ReturnType<typeof parseTrainConfig>;
-  replicas: number;
-}
-
-/** Number of network replicas a run holds (replicas/replica-*.safetensors). */
-export function countReplicas(run: Run): number {
-  return run.listTensors().filter((n) => /^replica-\d{4,}$/.test(n)).length;
-}
-
-/** Opens a complete train run and checks it (before anything is written). */
-export function openTrainRun(dir: string, field = 'source'): Run {
-  const run = Run.open(dir);
-  if (run.manifest.protocol !== 'train') throw GlassyError.invalid(field, `${run.dir} (protocol ${run.manifest.protocol})`, 'a train run');
-  if (run.manifest.status !== 'complete') {
-    throw GlassyError.invalid(field, `${run.dir} (status ${run.manifest.status})`, 'a complete run (finish it with glassy resume)');
-  }
-  return run;
-}
-
-/**
- * The training loss of replica `index` of a train run as a float64 landscape (the run's data,
- * model and loss), on the first `subset` training samples when given, with or without its L2 term.
- */
-export function replicaLandscape(run: Run, index: number, opts: { subset?: number | null; regularised?: boolean } = {}): ReplicaLandscape {
-  const trainConfig = parseTrainConfig(run.manifest.config);
-  const replicas = countReplicas(run);
-  if (!(index < replicas)) throw GlassyError.invalid('replica', index, `an index < ${replicas} (the replicas of ${run.dir})`);
-  if (!run.hasTensors(replicaName(index))) throw GlassyError.invalid('replica', index, `a replica with weights in ${run.dir}/replicas`);
-  const cfg = { ...trainConfig, precision: 'f64' as const, evalTrainSamples: opts.subset ?? null };
-  const setup = replicaSetup(cfg, run.manifest.seed, index);
-  const landscape = (setup.evalTrain ?? setup.train) as MlpLandscape<Float64Array>;
-  landscape.l2 = opts.regularised ? trainConfig.l2 : 0;
-  const { theta, layout } = readReplicaWeights(run, index);
-  if (layout.size !== landscape.dim) {
-    throw GlassyError.invalid('replica', index, `weights with ${landscape.dim} parameters (the run's model), found ${layout.size}`);
-  }
-  return { landscape, theta, trainConfig, replicas };
-}
+import { resolve as resolvePath } from 'node:path';
+import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
+import type { Run } from '../store/run.js';
+import { openTrainRun, replicaLandscape } from './train-source.js';
+import { hessianParts, type HessianConfig, type HessianPart, type pspinTargetSchema } from './hessian/protocol.js';
 
 interface Target {
   kind: 'network' | 'pspin';
@@ -135,12 +43,11 @@ interface Target {
   theta: Float64Array;
   project?: (v: Float64Array) => void;
   description: Record<string, unknown>;
-  seed: number;
 }
 
-function pspinTarget(t: z.infer<typeof pspinTargetSchema>): Target {
-  const land = new PSpin({ n: t.n, p: t.p, seed: t.seed, sample: t.sample });
-  const sigma = randomSpherePoint(t.n, Rng.stream(t.seed, Stream.init, t.sample));
+function pspinTarget(t: z.infer<typeof pspinTargetSchema>, seed: number): Target {
+  const land = new PSpin({ n: t.n, p: t.p, seed, sample: t.sample });
+  const sigma = randomSpherePoint(t.n, Rng.stream(seed, Stream.init, t.sample));
   if (t.gdSteps > 0) gradientDescentSphere(land, sigma, { dt: t.dt, steps: t.gdSteps });
   return {
     kind: 'pspin',
@@ -148,13 +55,12 @@ function pspinTarget(t: z.infer<typeof pspinTargetSchema>): Target {
     theta: sigma,
     project: (v) => { projectTangent(sigma, v); },
     description: { landscape: land.name, energy_per_spin: land.energy(sigma) / t.n, gd_steps: t.gdSteps },
-    seed: t.seed,
   };
 }
 
 /** Resolves what to measure; throws a GlassyError on bad input (before any run is created). */
-function resolveTarget(config: HessianConfig): Target {
-  if (config.pspin) return pspinTarget(config.pspin);
+function resolveTarget(config: HessianConfig, seed: number): Target {
+  if (config.pspin) return pspinTarget(config.pspin, seed);
   const source = openTrainRun(config.source!);
   const r = replicaLandscape(source, config.replica, { subset: config.subset, regularised: config.regularised });
   return {
@@ -162,131 +68,19 @@ function resolveTarget(config: HessianConfig): Target {
     landscape: r.landscape,
     theta: r.theta,
     description: { source: source.dir, replica: config.replica, landscape: r.landscape.name, samples: r.landscape.nSamples, regularised: config.regularised },
-    seed: source.manifest.seed,
   };
 }
 
-export interface HessianSummary {
-  run: string;
-  kind: 'network' | 'pspin';
-  dim: number;
-  energy: number;
-  grad_norm: number;
-  seconds_per_hvp: number;
-  [key: string]: unknown;
-}
-
-/** Measures what `config` asks for and writes a `hessian` run at `out`. */
-export function runHessian(config: HessianConfig, out: string, opts: { overwrite?: boolean; log?: (line: string) => void } = {}): HessianSummary {
-  const target = resolveTarget(config);
-  const { landscape, theta } = target;
-  const P = landscape.dim;
+/** Everything checked before a run directory is created (the target resolved, sizes against P). */
+export function prepareHessian(config: HessianConfig, seed: number): { dim: number } {
+  const target = resolveTarget(config, seed);
+  const P = target.landscape.dim;
   if (config.top > P) throw GlassyError.invalid('top', config.top, `at most the dimension ${P}`);
   if (config.bottom > P) throw GlassyError.invalid('bottom', config.bottom, `at most the dimension ${P}`);
   if (config.dense && P > config.denseMax) {
     throw GlassyError.invalid('dense', `P = ${P}`, `P ≤ ${config.denseMax} (raise --dense-max; the dense eigendecomposition costs ~P³, docs/curvature.md)`);
   }
-  const log = opts.log ?? (() => {});
-  const run = Run.create(out, { protocol: 'hessian', config, seed: target.seed }, { overwrite: opts.overwrite === true });
-  try {
-    const g = landscape.newConfig();
-    const energy = landscape.gradient(theta, g);
-    let gn = 0;
-    for (let i = 0; i < P; i++) gn += g[i]! * g[i]!;
-    const summary: HessianSummary = {
-      run: run.dir, kind: target.kind, dim: P, energy, grad_norm: Math.sqrt(gn), seconds_per_hvp: NaN, ...target.description,
-    };
-    const ops: Array<[string, Hvp]> = [['', hvpAt(landscape, theta)]];
-    if (config.gaussNewton) ops.push(['gn_', hvpAt(landscape as unknown as MlpLandscape<Float64Array>, theta, 'gauss-newton')]);
-    let hvpTime = 0, hvpCount = 0;
-    for (const [prefix, raw] of ops) {
-      const hvp: Hvp = (v, o) => {
-        const t0 = performance.now();
-        raw(v, o);
-        hvpTime += performance.now() - t0;
-        hvpCount++;
-      };
-      const what = prefix ? 'Gauss–Newton' : 'Hessian';
-      const key = (k: string) => `${prefix}${k}`;
-      const lanczosOpts = { tol: config.tol, ...(config.maxIter ? { maxIter: config.maxIter } : {}), vectors: config.vectors, ...(target.project ? { project: target.project } : {}) };
-      if (config.top > 0) {
-        log(`${what}: Lanczos, top ${config.top}`);
-        const t0 = performance.now();
-        const r = lanczos(hvp, P, { ...lanczosOpts, k: config.top, which: 'largest', rng: Rng.stream(target.seed, Stream.probe, 10) });
-        run.setTiming(key('lanczos_top'), (performance.now() - t0) / 1000);
-        run.writeArray(key('eigenvalues'), r.values);
-        run.writeArray(key('eigenvalue_residuals'), r.residuals);
-        if (r.vectors) run.writeArray(key('eigenvectors'), stackF32(r.vectors, P), [r.vectors.length, P]);
-        summary[key('lambda_max')] = r.values[0]!;
-        summary[key('eigenvalues')] = Array.from(r.values);
-        summary[key('top_converged')] = r.converged;
-        summary[key('top_matvecs')] = r.matvecs;
-        summary[key('log_volume_top')] = logVolume(r.values, config.gamma);
-      }
-      if (config.bottom > 0) {
-        log(`${what}: Lanczos, bottom ${config.bottom}`);
-        const t0 = performance.now();
-        const r = lanczos(hvp, P, { ...lanczosOpts, k: config.bottom, which: 'smallest', rng: Rng.stream(target.seed, Stream.probe, 11) });
-        run.setTiming(key('lanczos_bottom'), (performance.now() - t0) / 1000);
-        run.writeArray(key('eigenvalues_bottom'), r.values);
-        run.writeArray(key('eigenvalue_bottom_residuals'), r.residuals);
-        if (r.vectors) run.writeArray(key('eigenvectors_bottom'), stackF32(r.vectors, P), [r.vectors.length, P]);
-        summary[key('lambda_min')] = r.values[0]!;
-        summary[key('eigenvalues_bottom')] = Array.from(r.values);
-        summary[key('bottom_converged')] = r.converged;
-        summary[key('bottom_matvecs')] = r.matvecs;
-      }
-      if (config.density) {
-        log(`${what}: stochastic Lanczos quadrature, ${config.densityRuns} × ${config.densitySteps} steps`);
-        const t0 = performance.now();
-        const q = slq(hvp, P, {
-          runs: config.densityRuns, steps: config.densitySteps, rng: Rng.stream(target.seed, Stream.probe, 12),
-          ...(target.project ? { project: target.project } : {}),
-        });
-        const d = slqDensity(q, { points: config.densityPoints, ...(config.sigma ? { sigma: config.sigma } : {}) });
-        run.setTiming(key('slq'), (performance.now() - t0) / 1000);
-        run.writeArray(key('density_x'), d.x);
-        run.writeArray(key('density_y'), d.y);
-        run.writeArray(key('slq_nodes'), q.nodes, [q.runs, q.steps]);
-        run.writeArray(key('slq_weights'), q.weights, [q.runs, q.steps]);
-        summary[key('density_sigma')] = d.sigma;
-        summary[key('slq_trace')] = slqTrace(q, (l) => l);
-        summary[key('log_volume_slq')] = slqTrace(q, (l) => Math.log1p(Math.max(l, 0) / config.gamma));
-      }
-      if (config.trace) {
-        log(`${what}: Hutchinson trace, ${config.samples} probes`);
-        const t0 = performance.now();
-        const tr = hutchinsonTrace(hvp, P, {
-          samples: config.samples, rng: Rng.stream(target.seed, Stream.probe, 13),
-          ...(target.project ? { project: target.project } : {}),
-        });
-        run.setTiming(key('trace'), (performance.now() - t0) / 1000);
-        run.writeArray(key('trace_samples'), tr.samples);
-        summary[key('trace')] = tr.trace;
-        summary[key('trace_se')] = tr.se;
-      }
-      if (config.dense) {
-        log(`${what}: dense matrix (${P} HVPs) and eigendecomposition`);
-        const t0 = performance.now();
-        const ds = denseSpectrum(hvp, P, { tol: config.zeroTol, maxDim: config.denseMax });
-        run.setTiming(key('dense'), (performance.now() - t0) / 1000);
-        run.writeArray(key('dense_eigenvalues'), ds.values);
-        summary[key('dense_negative')] = ds.negative;
-        summary[key('dense_near_zero')] = ds.nearZero;
-        summary[key('dense_positive')] = ds.positive;
-        summary[key('dense_trace')] = ds.trace;
-        summary[key('dense_lambda_max')] = ds.values[P - 1]!;
-        summary[key('dense_lambda_min')] = ds.values[0]!;
-      }
-    }
-    summary.seconds_per_hvp = hvpCount > 0 ? hvpTime / hvpCount / 1000 : NaN;
-    summary['hvps'] = hvpCount;
-    run.finish(summary);
-    return summary;
-  } catch (err) {
-    run.fail(err instanceof Error ? err.message : String(err));
-    throw err;
-  }
+  return { dim: P };
 }
 
 function stackF32(vectors: Float64Array[], P: number): Float32Array {
@@ -294,3 +88,165 @@ function stackF32(vectors: Float64Array[], P: number): Float32Array {
   vectors.forEach((v, i) => out.set(v, i * P));
   return out;
 }
+
+function partTag(index: number): string {
+  return `part-${String(index).padStart(4, '0')}`;
+}
+
+async function runReplica(config: HessianConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
+  const parts = hessianParts(config);
+  if (ctx.replicas !== parts.length) {
+    throw GlassyError.invalid('replicas', ctx.replicas, `${parts.length}: one replica per block of the computation (Lanczos runs, SLQ probes, trace blocks of ${config.traceBlock}, dense)`);
+  }
+  const part = parts[ctx.index]!;
+  const target = resolveTarget(config, ctx.seed);
+  const { landscape, theta } = target;
+  const P = landscape.dim;
+  const raw: Hvp = part.prefix === 'gn_' ? hvpAt(landscape as unknown as MlpLandscape<Float64Array>, theta, 'gauss-newton') : hvpAt(landscape, theta);
+  let hvps = 0, hvpMs = 0;
+  const hvp: Hvp = (v, o) => { const t0 = performance.now(); raw(v, o); hvpMs += performance.now() - t0; hvps++; };
+  const key = (k: string) => `${part.prefix}${k}`;
+  const project = target.project ? { project: target.project } : {};
+  const run = ctx.run;
+  const out: ReplicaSummary = {};
+  switch (part.kind) {
+    case 'top':
+    case 'bottom': {
+      const top = part.kind === 'top';
+      const r = lanczos(hvp, P, {
+        tol: config.tol, ...(config.maxIter ? { maxIter: config.maxIter } : {}), vectors: config.vectors, ...project,
+        k: top ? config.top : config.bottom, which: top ? 'largest' : 'smallest', rng: Rng.stream(ctx.seed, Stream.probe, top ? 10 : 11),
+      });
+      const n = top ? '' : '_bottom';
+      run.writeArray(key(`eigenvalues${n}`), r.values);
+      run.writeArray(key(top ? 'eigenvalue_residuals' : 'eigenvalue_bottom_residuals'), r.residuals);
+      if (r.vectors) run.writeArray(key(`eigenvectors${n}`), stackF32(r.vectors, P), [r.vectors.length, P]);
+      if (top) {
+        out[key('lambda_max')] = r.values[0]!;
+        out[key('eigenvalues')] = Array.from(r.values);
+        out[key('top_converged')] = r.converged;
+        out[key('top_matvecs')] = r.matvecs;
+        out[key('log_volume_top')] = logVolume(r.values, config.gamma);
+      } else {
+        out[key('lambda_min')] = r.values[0]!;
+        out[key('eigenvalues_bottom')] = Array.from(r.values);
+        out[key('bottom_converged')] = r.converged;
+        out[key('bottom_matvecs')] = r.matvecs;
+      }
+      break;
+    }
+    case 'slq': {
+      const q = slq(hvp, P, { runs: 1, steps: config.densitySteps, rng: Rng.stream(ctx.seed, Stream.probe, 12, part.first), ...project });
+      run.writeArray(`per-replica/${partTag(ctx.index)}/slq_nodes`, q.nodes);
+      run.writeArray(`per-replica/${partTag(ctx.index)}/slq_weights`, q.weights);
+      out['norm2'] = q.norms2[0]!;
+      out['steps'] = q.steps;
+      break;
+    }
+    case 'trace': {
+      const samples = new Float64Array(part.count);
+      let done = 0;
+      const cp = ctx.loadCheckpoint();
+      if (cp) { samples.set(cp.arrays['samples'] as Float64Array); done = cp.meta.step; }
+      const every = ctx.checkpointEvery ?? 1;
+      for (let i = done; i < part.count; i++) {
+        // Probe vector first + i has its own stream: the samples do not depend on the blocking.
+        const tr = hutchinsonTrace(hvp, P, { samples: 1, rng: Rng.stream(ctx.seed, Stream.probe, 13, part.first + i), ...project });
+        samples[i] = tr.samples[0]!;
+        if ((i + 1) % every === 0 && i + 1 < part.count) ctx.saveCheckpoint({ meta: { step: i + 1 }, arrays: { samples } });
+        ctx.progress((i + 1) / part.count, `trace probe ${part.first + i + 1}/${config.samples}`);
+      }
+      run.writeArray(`per-replica/${partTag(ctx.index)}/trace_samples`, samples);
+      break;
+    }
+    case 'dense': {
+      const ds = denseSpectrum(hvp, P, { tol: config.zeroTol, maxDim: config.denseMax });
+      run.writeArray(key('dense_eigenvalues'), ds.values);
+      out[key('dense_negative')] = ds.negative;
+      out[key('dense_near_zero')] = ds.nearZero;
+      out[key('dense_positive')] = ds.positive;
+      out[key('dense_trace')] = ds.trace;
+      out[key('dense_lambda_max')] = ds.values[P - 1]!;
+      out[key('dense_lambda_min')] = ds.values[0]!;
+      break;
+    }
+  }
+  out['hvps'] = hvps;
+  out['hvp_ms'] = hvpMs;
+  return out;
+}
+
+export interface HessianSummary {
+  kind: 'network' | 'pspin';
+  dim: number;
+  energy: number;
+  grad_norm: number;
+  seconds_per_hvp: number;
+  hvps: number;
+  [key: string]: unknown;
+}
+
+async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: HessianConfig): Promise<HessianSummary> {
+  const parts = hessianParts(config);
+  const target = resolveTarget(config, run.manifest.seed);
+  const { landscape, theta } = target;
+  const P = landscape.dim;
+  const g = landscape.newConfig();
+  const energy = landscape.gradient(theta, g);
+  let gn = 0;
+  for (let i = 0; i < P; i++) gn += g[i]! * g[i]!;
+  let hvps = 0, hvpMs = 0;
+  const summary: HessianSummary = { kind: target.kind, dim: P, energy, grad_norm: Math.sqrt(gn), seconds_per_hvp: NaN, hvps: 0, ...target.description };
+  for (const o of outcomes) {
+    hvps += o.summary['hvps'] as number;
+    hvpMs += o.summary['hvp_ms'] as number;
+    // The per-part figures of Lanczos and dense runs; SLQ and trace parts are reduced below.
+    const kind = parts[o.index]!.kind;
+    if (kind === 'top' || kind === 'bottom' || kind === 'dense') {
+      for (const [k, v] of Object.entries(o.summary)) if (k !== 'hvps' && k !== 'hvp_ms') summary[k] = v;
+    }
+  }
+  for (const prefix of config.gaussNewton ? ['', 'gn_'] : ['']) {
+    const key = (k: string) => `${prefix}${k}`;
+    const mine = (kind: HessianPart['kind']) => outcomes.filter((o) => parts[o.index]!.prefix === prefix && parts[o.index]!.kind === kind);
+    const slqParts = mine('slq');
+    if (slqParts.length > 0) {
+      const runs = slqParts.length;
+      const steps = slqParts[0]!.summary['steps'] as number;
+      const nodes = new Float64Array(runs * steps), weights = new Float64Array(runs * steps), norms2 = new Float64Array(runs);
+      slqParts.forEach((o, r) => {
+        nodes.set(run.readArray(`per-replica/${partTag(o.index)}/slq_nodes`).data as Float64Array, r * steps);
+        weights.set(run.readArray(`per-replica/${partTag(o.index)}/slq_weights`).data as Float64Array, r * steps);
+        norms2[r] = o.summary['norm2'] as number;
+      });
+      const q = { nodes, weights, norms2, runs, steps };
+      const d = slqDensity(q, { points: config.densityPoints, ...(config.sigma ? { sigma: config.sigma } : {}) });
+      run.writeArray(key('density_x'), d.x);
+      run.writeArray(key('density_y'), d.y);
+      run.writeArray(key('slq_nodes'), nodes, [runs, steps]);
+      run.writeArray(key('slq_weights'), weights, [runs, steps]);
+      summary[key('density_sigma')] = d.sigma;
+      summary[key('slq_trace')] = slqTrace(q, (l) => l);
+      summary[key('log_volume_slq')] = slqTrace(q, (l) => Math.log1p(Math.max(l, 0) / config.gamma));
+    }
+    const traceParts = mine('trace');
+    if (traceParts.length > 0) {
+      const samples = new Float64Array(config.samples);
+      for (const o of traceParts) samples.set(run.readArray(`per-replica/${partTag(o.index)}/trace_samples`).data as Float64Array, parts[o.index]!.first);
+      run.writeArray(key('trace_samples'), samples);
+      const { mean, se } = meanSE(samples);
+      summary[key('trace')] = mean;
+      summary[key('trace_se')] = se;
+    }
+  }
+  summary.hvps = hvps;
+  summary.seconds_per_hvp = hvps > 0 ? hvpMs / hvps / 1000 : NaN;
+  return summary;
+}
+
+export const task: ReplicaTask<HessianConfig> = {
+  prepare: (raw) => (typeof raw['source'] === 'string' ? { ...raw, source: resolvePath(raw['source']) } : raw),
+  validate: (config, seed) => { prepareHessian(config, seed); },
+  run: runReplica,
+  finalize,
+};

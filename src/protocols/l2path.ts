@@ -10,26 +10,34 @@
  * (26 points), strong enough at its end to bring θ onto θ_b for any network scale. Their grid is one
  * `--l2-betas 0:5e-6:1e-8` away.
  */
-import { z } from 'zod';
 import { GlassyError } from '../core/errors.js';
-import { polylinePath } from '../observables/path.js';
-import type { BuiltPath, PathContext } from './connect.js';
 import { parseL2SweepConfig, runSweep } from './l2sweep.js';
-import { parseTrainConfig, replicaSetup } from './train.js';
+import { parseTrainConfig, replicaSetup, type TrainConfig } from './train.js';
+import type { L2PathConfig } from './connect/protocol.js';
 
-export const l2PathSchema = z.object({
-  /** The increasing β ladder (the first β acts on θ_a itself). */
-  betas: z.array(z.number().min(0)).min(1).default(Array.from({ length: 26 }, (_, i) => Number((1e-4 * 10 ** (i / 5)).toPrecision(6)))),
-  maxEpochs: z.number().int().positive().default(5),
-  patience: z.number().int().positive().default(2),
-  /** Early stopping on the training CE (Ersoy et al.) or on the objective. */
-  stopOn: z.enum(['ce', 'objective']).default('objective'),
-});
 
-export type L2PathConfig = z.infer<typeof l2PathSchema>;
+/** The two minima, the source run they come from, and the streams' seed. */
+export interface L2PathInput {
+  a: Float64Array;
+  b: Float64Array;
+  /** Config and seed of the train run of θ_a and θ_b. */
+  source: TrainConfig;
+  sourceSeed: number;
+  /** Replica index of θ_a in the source (its data order and subset). */
+  replica: number;
+  seed: number;
+  progress(fraction: number): void;
+}
 
-export async function l2Path(ctx: PathContext, l2: L2PathConfig): Promise<BuiltPath> {
-  const src = ctx.source.config;
+export interface L2PathResult {
+  /** θ_a, θ(β_1) … θ(β_L), θ_b: the corners of the traced polyline. */
+  states: Float64Array[];
+  arrays: Record<string, Float64Array>;
+  summary: Record<string, number>;
+}
+
+export async function l2Path(ctx: L2PathInput, l2: L2PathConfig): Promise<L2PathResult> {
+  const src = ctx.source;
   const sweep = parseL2SweepConfig({
     data: src.data, model: src.model, loss: src.loss, optimizer: src.optimizer, batch: src.batch, precision: 'f64',
     betas: l2.betas, direction: 'up', maxEpochs: l2.maxEpochs, patience: l2.patience, stopOn: l2.stopOn, saveStates: false,
@@ -38,7 +46,7 @@ export async function l2Path(ctx: PathContext, l2: L2PathConfig): Promise<BuiltP
     if (!(sweep.betas[i]! > sweep.betas[i - 1]!)) throw GlassyError.invalid('l2.betas', sweep.betas, 'an increasing list of β');
   }
   const tc = parseTrainConfig({ ...src, precision: 'f64' });
-  const { ds, train, test } = replicaSetup(tc, ctx.source.seed, ctx.config.a);
+  const { ds, train, test } = replicaSetup(tc, ctx.sourceSeed, ctx.replica);
   const theta = train.newConfig();
   theta.set(ctx.a);
   const ref = train.newConfig();
@@ -46,7 +54,7 @@ export async function l2Path(ctx: PathContext, l2: L2PathConfig): Promise<BuiltP
   const states: Float64Array[] = [Float64Array.from(ctx.a)];
   const points = runSweep(
     sweep, { train, test, hessian: null, testLabels: ds.test.y }, theta, ref,
-    { seed: ctx.seed, index: 0, progress: (f) => ctx.progress(`l2 ${(100 * f).toFixed(0)} %`) },
+    { seed: ctx.seed, index: 0, progress: (f) => ctx.progress(f) },
     null,
     (_pts, _done, th) => { states.push(Float64Array.from(th)); },
   );
@@ -56,12 +64,12 @@ export async function l2Path(ctx: PathContext, l2: L2PathConfig): Promise<BuiltP
   r0 = Math.sqrt(r0);
   const last = points[points.length - 1];
   return {
-    path: polylinePath(states),
+    states,
     arrays: {
-      l2_betas: { data: Float64Array.from(points, (p) => p.beta) },
-      l2_distance_to_b: { data: Float64Array.from(points, (p) => p.r) },
-      l2_train_loss: { data: Float64Array.from(points, (p) => p.trainLoss) },
-      l2_test_error: { data: Float64Array.from(points, (p) => p.testError) },
+      l2_betas: Float64Array.from(points, (p) => p.beta),
+      l2_distance_to_b: Float64Array.from(points, (p) => p.r),
+      l2_train_loss: Float64Array.from(points, (p) => p.trainLoss),
+      l2_test_error: Float64Array.from(points, (p) => p.testError),
     },
     summary: {
       l2_points: points.length,

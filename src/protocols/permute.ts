@@ -10,42 +10,26 @@
  * as k grows. For a pair of independently trained replicas a, b the straight path θ_a → θ_b is
  * profiled before and after aligning b onto a by weight matching (Ainsworth et al. 2023), whose
  * barrier drop is Entezari et al.'s conjecture at work.
+ *
+ * A replica is one path: replicas 0 … S·R−1 are the permutations (k = swaps[i], repeat r at index
+ * i·R + r), and with `pair` two more — the straight path θ_a → θ_b and θ_a → aligned θ_b. Each
+ * draws its permutation from its own stream (i, r), so the rows do not depend on which worker ran
+ * them; the reduction stacks them in index order. A path replica is short (G evaluations): a killed
+ * one restarts from its beginning, deterministically.
  */
-import { z } from 'zod';
-import { GlassyError, parseWith } from '../core/errors.js';
+import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
-import { barrier, distance, linearPath, profilePath, uniformGrid, type Path } from '../observables/path.js';
-import { Run } from '../store/run.js';
+import { resolve as resolvePath } from 'node:path';
+import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
+import { distance, linearPath, profilePath, uniformGrid, type Path } from '../observables/path.js';
+import type { Run } from '../store/run.js';
 import {
   displacedPermutations, displacedUnits, hiddenLayerCount, hiddenWidth, permuteParameters, randomPermutations,
 } from '../symmetry/permutation.js';
 import { weightMatching } from '../symmetry/weight-matching.js';
-import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource } from './connect.js';
-import { readReplicaWeights } from './weights.js';
-
-export const permuteConfigSchema = z.object({
-  source: z.string().min(1),
-  /** The replica whose θ is permuted. */
-  replica: z.number().int().min(0).default(0),
-  /** Displaced units per hidden layer (0, or 2 … width), or 'random' for a uniform permutation. */
-  swaps: z.array(z.union([z.number().int().min(0), z.literal('random')])).min(1).default(['random']),
-  /** How the k displaced units are permuted: one k-cycle, or k/2 transpositions. */
-  shape: z.enum(['cycle', 'transpositions']).default('cycle'),
-  /** Independent permutations per k. */
-  repeats: z.number().int().min(1).default(1),
-  /** Points G of each profile. */
-  points: z.number().int().min(2).default(41),
-  /** Also the straight path between these two replicas, before and after weight matching. */
-  pair: z.tuple([z.number().int().min(0), z.number().int().min(0)]).nullable().default(null),
-  /** Training samples of the evaluations (null: all). */
-  trainSamples: z.number().int().positive().nullable().default(null),
-});
-
-export type PermuteConfig = z.infer<typeof permuteConfigSchema>;
-
-export function parsePermuteConfig(raw: unknown): PermuteConfig {
-  return parseWith(permuteConfigSchema, raw);
-}
+import { type RowFigures, stackPathRows, writePathRow } from './path-rows.js';
+import { checkReplicaIndex, openTrainSource, pathLandscapes, replicaTheta, type NetworkSource } from './train-source.js';
+import { permuteReplicas, type PermuteConfig } from './permute/protocol.js';
 
 /** Everything checked before a run directory is created. */
 export function preparePermute(config: PermuteConfig): NetworkSource {
@@ -69,7 +53,6 @@ export function preparePermute(config: PermuteConfig): NetworkSource {
 }
 
 export interface PermuteSummary {
-  run: string;
   source: string;
   replica: number;
   paths: string[];
@@ -93,103 +76,84 @@ export interface PermuteSummary {
 /** Domain index of permute's streams inside Stream.probe. */
 const PERMUTE = 2;
 
-export function runPermute(
-  config: PermuteConfig, out: string, opts: { overwrite?: boolean; seed?: number; progress?: (m: string) => void } = {},
-): PermuteSummary {
-  const src = preparePermute(config);
-  const seed = opts.seed ?? src.seed;
-  const theta = readReplicaWeights(src.run, config.replica).theta;
-  const land = pathLandscapes(src, config.replica, config.trainSamples);
-  const run = Run.create(out, { protocol: 'permute', config, seed }, { overwrite: opts.overwrite === true });
-  try {
-    const t = uniformGrid(config.points);
-    const G = t.length;
-    const K = config.swaps.length, R = config.repeats;
-    const paths: Array<{ name: string; path: Path }> = [];
-    const dist = new Float64Array(K * R), displaced = new Float64Array(K * R), invariance = new Float64Array(K * R);
-    const e0 = land.evalTrain.evaluate(theta).loss;
-    for (let i = 0; i < K; i++) {
-      const k = config.swaps[i]!;
-      for (let r = 0; r < R; r++) {
-        const rng = Rng.stream(seed, Stream.probe, PERMUTE, i, r);
-        const perms = k === 'random' ? randomPermutations(src.layout, rng) : displacedPermutations(src.layout, k, rng, config.shape);
-        const ptheta = permuteParameters(src.layout, theta, perms);
-        dist[i * R + r] = distance(theta, ptheta);
-        displaced[i * R + r] = displacedUnits(perms);
-        invariance[i * R + r] = Math.abs(land.evalTrain.evaluate(ptheta).loss - e0);
-        paths.push({ name: `perm k=${k}${R > 1 ? ` #${r}` : ''}`, path: linearPath(theta, ptheta) });
-      }
-    }
-    let pairDist: [number, number] | null = null;
-    if (config.pair) {
-      const [a, b] = config.pair;
-      const ta = readReplicaWeights(src.run, a).theta, tb = readReplicaWeights(src.run, b).theta;
-      const aligned = weightMatching(src.layout, ta, tb, { rng: Rng.stream(seed, Stream.probe, PERMUTE, K) }).aligned;
-      paths.push({ name: `replicas ${a}-${b}`, path: linearPath(ta, tb) });
-      paths.push({ name: `replicas ${a}-${b} aligned`, path: linearPath(ta, aligned) });
-      pairDist = [distance(ta, tb), distance(ta, aligned)];
-    }
-    const P = paths.length;
-    const trainLoss = new Float64Array(P * G), trainErr = new Float64Array(P * G), testLoss = new Float64Array(P * G), testErr = new Float64Array(P * G), arc = new Float64Array(P * G);
-    const bTrain = new Float64Array(P), bTest = new Float64Array(P), bPos = new Float64Array(P), bTestErr = new Float64Array(P);
-    const summary: PermuteSummary = {
-      run: run.dir, source: src.run.dir, replica: config.replica, paths: paths.map((p) => p.name),
-      barriers: {}, test_barriers: {}, per_k: [], invariance_max_abs: Math.max(...invariance), train_samples: land.trainSamples,
-    };
-    const t0 = performance.now();
-    paths.forEach(({ name, path }, p) => {
-      const prof = profilePath(path, { train: land.evalTrain, test: land.test }, t);
-      const tr = prof.series['train']!, te = prof.series['test']!;
-      trainLoss.set(tr.loss, p * G); trainErr.set(tr.error, p * G);
-      testLoss.set(te.loss, p * G); testErr.set(te.error, p * G);
-      arc.set(prof.arcLength, p * G);
-      const b = barrier(t, tr.loss);
-      bTrain[p] = b.height; bPos[p] = b.position;
-      bTest[p] = barrier(t, te.loss).height;
-      bTestErr[p] = barrier(t, te.error).height;
-      summary.barriers[name] = b.height;
-      summary.test_barriers[name] = bTest[p]!;
-      opts.progress?.(`${name}: barrier ${b.height.toPrecision(4)}`);
-    });
-    run.setTiming('profiles', (performance.now() - t0) / 1000);
-    const mean = (xs: Float64Array, i: number) => { let s = 0; for (let r = 0; r < R; r++) s += xs[i * R + r]!; return s / R; };
-    const kCodes = new Int32Array(K);
-    for (let i = 0; i < K; i++) {
-      const k = config.swaps[i]!;
-      kCodes[i] = k === 'random' ? -1 : k;
-      summary.per_k.push({
-        k, barrier: mean(bTrain, i), test_barrier: mean(bTest, i), distance: mean(dist, i), displaced: mean(displaced, i),
-      });
-    }
-    if (pairDist) {
-      const p0 = K * R;
-      summary.pair_barrier_linear = bTrain[p0]!;
-      summary.pair_barrier_aligned = bTrain[p0 + 1]!;
-      summary.pair_test_barrier_linear = bTest[p0]!;
-      summary.pair_test_barrier_aligned = bTest[p0 + 1]!;
-      summary.pair_distance_linear = pairDist[0];
-      summary.pair_distance_aligned = pairDist[1];
-    }
-    run.writeArray('path_t', t);
-    run.writeArray('path_train_loss', trainLoss, [P, G]);
-    run.writeArray('path_train_error', trainErr, [P, G]);
-    run.writeArray('path_test_loss', testLoss, [P, G]);
-    run.writeArray('path_test_error', testErr, [P, G]);
-    run.writeArray('path_arc_length', arc, [P, G]);
-    run.writeArray('path_barrier', bTrain);
-    run.writeArray('path_barrier_test', bTest);
-    run.writeArray('path_barrier_test_error', bTestErr);
-    run.writeArray('path_barrier_position', bPos);
-    run.writeArray('permute_k', kCodes);
-    run.writeArray('permute_displaced', displaced, [K, R]);
-    run.writeArray('permute_distance', dist, [K, R]);
-    run.writeArray('permute_barrier', bTrain.slice(0, K * R), [K, R]);
-    run.writeArray('permute_barrier_test', bTest.slice(0, K * R), [K, R]);
-    run.writeArray('permute_invariance', invariance, [K, R]);
-    run.finish(summary);
-    return summary;
-  } catch (err) {
-    run.fail(err instanceof Error ? err.message : String(err));
-    throw err;
+async function runReplica(config: PermuteConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
+  const expected = permuteReplicas(config);
+  if (ctx.replicas !== expected) {
+    throw GlassyError.invalid('replicas', ctx.replicas, `${expected}: one replica per path (${config.swaps.length} swaps × ${config.repeats} repeats${config.pair ? ' + 2 for the pair' : ''})`);
   }
+  const src = preparePermute(config);
+  const land = pathLandscapes(src, config.replica, config.trainSamples);
+  const S = config.swaps.length, R = config.repeats;
+  const i = ctx.index;
+  let path: Path;
+  let extra: ReplicaSummary;
+  if (i < S * R) {
+    const k = config.swaps[Math.floor(i / R)]!;
+    const r = i % R;
+    const theta = replicaTheta(src, config.replica);
+    const rng = Rng.stream(ctx.seed, Stream.probe, PERMUTE, Math.floor(i / R), r);
+    const perms = k === 'random' ? randomPermutations(src.layout, rng) : displacedPermutations(src.layout, k, rng, config.shape);
+    const ptheta = permuteParameters(src.layout, theta, perms);
+    path = linearPath(theta, ptheta);
+    extra = {
+      name: `perm k=${k}${R > 1 ? ` #${r}` : ''}`,
+      distance: distance(theta, ptheta),
+      displaced: displacedUnits(perms),
+      invariance: Math.abs(land.evalTrain.evaluate(ptheta).loss - land.evalTrain.evaluate(theta).loss),
+    };
+  } else {
+    const [a, b] = config.pair!;
+    const ta = replicaTheta(src, a), tb = replicaTheta(src, b);
+    const aligned = i === S * R + 1;
+    const end = aligned ? weightMatching(src.layout, ta, tb, { rng: Rng.stream(ctx.seed, Stream.probe, PERMUTE, S) }).aligned : tb;
+    path = linearPath(ta, end);
+    extra = { name: `replicas ${a}-${b}${aligned ? ' aligned' : ''}`, distance: distance(ta, end) };
+  }
+  const prof = profilePath(path, { train: land.evalTrain, test: land.test }, uniformGrid(config.points));
+  const fig = writePathRow(ctx.run, i, prof);
+  ctx.progress(1, `${String(extra['name'])}: barrier ${fig.barrier.toPrecision(4)}`);
+  return { ...extra, ...fig, train_samples: land.trainSamples };
 }
+
+async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: PermuteConfig): Promise<PermuteSummary> {
+  const s = outcomes.map((o) => o.summary);
+  stackPathRows(run, uniformGrid(config.points), s as unknown as RowFigures[]);
+  const S = config.swaps.length, R = config.repeats;
+  const num = (i: number, k: string) => s[i]![k] as number;
+  const grid = (k: string) => Float64Array.from({ length: S * R }, (_, i) => num(i, k));
+  const summary: PermuteSummary = {
+    source: config.source, replica: config.replica, paths: s.map((x) => x['name'] as string),
+    barriers: {}, test_barriers: {}, per_k: [], invariance_max_abs: Math.max(...grid('invariance')), train_samples: num(0, 'train_samples'),
+  };
+  s.forEach((x) => { summary.barriers[x['name'] as string] = x['barrier'] as number; summary.test_barriers[x['name'] as string] = x['barrier_test'] as number; });
+  const mean = (k: string, i: number) => { let t = 0; for (let r = 0; r < R; r++) t += num(i * R + r, k); return t / R; };
+  const kCodes = new Int32Array(S);
+  for (let i = 0; i < S; i++) {
+    const k = config.swaps[i]!;
+    kCodes[i] = k === 'random' ? -1 : k;
+    summary.per_k.push({ k, barrier: mean('barrier', i), test_barrier: mean('barrier_test', i), distance: mean('distance', i), displaced: mean('displaced', i) });
+  }
+  if (config.pair) {
+    const p0 = S * R;
+    summary.pair_barrier_linear = num(p0, 'barrier');
+    summary.pair_barrier_aligned = num(p0 + 1, 'barrier');
+    summary.pair_test_barrier_linear = num(p0, 'barrier_test');
+    summary.pair_test_barrier_aligned = num(p0 + 1, 'barrier_test');
+    summary.pair_distance_linear = num(p0, 'distance');
+    summary.pair_distance_aligned = num(p0 + 1, 'distance');
+  }
+  run.writeArray('permute_k', kCodes);
+  run.writeArray('permute_displaced', grid('displaced'), [S, R]);
+  run.writeArray('permute_distance', grid('distance'), [S, R]);
+  run.writeArray('permute_barrier', grid('barrier'), [S, R]);
+  run.writeArray('permute_barrier_test', grid('barrier_test'), [S, R]);
+  run.writeArray('permute_invariance', grid('invariance'), [S, R]);
+  return summary;
+}
+
+export const task: ReplicaTask<PermuteConfig> = {
+  prepare: (raw) => (typeof raw['source'] === 'string' ? { ...raw, source: resolvePath(raw['source']) } : raw),
+  validate: (config) => { preparePermute(config); },
+  run: runReplica,
+  finalize,
+};

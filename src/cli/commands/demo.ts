@@ -14,7 +14,8 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runEnsemble } from '../../executor/ensemble.js';
 import { checkTrainData, parseTrainConfig } from '../../protocols/train.js';
-import { parseClusterConfig, runCluster, type ClusterSummary } from '../../protocols/cluster.js';
+import { parseClusterConfig, type ClusterSummary } from '../../protocols/cluster.js';
+import { clusterBlocks, type ClusterConfig } from '../../protocols/cluster/protocol.js';
 import { parseConfig } from '../../executor/protocol.js';
 import { buildReport } from '../../report/report.js';
 import { buildComparison } from '../../report/compare.js';
@@ -70,7 +71,7 @@ export function register(program: Command): void {
 
       // 2. overlaps and hierarchy of the networks
       say(flags.json, 'glassy demo: overlaps, P(q), clustering of the networks (weight matching)');
-      const netCluster = runCluster(parseClusterConfig({ source: trainDir, overlap: 'aligned' }), join(out, 'mnist-cluster'), { overwrite: true });
+      const netCluster = await runCluster(parseClusterConfig({ source: trainDir, overlap: 'aligned' }), join(out, 'mnist-cluster'), flags.seed);
 
       // 3. the SK glass with the same observables
       const skDir = join(out, 'sk');
@@ -85,7 +86,7 @@ export function register(program: Command): void {
       const skRun = Run.create(skDir, { protocol: 'spinglass', config: skConfig, seed: flags.seed }, { overwrite: true });
       const glass = await runEnsemble(skRun, registry, { executor: 'local', ...(flags.workers ? { workers: flags.workers } : {}), progress: 'none', handleSignals: false });
       if (glass.status !== 'complete') throw new Error(`the SK run ${skDir} did not complete: ${glass.failed.map((f) => f.error).join('; ')}`);
-      const skCluster = runCluster(parseClusterConfig({ source: skDir, overlap: 'aligned', temperatureIndex: 0 }), join(out, 'sk-cluster'), { overwrite: true });
+      const skCluster = await runCluster(parseClusterConfig({ source: skDir, overlap: 'aligned', temperatureIndex: 0 }), join(out, 'sk-cluster'), flags.seed);
 
       // 4. reports
       say(flags.json, 'glassy demo: reports');
@@ -121,4 +122,12 @@ export function register(program: Command): void {
         `  reports:\n${reports.map((r) => `    ${r}`).join('\n')}\n  network vs glass: ${comparison.report}\n`,
       );
     });
+}
+
+/** A cluster run of `config` at `out` (replaced if there), in this thread. */
+async function runCluster(config: ClusterConfig, out: string, seed: number): Promise<ClusterSummary & { run: string }> {
+  const run = Run.create(out, { protocol: 'cluster', config, seed }, { overwrite: true });
+  const r = await runEnsemble(run, registry, { executor: 'inprocess', progress: 'none', replicas: clusterBlocks(config) });
+  if (r.status !== 'complete') throw new Error(`cluster ${run.dir}: ${r.failed.map((f) => f.error).join('; ')}`);
+  return { run: run.dir, ...(r.summary as unknown as ClusterSummary) };
 }

@@ -18,10 +18,6 @@ export interface CommandEntry {
 
 export const commands: readonly CommandEntry[] = [
   { name: 'demo', description: 'one-minute end-to-end study: a network ensemble on MNIST and an SK glass, overlaps, P(q), clustering, reports', load: () => import('./demo.js') },
-  { name: 'cluster', description: 'overlap matrix, P(q), dendrogram and ultrametricity of the replicas of a train or spinglass run', load: () => import('./cluster.js') },
-  { name: 'permute', description: 'loss along θ → Pθ for hidden-unit permutations P (barrier vs displaced units k), and θa → θb before/after alignment', load: () => import('./permute.js') },
-  { name: 'connect', description: 'loss along paths between two replicas: linear, Bézier (Garipov et al. 2018), NEB (Draxler et al. 2018)', load: () => import('./connect.js') },
-  { name: 'hessian', description: 'Hessian eigenvalues (Lanczos), spectral density (SLQ), trace (Hutchinson), dense spectrum; of a network replica or a p-spin configuration', load: () => import('./hessian.js') },
   { name: 'run', description: 'run K replicas of a registered protocol on an executor (local pool, queue, shards)', load: () => import('./run.js') },
   { name: 'resume', description: 'finish an interrupted or failed run: skip done replicas, continue the others from their checkpoints', load: () => import('./resume.js') },
   { name: 'worker', description: 'take replica jobs from a BullMQ queue (for --executor queue) until stopped', load: () => import('./worker.js') },

@@ -34,7 +34,7 @@ import type { MlpLayout } from '../../landscapes/mlp/layout.js';
 import { distance } from '../../observables/path.js';
 import type { Run } from '../../store/run.js';
 import { weightMatching } from '../../symmetry/weight-matching.js';
-import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource, type PathLandscapes } from '../connect.js';
+import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource, type PathLandscapes } from '../train-source.js';
 import { readReplicaWeights } from '../weights.js';
 import type { NetworkWalkConfig } from './config.js';
 import { finiteMean, walkerName, writeIncrementStatistics } from './increments.js';

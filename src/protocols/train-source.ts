@@ -1,0 +1,121 @@
+/**
+ * A complete `train` run as the source of an analysis (walk, permute, connect, hessian, flatness,
+ * cluster): its replicas' weights and their landscapes rebuilt in float64 from the run's config.
+ * Opening and checking the run is store/sources.ts's job; this module adds what only a train run
+ * has — its config (train.ts owns the schema and the replica setup) and its network layout.
+ */
+import { GlassyError } from '../core/errors.js';
+import { mlpLayout, type MlpLayout } from '../landscapes/mlp/layout.js';
+import type { MlpLandscape } from '../landscapes/mlp/network.js';
+import type { Evaluator } from '../observables/path.js';
+import type { Run } from '../store/run.js';
+import { checkReplicaIndex as checkIndex, countNetworkReplicas, openRunSource } from '../store/sources.js';
+import { parseTrainConfig, replicaSetup, type TrainConfig } from './train.js';
+import { readReplicaWeights, replicaName } from './weights.js';
+
+/** A complete `train` run whose replicas an analysis reads. */
+export interface NetworkSource {
+  run: Run;
+  config: TrainConfig;
+  seed: number;
+  /** Number of replicas K (replicas/replica-*.safetensors). */
+  replicas: number;
+  layout: MlpLayout;
+}
+
+/** Opens `dir` and checks it is a complete train run with network replicas (a GlassyError otherwise). */
+export function openTrainSource(dir: string, field = 'source'): NetworkSource {
+  const { run, seed } = openRunSource(dir, ['train'], field);
+  const replicas = countNetworkReplicas(run);
+  if (replicas < 1) throw GlassyError.invalid(field, run.dir, 'a run with trained replicas (replicas/replica-*.safetensors)');
+  const config = parseTrainConfig(run.manifest.config);
+  const { sizes, activation, bias, output } = config.model;
+  return { run, config, seed, replicas, layout: mlpLayout({ sizes, activation, bias, output }) };
+}
+
+/** Throws unless 0 ≤ i < K. */
+export function checkReplicaIndex(field: string, i: number, src: NetworkSource): void {
+  checkIndex(field, i, src.replicas);
+}
+
+/** Replica `index`'s weights as one flat float64 θ (through store/'s checked load path). */
+export function replicaTheta(src: NetworkSource, index: number): Float64Array {
+  return readReplicaWeights(src.run, index).theta;
+}
+
+export interface PathLandscapes {
+  /** The training objective of the source run (its L2 term included), float64: for gradients. */
+  train: MlpLandscape<Float64Array>;
+  /** Loss (without L2) and error on the training samples evaluated along paths. */
+  evalTrain: Evaluator;
+  /** Loss and error on the test set. */
+  test: Evaluator;
+  /** Training samples in evalTrain. */
+  trainSamples: number;
+}
+
+/**
+ * The landscapes of replica `index` of the source run, in float64 whatever the run was trained in:
+ * barriers are small differences of losses and walks take small steps, so float32 rounding would
+ * be visible in them. `trainSamples` limits the training samples of the evaluations (the first n;
+ * null: all of the replica's training set).
+ */
+export function pathLandscapes(src: NetworkSource, index: number, trainSamples: number | null): PathLandscapes {
+  const cfg: TrainConfig = { ...src.config, precision: 'f64', evalTrainSamples: trainSamples };
+  const { train, evalTrain, test } = replicaSetup(cfg, src.seed, index);
+  const ev = evalTrain ?? train;
+  return {
+    train: train as unknown as MlpLandscape<Float64Array>,
+    evalTrain: ev as unknown as Evaluator,
+    test: test as unknown as Evaluator,
+    trainSamples: ev.nSamples,
+  };
+}
+
+/** The float64 landscape of a network replica and its weights. */
+export interface ReplicaLandscape {
+  landscape: MlpLandscape<Float64Array>;
+  theta: Float64Array;
+  /** The config of the train run. */
+  trainConfig: TrainConfig;
+  replicas: number;
+}
+
+/** Number of network replicas a run holds (replicas/replica-*.safetensors). */
+export const countReplicas = countNetworkReplicas;
+
+/** Opens a complete train run and checks it (before anything is written). */
+export function openTrainRun(dir: string, field = 'source'): Run {
+  return openRunSource(dir, ['train'], field).run;
+}
+
+/**
+ * The training loss of replica `index` of a train run as a float64 landscape (the run's data,
+ * model and loss), on the first `subset` training samples when given, with or without its L2 term
+ * (the coefficient of the run's own training landscape, whatever its L2 convention).
+ */
+export function replicaLandscape(run: Run, index: number, opts: { subset?: number | null; regularised?: boolean } = {}): ReplicaLandscape {
+  const trainConfig = parseTrainConfig(run.manifest.config);
+  const replicas = countNetworkReplicas(run);
+  if (!(index < replicas)) throw GlassyError.invalid('replica', index, `an index < ${replicas} (the replicas of ${run.dir})`);
+  if (!run.hasTensors(replicaName(index))) throw GlassyError.invalid('replica', index, `a replica with weights in ${run.dir}/replicas`);
+  const cfg = { ...trainConfig, precision: 'f64' as const, evalTrainSamples: opts.subset ?? null };
+  const setup = replicaSetup(cfg, run.manifest.seed, index);
+  const landscape = (setup.evalTrain ?? setup.train) as MlpLandscape<Float64Array>;
+  landscape.l2 = opts.regularised ? setup.train.l2 : 0;
+  const { theta, layout } = readReplicaWeights(run, index);
+  if (layout.size !== landscape.dim) {
+    throw GlassyError.invalid('replica', index, `weights with ${landscape.dim} parameters (the run's model), found ${layout.size}`);
+  }
+  return { landscape, theta, trainConfig, replicas };
+}
+
+/** The train config of a source run. */
+export function sourceConfig(run: Run): TrainConfig {
+  return parseTrainConfig(run.manifest.config);
+}
+
+/** Replica `index`'s landscapes of a source run, its config changed by `overrides` (precision, evaluation samples). */
+export function sourceSetup(run: Run, index: number, overrides: Partial<TrainConfig> = {}): ReturnType<typeof replicaSetup> {
+  return replicaSetup({ ...parseTrainConfig(run.manifest.config), ...overrides }, run.manifest.seed, index);
+}

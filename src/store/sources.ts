@@ -1,0 +1,45 @@
+/**
+ * Run sources: the complete runs whose replicas an analysis reads (cluster, hessian, permute,
+ * connect, walk, flatness read a `train` or `spinglass` run). One place opens a source, checks its
+ * protocol and status, counts its replicas and checks replica indices, so every analysis refuses a
+ * wrong source with the same one-line error before it creates anything.
+ *
+ * Weights are read through Run.readTensors (store/safetensors), the one load path of replica
+ * tensors, so the checks made there (non-finite values refused with file, key and count) apply to
+ * every analysis.
+ */
+import { GlassyError } from '../core/errors.js';
+import { Run } from './run.js';
+
+export interface RunSource {
+  run: Run;
+  protocol: string;
+  seed: number;
+  /** The source run's config as recorded in its manifest (the caller parses it). */
+  config: unknown;
+}
+
+/** Opens `dir` and checks it is a complete run of one of `protocols` (a GlassyError naming `field` otherwise). */
+export function openRunSource(dir: string, protocols: readonly string[], field = 'source'): RunSource {
+  const run = Run.open(dir);
+  const protocol = run.manifest.protocol;
+  if (!protocols.includes(protocol)) {
+    throw GlassyError.invalid(field, `${run.dir} (protocol ${protocol})`, protocols.length === 1 ? `a ${protocols[0]} run` : `a ${protocols.join(' or ')} run`);
+  }
+  if (run.manifest.status !== 'complete') {
+    throw GlassyError.invalid(field, `${run.dir} (status ${run.manifest.status})`, 'a complete run (finish it with glassy resume)');
+  }
+  return { run, protocol, seed: run.manifest.seed, config: run.manifest.config };
+}
+
+/** Number of network replicas a run holds (replicas/replica-*.safetensors). */
+export function countNetworkReplicas(run: Run): number {
+  return run.listTensors().filter((n) => /^replica-\d{4,}$/.test(n)).length;
+}
+
+/** Throws unless 0 ≤ i < count, naming the field and the source's replica count. */
+export function checkReplicaIndex(field: string, i: number, count: number): void {
+  if (!Number.isInteger(i) || i < 0 || i >= count) {
+    throw GlassyError.invalid(field, i, `a replica index in [0, ${count}) (the source run has ${count} replica${count === 1 ? '' : 's'})`);
+  }
+}

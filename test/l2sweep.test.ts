@@ -63,7 +63,7 @@ test('an upward sweep reaches the origin at β_c and the transition is detected 
     const config = parseL2SweepConfig({
       data, model, loss: 'ce', optimizer: { kind: 'sgd', lr: 0.5 }, batch: 300, precision: 'f64',
       betas: ladder, direction: 'up', maxEpochs: 4000, patience: 200, stopOn: 'objective', hessianK: 1, hessianSamples: 300,
-      jumpFactor: 3,
+      l2Form: 'penalty',
     });
     const run = Run.create(dir, { protocol: 'l2sweep', config, seed }, {});
     const r = await runEnsemble(run, task, { replicas: 1, executor: 'inprocess', progress: 'none', handleSignals: false });

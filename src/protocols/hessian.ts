@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { gradientDescentSphere } from '../dynamics/sphere.js';
+import { penaltyCoefficient } from '../landscapes/l2form.js';
 import type { TwiceDifferentiable } from '../landscapes/landscape.js';
 import type { MlpLandscape } from '../landscapes/mlp/network.js';
 import { PSpin, projectTangent, randomSpherePoint } from '../landscapes/pspin.js';
@@ -123,7 +124,7 @@ export function replicaLandscape(run: Run, index: number, opts: { subset?: numbe
   const cfg = { ...trainConfig, precision: 'f64' as const, evalTrainSamples: opts.subset ?? null };
   const setup = replicaSetup(cfg, run.manifest.seed, index);
   const landscape = (setup.evalTrain ?? setup.train) as MlpLandscape<Float64Array>;
-  landscape.l2 = opts.regularised ? trainConfig.l2 : 0;
+  landscape.l2 = opts.regularised ? penaltyCoefficient(trainConfig.l2, trainConfig.l2Form) : 0;
   const { theta, layout } = readReplicaWeights(run, index);
   if (layout.size !== landscape.dim) {
     throw GlassyError.invalid('replica', index, `weights with ${landscape.dim} parameters (the run's model), found ${layout.size}`);

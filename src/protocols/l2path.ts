@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import { GlassyError } from '../core/errors.js';
+import { l2FormSchema } from '../landscapes/l2form.js';
 import { polylinePath } from '../observables/path.js';
 import type { BuiltPath, PathContext } from './connect.js';
 import { parseL2SweepConfig, runSweep } from './l2sweep.js';
@@ -22,6 +23,8 @@ export const l2PathSchema = z.object({
   betas: z.array(z.number().min(0)).min(1).default(Array.from({ length: 26 }, (_, i) => Number((1e-4 * 10 ** (i / 5)).toPrecision(6)))),
   maxEpochs: z.number().int().positive().default(5),
   patience: z.number().int().positive().default(2),
+  /** How β enters; Ersoy et al.'s path finder adds the penalty β‖θ − θ_b‖² (no ½) to the loss. */
+  l2Form: l2FormSchema.default('penalty'),
   /** Early stopping on the training CE (Ersoy et al.) or on the objective. */
   stopOn: z.enum(['ce', 'objective']).default('objective'),
 });
@@ -32,7 +35,7 @@ export async function l2Path(ctx: PathContext, l2: L2PathConfig): Promise<BuiltP
   const src = ctx.source.config;
   const sweep = parseL2SweepConfig({
     data: src.data, model: src.model, loss: src.loss, optimizer: src.optimizer, batch: src.batch, precision: 'f64',
-    betas: l2.betas, direction: 'up', maxEpochs: l2.maxEpochs, patience: l2.patience, stopOn: l2.stopOn, saveStates: false,
+    betas: l2.betas, l2Form: l2.l2Form, direction: 'up', maxEpochs: l2.maxEpochs, patience: l2.patience, stopOn: l2.stopOn, saveStates: false,
   });
   for (let i = 1; i < sweep.betas.length; i++) {
     if (!(sweep.betas[i]! > sweep.betas[i - 1]!)) throw GlassyError.invalid('l2.betas', sweep.betas, 'an increasing list of β');

@@ -20,6 +20,7 @@ import { Trainer } from '../dynamics/trainer.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
 import { logList } from '../observables/aging.js';
+import { l2FormSchema, penaltyCoefficient } from '../landscapes/l2form.js';
 import type { Run } from '../store/run.js';
 import { replicaName, writeReplicaWeights } from './weights.js';
 import { flattenSchema, flattenedLandscape, restoreFlattened } from './flatten.js'; // [curvature: SAM / Entropy-SGD]
@@ -50,8 +51,10 @@ export const trainConfigSchema = z.object({
   epochs: z.number().positive().default(5),
   /** 'full' is forced for gradient descent ('gd'). */
   sampling: z.enum(['shuffle', 'replacement', 'full']).default('shuffle'),
-  /** λ in λ‖θ‖² (Ersoy et al.'s convention, no ½). */
+  /** L2 strength β, read in the convention `l2Form` (landscapes/l2form.ts). */
   l2: z.number().min(0).default(0),
+  /** 'penalty': β‖θ‖² added to the loss; 'weight-decay': βθ added to the gradient (torch Adam weight_decay). */
+  l2Form: l2FormSchema.default('penalty'),
   precision: z.enum(['f32', 'f64']).default('f32'),
   init: z.enum(['pytorch', 'he']).default('pytorch'),
   variant: z.enum(['init', 'order', 'both', 'subset']).default('both'),
@@ -165,7 +168,7 @@ export function replicaSetup(config: TrainConfig, seed: number, index: number) {
   }
   const opts = { arch, loss: config.loss, precision: config.precision } as const;
   const train = new MlpLandscape(
-    { ...opts, l2: config.l2 },
+    { ...opts, l2: penaltyCoefficient(config.l2, config.l2Form) },
     rowsOf(ds.train, d, C, rows),
   );
   const evalTrain = config.evalTrainSamples === null && !rows

@@ -2,7 +2,7 @@
  * `glassy connect RUN a b`: mode connectivity between two replicas of a train run along straight,
  * Bézier and nudged-elastic-band paths (protocols/connect.ts), written as a new run.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { PATH_METHODS, parseConnectConfig, runConnect } from '../../protocols/connect.js';
 import { betaLadder, nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
 
@@ -47,6 +47,7 @@ export function register(program: Command): void {
     .option('--neb-batch <B|full>', 'mini-batch size, or "full" for full-batch gradients (default: the source run\'s batch)', batchOrFull)
     .option('--l2-betas <ladder>', 'β ladder of --method l2: start:stop:step or a list (default: 26 points, 1e-4 … 10, geometric)', betaLadder)
     .option('--l2-max-epochs <n>', 'epochs per β of --method l2 at most (default 5)', positiveInt)
+    .addOption(new Option('--l2-form <form>', 'how β enters --method l2: penalty β‖θ − θ_b‖² (Ersoy et al.\'s path finder, default) or weight-decay (penalty β/2)').choices(['penalty', 'weight-decay']))
     .option('--l2-patience <n>', 'epochs without improvement before the next β (default 2)', positiveInt)
     .option('--seed <S>', 'seed of the mini-batch and t streams (default: the source run\'s)', nonNegativeInt)
     .option('--out <dir>', 'run directory (default: <run>-connect)')
@@ -65,7 +66,7 @@ export function register(program: Command): void {
           images: flags['nebImages'], steps: flags['nebSteps'], optimizer: flags['nebOptimizer'], lr: flags['nebLr'],
           spring: flags['nebSpring'], climbing: flags['nebClimbing'] === true ? true : undefined, batch: flags['nebBatch'],
         }),
-        l2: defined({ betas: flags['l2Betas'], maxEpochs: flags['l2MaxEpochs'], patience: flags['l2Patience'] }),
+        l2: defined({ betas: flags['l2Betas'], l2Form: flags['l2Form'], maxEpochs: flags['l2MaxEpochs'], patience: flags['l2Patience'] }),
       });
       const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-connect`;
       const json = flags['json'] === true;

@@ -46,7 +46,8 @@ export function register(program: Command): void {
     .option('--hessian-k <k>', 'extreme Hessian eigenvalues per β (0: off)', nonNegativeInt)
     .option('--hessian-samples <n>', 'training samples for the Hessian', positiveInt)
     .option('--refine <n>', 'points inserted inside each detected jump', nonNegativeInt)
-    .option('--jump-factor <f>', 'a jump is |Δq| > f × median |Δq|', positive)
+    .option('--jump-z <z>', 'a transition: a training-CE jump of at least z × the sweep\'s grid-to-grid noise σ (default 10)', positive)
+    .addOption(new Option('--l2-form <form>', 'how β enters: weight-decay (βθ added to the gradient, torch Adam weight_decay; the paper\'s main sweep, default) or penalty (β‖θ − θ_ref‖²)').choices(['weight-decay', 'penalty']))
     .option('--class-threshold <a>', 'accuracy above which a class counts as encoded', nonNegative)
     .option('--no-save-states', 'do not save θ at every β')
     .option('--replicas <K>', 'independent sweeps', positiveInt, 1)
@@ -61,6 +62,7 @@ export function register(program: Command): void {
     const fromFile = typeof flags['config'] === 'string' ? loadConfigFile(flags['config']) : {};
     const raw = merge(trainingConfigFrom(flags, fromFile, flags['model'] || (fromFile['model'] as object | undefined) ? {} : ERSOY), {
       betas: flags['lambdas'],
+      l2Form: flags['l2Form'],
       direction: flags['direction'],
       maxEpochs: flags['maxEpochs'],
       patience: flags['patience'],
@@ -71,7 +73,7 @@ export function register(program: Command): void {
       hessianK: flags['hessianK'],
       hessianSamples: flags['hessianSamples'],
       refine: flags['refine'],
-      jumpFactor: flags['jumpFactor'],
+      jumpZ: flags['jumpZ'],
       classThreshold: flags['classThreshold'],
       saveStates: flags['saveStates'] === false ? false : undefined,
     });

@@ -20,7 +20,8 @@ export function register(program: Command): void {
     .option('--temperature <T>', 'temperature of --optimizer langevin', nonNegative)
     .option('--epochs <E>', 'epochs (may be fractional)', positive)
     .addOption(new Option('--sampling <mode>', 'mini-batches: shuffle (each epoch a permutation), replacement, full').choices(['shuffle', 'replacement', 'full']))
-    .option('--l2 <lambda>', 'L2 strength λ in λ‖θ‖² (no ½, as Ersoy et al.)', nonNegative)
+    .option('--l2 <beta>', 'L2 strength β, read as --l2-form says', nonNegative)
+    .addOption(new Option('--l2-form <form>', 'penalty: β‖θ‖² added to the loss (default); weight-decay: βθ added to the gradient as torch Adam(weight_decay=β), i.e. penalty β/2').choices(['penalty', 'weight-decay']))
     .addOption(new Option('--variant <what>', 'what differs between replicas').choices(['init', 'order', 'both', 'subset']))
     .option('--subset-size <n>', 'training samples per replica with --variant subset', positiveInt)
     .option('--measure-points <n>', 'log-spaced measurement times (epoch ends are added)', positiveInt)
@@ -56,6 +57,7 @@ export function register(program: Command): void {
       epochs: flags['epochs'],
       sampling: flags['sampling'],
       l2: flags['l2'],
+      l2Form: flags['l2Form'],
       variant: flags['variant'],
       subsetSize: flags['subsetSize'],
       measurePoints: flags['measurePoints'],

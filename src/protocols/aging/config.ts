@@ -228,6 +228,7 @@ export function trainConfigOf(m: AgingMlpConfig, width: number | null, checkpoin
     epochs: 1,
     sampling: m.sampling,
     l2: m.l2,
+    l2Form: 'penalty',
     precision: m.precision,
     init: m.init,
     variant: 'both',

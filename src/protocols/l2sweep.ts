@@ -25,6 +25,7 @@
 import { z } from 'zod';
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
+import { refuseNonFinite } from '../core/finite.js';
 import { Rng, Stream } from '../core/rng.js';
 import { dataSpecSchema } from '../data/index.js';
 import { BatchSchedule } from '../dynamics/batches.js';
@@ -207,6 +208,7 @@ export function runSweep<X extends Float>(
   };
 
   const measure = (beta: number, direction: 1 | -1, refined: 0 | 1, epochs: number): Point => {
+    refuseNonFinite(`replica ${ctx.index} at β = ${beta}`, 'θ', theta, 'the dynamics diverged: lower --lr');
     const tr = train.evaluate(theta);
     const te = test.evaluate(theta);
     const r = distance(theta, ref);

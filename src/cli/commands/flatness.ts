@@ -57,7 +57,9 @@ export function register(program: Command): void {
       const rows = (result.summary?.['correlations'] ?? []) as Array<Record<string, number | string>>;
       for (const r of rows) {
         const f = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : 'n/a');
-        process.stdout.write(`  ${String(r['measure']).padEnd(18)} Spearman ${f(r['spearman'])} [${f(r['spearman_lo'])}, ${f(r['spearman_hi'])}]  Kendall ${f(r['kendall'])} [${f(r['kendall_lo'])}, ${f(r['kendall_hi'])}]\n`);
+        const head = `  ${String(r['measure']).padEnd(18)} n = ${r['n']}`;
+        if (r['power'] === 'none') process.stdout.write(`${head}  no power: ${r['reason']}\n`);
+        else process.stdout.write(`${head}  Spearman ${f(r['spearman'])} [${f(r['spearman_lo'])}, ${f(r['spearman_hi'])}]  Kendall ${f(r['kendall'])} [${f(r['kendall_lo'])}, ${f(r['kendall_hi'])}]  (${r['ci_method']}${r['power'] === 'low' ? '; low power: CI wider than 1' : ''})\n`);
       }
     }
   });

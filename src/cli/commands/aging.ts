@@ -30,6 +30,7 @@ export function register(program: Command): void {
     .option('--tw <list>', 'waiting times, e.g. 0,10,100 (default LogList(1, T/2, --tw-points))', intList)
     .option('--tw-points <n>', 'points of the waiting-time LogList (default 50, as DEEP-GLASS)', positiveInt)
     .option('--t-points <n>', 'points of the lag LogList(1, T/2, n) (default 100)', positiveInt)
+    .option('--lags <list>', 'explicit lags t, e.g. 1,10,100 (positive integers ≤ T/2; default the LogList of --t-points)', intList)
     .option('--energy-points <n>', 'points of the energy-time LogList(1, T, n) (default 100)', positiveInt)
     .option('--collapse-tw-min <tw>', 'leave waiting times below this out of the μ collapse (default 1)', nonNegative)
     .option('--save-configs', 'store the configuration at every tw (per-replica/<r>/configs/tw-<tw>.npy)')
@@ -88,7 +89,7 @@ export function register(program: Command): void {
     const raw = merge(fromFile, {
       landscape,
       ...section,
-      tMax: flags['tMax'], tw: flags['tw'], twPoints: flags['twPoints'], tPoints: flags['tPoints'],
+      tMax: flags['tMax'], tw: flags['tw'], twPoints: flags['twPoints'], tPoints: flags['tPoints'], lags: flags['lags'],
       energyPoints: flags['energyPoints'], collapseTwMin: flags['collapseTwMin'],
       saveConfigs: flags['saveConfigs'] === true ? true : undefined,
       replicas: flags['replicas'], samples: flags['samples'],

@@ -41,8 +41,10 @@ const phase: ItemDef = {
       const v = ctx.vec(p.array, lam.length);
       const series: Series[] = groups.map((g) => ({ name: g.name, x: pick(lam, g.idx), y: pick(v, g.idx) }));
       if (p.array === 'lambda_min') {
-        // The fold condition of [E]: a continuation minimum loses stability where λ_min reaches −2λ.
-        series.push({ name: '−2λ (fold)', x: lam, y: lam.map((l) => -2 * l), role: 'reference' });
+        // The fold condition of [E]: a continuation minimum loses stability where λ_min reaches −2c,
+        // c the penalty coefficient: c = λ ('penalty'), λ/2 ('weight-decay', torch Adam weight_decay).
+        const wd = (ctx.manifest.config as { l2Form?: string } | undefined)?.l2Form === 'weight-decay';
+        series.push({ name: wd ? '−λ (fold)' : '−2λ (fold)', x: lam, y: lam.map((l) => (wd ? -l : -2 * l)), role: 'reference' });
       }
       panels.push({ y: { title: p.y, scale: p.log ? 'log' : 'linear' }, series });
     }
@@ -57,7 +59,9 @@ const phase: ItemDef = {
       legendTitle: 'sweep',
       caption: [
         groups.length > 1 ? 'Up and down sweeps drawn separately: where they differ the system shows hysteresis.' : '',
-        ctx.has('lambda_min') ? 'Dashed: −2λ; a continuation minimum loses stability (a fold) where λ_min reaches it.' : '',
+        ctx.has('lambda_min') ? 'Dashed: −2c (c the penalty coefficient: λ, or λ/2 in the weight-decay form); a continuation minimum loses stability (a fold) where λ_min reaches it.' : '',
+        (ctx.manifest.config as { l2Form?: string } | undefined)?.l2Form === 'weight-decay'
+          ? 'λ on the weight-decay axis (torch Adam weight_decay=λ, penalty (λ/2)‖θ‖²), as Ersoy et al. report it.' : '',
       ].filter(Boolean).join(' '),
     });
   },

@@ -92,6 +92,16 @@ export function register(program: Command): void {
     if (flags['json'] === true) {
       printJson({ run: run.dir, status: result.status, summary: result.summary ?? null, failed: result.failed, seconds: result.seconds });
       if (result.status === 'failed') process.exitCode = 1;
-    } else reportResult(result, false);
+    } else {
+      reportResult(result, false);
+      const s = result.summary ?? {};
+      if (typeof s['l2_convention'] === 'string') process.stdout.write(`  β: ${s['l2_convention']}\n`);
+      const f = (v: unknown, d = 4) => (typeof v === 'number' && Number.isFinite(v) ? v.toPrecision(d) : '—');
+      for (const t of (s['transitions'] ?? []) as Array<Record<string, unknown>>) {
+        const ci = t['ci'] as [unknown, unknown];
+        process.stdout.write(`  ${t['direction']} β ${f(t['beta_before'])}–${f(t['beta_after'])}: CE jump ${f(t['size'], 3)} [${f(ci[0], 3)}, ${f(ci[1], 3)}], z ${f(t['z'], 2)}; `
+          + `accuracy ${f(100 * (t['accuracy_before'] as number), 3)} → ${f(100 * (t['accuracy_after'] as number), 3)} %; classes lost ${(t['classes_lost'] as number[]).join(',') || '—'} (${(t['observables'] as string[]).join(', ')})\n`);
+      }
+    }
   });
 }

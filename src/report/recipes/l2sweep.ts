@@ -3,7 +3,7 @@ import { phasePlot, type PhasePanel } from '../plots/phase.js';
 import { gridHeatmap } from '../plots/heatmap.js';
 import { scatterPlot } from '../plots/scatter.js';
 import type { Series } from '../plots/line.js';
-import type { ItemDef, Recipe, RecipeContext } from './types.js';
+import type { ItemDef, Recipe, RecipeContext, Table } from './types.js';
 
 /** Indices of each sweep direction, in data order: direction > 0 = up, otherwise down. */
 export function sweeps(ctx: RecipeContext, L: number): { name: string; idx: number[] }[] {
@@ -122,8 +122,42 @@ const scatter: ItemDef = {
   },
 };
 
+interface TransitionRow {
+  direction: string; beta_before: number; beta_after: number; beta_c: number; observables: string[];
+  size: number | null; ci: [number | null, number | null]; z: number | null;
+  accuracy_before: number; accuracy_after: number; classes_lost: number[]; classes_gained: number[];
+}
+
+const num = (v: number | null | undefined, digits = 3): string => (typeof v === 'number' && Number.isFinite(v) ? v.toPrecision(digits) : '—');
+
+/** The detected transitions with their significance, from the run summary (protocols/l2sweep.ts). */
+const transitionTable: ItemDef = {
+  kind: 'table',
+  name: 'transitions',
+  title: 'Transitions',
+  requires: [],
+  build(ctx): Table {
+    const list = ctx.summary('transitions');
+    if (!Array.isArray(list)) throw new Error('no transitions in the summary');
+    const rows = (list as TransitionRow[]).map((t) => [
+      t.direction, `${num(t.beta_before)} – ${num(t.beta_after)}`, num(t.beta_c),
+      t.size === null || t.size === undefined ? '—' : `${num(t.size)} [${num(t.ci[0])}, ${num(t.ci[1])}]`, num(t.z, 2),
+      `${(100 * t.accuracy_before).toFixed(0)} → ${(100 * t.accuracy_after).toFixed(0)} %`,
+      t.classes_lost.join(', ') || '—', t.observables.join(', '),
+    ]);
+    const form = ctx.summary('l2_convention');
+    const detection = ctx.summary('detection');
+    return {
+      name: 'transitions', title: 'Transitions',
+      columns: ['sweep', 'β interval', 'β_c', 'CE jump [95 % CI]', 'z = jump/σ', 'test accuracy', 'classes lost', 'detected by'],
+      rows,
+      caption: [rows.length === 0 ? 'No jump beyond the noise.' : '', typeof form === 'string' ? `β: ${form}.` : '', typeof detection === 'string' ? `Rule: ${detection}.` : ''].filter(Boolean).join(' '),
+    };
+  },
+};
+
 export const l2sweepRecipe: Recipe = {
   protocol: 'l2sweep',
   description: 'The L2 probe: training with an L2 pull of strength λ, swept up (and down).',
-  items: [phase, classAccuracy('all'), classAccuracy('down'), scatter],
+  items: [transitionTable, phase, classAccuracy('all'), classAccuracy('down'), scatter],
 };

@@ -12,14 +12,14 @@
  * keeps it, as their CNN variant does), for up to `maxEpochs` epochs, stopping when the epoch-mean
  * training CE has not improved for `patience` epochs. Recorded per β: training CE, L_β, test CE,
  * test error, accuracy per class, r = ‖θ − θ_ref‖, optionally the extreme eigenvalues of the
- * UNREGULARISED training-CE Hessian (Lanczos on Hessian-vector products; add 2β for L_β): the
+ * UNREGULARISED training-CE Hessian (Lanczos on Hessian-vector products; add 2c for L_β): the
  * largest-magnitude and the smallest algebraic, since saddles are the point.
  *
  * Transitions (observables/transitions.ts) are jumps of the training CE beyond the sweep's own
  * grid-to-grid noise (z ≥ `jumpZ`, neighbouring steps merged), and the smallest eigenvalue of ∇²L_β
  * crossing zero (a fold: λ_min(∇²CE) = −2c); only those intervals are refined, by re-running from
- * the state before the jump. Independent replicas give the spread of each β_c. A downward sweep after the upward one shows
- * hysteresis. θ_ref is the origin (the main sweep), a trained replica of another run (mode
+ * the state before the jump. Independent replicas give the spread of each β_c. A downward sweep
+ * after the upward one shows hysteresis. θ_ref is the origin (the main sweep), a trained replica of another run (mode
  * connectivity: the L2-anchored path from θ_a towards θ_b, issue "paths"), or a saved state.
  */
 import { z } from 'zod';

@@ -141,7 +141,7 @@ const transitionTable: ItemDef = {
     if (!Array.isArray(list)) throw new Error('no transitions in the summary');
     const rows = (list as TransitionRow[]).map((t) => [
       t.direction, `${num(t.beta_before)} – ${num(t.beta_after)}`, num(t.beta_c),
-      t.size === null || t.size === undefined ? '—' : `${num(t.size)} [${num(t.ci[0])}, ${num(t.ci[1])}]`, num(t.z, 2),
+      t.size === null || t.size === undefined ? '—' : `${num(t.size)} [${num(t.ci[0])}, ${num(t.ci[1])}]`, typeof t.z === 'number' && Number.isFinite(t.z) ? t.z.toFixed(1) : '—',
       `${(100 * t.accuracy_before).toFixed(0)} → ${(100 * t.accuracy_after).toFixed(0)} %`,
       t.classes_lost.join(', ') || '—', t.observables.join(', '),
     ]);

@@ -51,6 +51,7 @@ test('five jumps over a noisy smooth rise: exactly five transitions at the right
       assert.ok(t.z >= 10 && t.ci[0] > 0, `seed ${seed}: z ${t.z}, CI ${t.ci}`);
       assert.ok(Math.abs(t.size - SIZES[i]!) < 0.02, `size ${t.size} vs ${SIZES[i]}`);
       assert.deepEqual([...t.classes_lost].sort(), [...LOST[i]!].sort());
+      assert.deepEqual([...t.classes_lost_since_previous].sort(), [...LOST[i]!].sort());
     });
   }
 });

@@ -282,6 +282,8 @@ export interface Transition {
   accuracy_after: number;
   classes_lost: number[];
   classes_gained: number[];
+  /** Up the sweep: classes lost (see classLoss) after the previous transition and up to this one. */
+  classes_lost_since_previous: number[];
 }
 
 /** A transition on the main grid of one direction: grid points first−1 → last (indices into points). */
@@ -345,7 +347,31 @@ function meanAccuracy(points: Point[], i: number, side: 1 | -1, n = 3): { perCla
   return { perClass: sum.map((v) => v / Math.max(1, m)), total: total / Math.max(1, m) };
 }
 
+/**
+ * Where each class stops being encoded on the upward main sweep: the first β from which the running
+ * mean of its test accuracy over 5 grid points stays below the threshold (Ersoy et al. list the
+ * classes lost by β: 5, 9, 8 over 0.026–0.035, then 2, 4, 6, 3, 7 …). Classes never lost are absent.
+ */
+export function classLoss(points: Point[], config: L2SweepConfig, classes: number[]): Array<{ class: number; beta: number }> {
+  const up = points.filter((p) => p.direction === 1 && p.refined === 0);
+  const C = up[0]?.classAccuracy.length ?? 0;
+  const out: Array<{ class: number; beta: number }> = [];
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i + 5 <= up.length; i++) {
+      let m = 0;
+      for (let k = i; k < i + 5; k++) m += up[k]!.classAccuracy[c]! / 5;
+      if (m < config.classThreshold) {
+        out.push({ class: classes[c] ?? c, beta: up[i]!.beta });
+        break;
+      }
+    }
+  }
+  return out.sort((a, b) => a.beta - b.beta);
+}
+
 export function transitions(points: Point[], config: L2SweepConfig, classes: number[]): Transition[] {
+  const lost = classLoss(points, config, classes);
+  let previous = -Infinity;
   return findTransitions(points, config).map((f) => {
     let a = points[f.first - 1]!, b = points[f.last]!;
     // Refined points inside the interval narrow it to their largest CE step.
@@ -367,8 +393,16 @@ export function transitions(points: Point[], config: L2SweepConfig, classes: num
       accuracy_before: before.total, accuracy_after: after.total,
       classes_lost: [...ea].filter((c) => !eb.has(c)).map((c) => classes[c] ?? c),
       classes_gained: [...eb].filter((c) => !ea.has(c)).map((c) => classes[c] ?? c),
+      classes_lost_since_previous: b.direction === 1 ? sinceLast(b.beta) : [],
     };
   });
+
+  /** Up the sweep: the classes whose loss β lies after the previous transition, up to this one. */
+  function sinceLast(beta: number): number[] {
+    const group = lost.filter((l) => l.beta > previous && l.beta <= beta).map((l) => l.class);
+    previous = beta;
+    return group;
+  }
 }
 
 // ---- the replica task: one independent sweep per replica ------------------------------------
@@ -480,6 +514,7 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: L2SweepC
     l2_convention: describeL2Form(config.l2Form),
     detection: `training-CE step beyond the local trend ≥ ${config.jumpZ} σ (σ = 1.4826·MAD of the sweep's grid-to-grid residuals), neighbouring steps ≥ 3 σ merged; CI: normal, ± 1.96 σ √steps; plus sign changes of λ_min + 2c`,
     transitions: transitions(unpackPoints(arrays, C), config, classes),
+    class_loss: classLoss(unpackPoints(arrays, C), config, classes),
     beta_c: outcomes[0]!.summary['beta_c'],
     replica_spread: replicaSpread(outcomes.map((o) => o.summary['beta_c'] as number[])),
     reference: config.reference ? `${config.reference.run}#${config.reference.replica}` : 'origin',

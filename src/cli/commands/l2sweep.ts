@@ -100,7 +100,8 @@ export function register(program: Command): void {
       for (const t of (s['transitions'] ?? []) as Array<Record<string, unknown>>) {
         const ci = t['ci'] as [unknown, unknown];
         process.stdout.write(`  ${t['direction']} β ${f(t['beta_before'])}–${f(t['beta_after'])}: CE jump ${f(t['size'], 3)} [${f(ci[0], 3)}, ${f(ci[1], 3)}], z ${f(t['z'], 2)}; `
-          + `accuracy ${f(100 * (t['accuracy_before'] as number), 3)} → ${f(100 * (t['accuracy_after'] as number), 3)} %; classes lost ${(t['classes_lost'] as number[]).join(',') || '—'} (${(t['observables'] as string[]).join(', ')})\n`);
+          + `accuracy ${f(100 * (t['accuracy_before'] as number), 3)} → ${f(100 * (t['accuracy_after'] as number), 3)} %; classes lost ${(t['classes_lost'] as number[]).join(',') || '—'}`
+          + `${t['direction'] === 'up' ? ` (since the previous: ${(t['classes_lost_since_previous'] as number[]).join(',') || '—'})` : ''} [${(t['observables'] as string[]).join(', ')}]\n`);
       }
     }
   });

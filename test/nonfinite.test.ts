@@ -14,7 +14,8 @@ import { runEnsemble } from '../src/executor/ensemble.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../src/executor/checkpoint.js';
 import { loadDataset } from '../src/data/index.js';
 import { mlpLayout } from '../src/landscapes/mlp/layout.js';
-import { parseTrainConfig, task } from '../src/protocols/train.js';
+import { parseTrainConfig } from '../src/protocols/train.js';
+import { registry } from '../src/registry.js';
 import { writeReplicaWeights } from '../src/protocols/weights.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/store/safetensors.js';
 import { encodeNpy } from '../src/store/npy.js';
@@ -41,7 +42,7 @@ test('a NaN weight in a run: hessian, walk, permute, cluster and connect refuse 
       data: { source: 'teacher-student', d: 10, nTrain: 200, nTest: 50, hidden: 4, nClasses: 2 },
       model: { sizes: [10, 6, 2], activation: 'relu' }, loss: 'ce', optimizer: { kind: 'sgd', lr: 0.1 }, batch: 20, epochs: 1, measurePoints: 3,
     };
-    const r0 = await runEnsemble(Run.create(src, { protocol: 'train', config: parseTrainConfig(raw), seed: 1 }), task, { replicas: 3, executor: 'inprocess', progress: 'none', handleSignals: false });
+    const r0 = await runEnsemble(Run.create(src, { protocol: 'train', config: parseTrainConfig(raw), seed: 1 }), registry, { replicas: 3, executor: 'inprocess', progress: 'none', handleSignals: false });
     assert.equal(r0.status, 'complete');
     const file = join(src, 'replicas', 'replica-0000.safetensors');
     const { tensors, metadata } = decodeSafetensors(readFileSync(file), file);

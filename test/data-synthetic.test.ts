@@ -129,7 +129,7 @@ test('random-labels: a fraction of training labels is redrawn uniformly; test la
 
 test('data specs are validated with one-line errors naming the field', () => {
   throwsGlassy(() => loadDataset({ source: 'teacher-student' } as never, 0), /^data\.d: got undefined, expected a number$/);
-  throwsGlassy(() => loadDataset({ source: 'teacher-student', d: 3, nClasses: 1 }, 0), /^data\.nClasses: got 1, expected a number ≥ 2$/);
+  throwsGlassy(() => loadDataset({ source: 'teacher-student', d: 3, nClasses: 0 }, 0), /^data\.nClasses: got 0, expected a number ≥ 1/);
   throwsGlassy(() => loadDataset({ source: 'teacher-student', d: 3, labelNoise: 1.5 }, 0), /^data\.labelNoise: got 1\.5/);
   throwsGlassy(() => loadDataset({ source: 'mnist', ntrain: 5 } as never, 0), /^data\.ntrain: got 5, expected no such field/);
   throwsGlassy(() => loadDataset({ source: 'cifar' } as never, 0), /^data\.source: got "cifar", expected one of "mnist", "fashion-mnist"/);

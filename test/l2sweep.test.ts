@@ -64,7 +64,7 @@ test('an upward sweep reaches the origin at β_c and the transition is detected 
     const config = parseL2SweepConfig({
       data, model, loss: 'ce', optimizer: { kind: 'sgd', lr: 0.5 }, batch: 300, precision: 'f64',
       betas: ladder, direction: 'up', maxEpochs: 4000, patience: 200, stopOn: 'objective', hessianK: 1, hessianSamples: 300,
-      jumpFactor: 3,
+      l2Form: 'penalty', refine: 2,
     });
     const run = Run.create(dir, { protocol: 'l2sweep', config, seed }, {});
     const r = await runEnsemble(run, registry, { replicas: 1, executor: 'inprocess', progress: 'none', handleSignals: false });
@@ -83,8 +83,14 @@ test('an upward sweep reaches the origin at β_c and the transition is detected 
       // and at the origin it equals 2(β − β_c).
       if (f > 1.1) assert.ok(Math.abs(lmin[i]! + 2 * bc) < 1e-3 * bc, `λ_min at the origin = ${lmin[i]}`);
     }
-    const summary = out.manifest.summary as { beta_c: number[] };
+    const summary = out.manifest.summary as { beta_c: number[]; transitions: Array<{ observables: string[] }> };
     assert.ok(summary.beta_c.some((b) => b > 0.85 * bc * 0.999 && b < 1.15 * bc * 1.001), `detected β_c ${summary.beta_c} around ${bc}`);
+    // The smooth approach below β_c is not a transition; the one found is refined, and only it.
+    assert.equal(summary.transitions.length, 1, JSON.stringify(summary.transitions));
+    const refined = out.readArray('refined').data as Int8Array;
+    const inside = Array.from(betas).filter((_, i) => refined[i] === 1);
+    assert.equal(inside.length, 2);
+    for (const b of inside) assert.ok(b > 0.85 * bc && b < 1.15 * bc, `refined β ${b / bc} β_c`);
   } finally {
     removeDir(dir);
   }

@@ -177,7 +177,15 @@ export function makeL2sweep(dir: string): string {
   const acc = new Float64Array(L * C);
   for (let i = 0; i < L; i++) for (let c = 0; c < C; c++) acc[i * C + c] = jumped(i) && c < 5 ? 0 : 0.97;
   run.writeArray('class_accuracy', acc, [L, C]);
-  run.finish({ transitions: [0.05] });
+  const transition = (direction: string, before: number, after: number) => ({
+    direction, beta_before: before, beta_after: after, beta_c: (before + after) / 2, observables: ['train_loss', 'theta_norm'],
+    size: 1.1, ci: [1.05, 1.15], noise_sigma: 0.01, z: 110, accuracy_before: 0.97, accuracy_after: 0.5,
+    classes_lost: [0, 1, 2, 3, 4], classes_gained: [],
+  });
+  run.finish({
+    l2_form: 'penalty', l2_convention: 'penalty: β‖θ − θ_ref‖² added to the loss (no ½)', detection: 'training-CE step ≥ 10 σ',
+    transitions: [transition('up', 0.04, 0.05), transition('down', 0.03, 0.02)],
+  });
   return dir;
 }
 

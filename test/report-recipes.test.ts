@@ -37,7 +37,7 @@ const EXPECTED: Record<string, string[]> = {
   aging: ['delta', 'corr', 'delta_collapse', 'corr_collapse', 'energy'],
   hessian: ['eigenvalues', 'density', 'trace'],
   paths: ['path_train_loss', 'path_test_loss', 'path_test_error'],
-  l2sweep: ['phase', 'class_accuracy', 'class_accuracy_down', 'error_vs_norm'],
+  l2sweep: ['transitions', 'phase', 'class_accuracy', 'class_accuracy_down', 'error_vs_norm'],
 };
 
 test('every protocol recipe builds every item from a complete run', () => {
@@ -89,6 +89,11 @@ test('recipes put the run\'s numbers in the specs', () => {
   // l2sweep: up and down sweeps as two series
   const phase = get('l2sweep', 'phase');
   assert.ok(values(phase, 'series').includes('up') && values(phase, 'series').includes('down'));
+  // l2sweep: the transitions table states interval, jump with CI, z, classes lost and the convention
+  const table = evaluateRecipe(recipeFor('l2sweep'), Run.open(runs['l2sweep'] as string)).find((x) => x.name === 'transitions');
+  assert.ok(table && table.kind === 'table' && table.status === 'ok');
+  assert.deepEqual(table.table.rows[0], ['up', '0.0400 – 0.0500', '0.0450', '1.10 [1.05, 1.15]', '110.0', '97 → 50 %', '0, 1, 2, 3, 4', 'train_loss, theta_norm']);
+  assert.match(table.table.caption ?? '', /β: penalty/);
 });
 
 test('missing or malformed arrays make items "not available", never a crash', () => {

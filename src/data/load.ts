@@ -8,6 +8,7 @@ import { loadMnistFamily } from './mnist.js';
 import { type DataSpec, type RandomLabelsSpec, type ResolvedDataSpec, parseDataSpec } from './spec.js';
 import { gaussianMixture, linearRegression, teacherStudent } from './synthetic.js';
 import { GlassyError } from '../core/errors.js';
+import { refuseNonFinite } from '../core/finite.js';
 
 /**
  * Load the data a spec describes. `seed` is the run seed; a spec's own `seed` overrides it (to fix
@@ -15,7 +16,13 @@ import { GlassyError } from '../core/errors.js';
  */
 export function loadDataset(spec: DataSpec, seed: number): Dataset {
   if (!Number.isSafeInteger(seed) || seed < 0) throw GlassyError.invalid('seed', seed, 'a non-negative integer');
-  return loadResolved(parseDataSpec(spec), seed);
+  const ds = loadResolved(parseDataSpec(spec), seed);
+  // Every source — IDX, user files, generated — delivers finite inputs and targets, or nothing.
+  for (const [split, part] of [['train', ds.train], ['test', ds.test]] as const) {
+    refuseNonFinite(`data ${ds.name}`, `${split}.x`, part.x);
+    if (part.targets) refuseNonFinite(`data ${ds.name}`, `${split}.targets`, part.targets);
+  }
+  return ds;
 }
 
 function loadResolved(spec: ResolvedDataSpec, seed: number): Dataset {

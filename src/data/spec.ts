@@ -59,7 +59,8 @@ export const teacherStudentSpecSchema = z.strictObject({
   ...synthetic,
   /** Hidden width of the teacher; 0 makes it a perceptron (linear teacher). */
   hidden: z.number().int().nonnegative().default(0),
-  nClasses: z.number().int().min(2).default(2),
+  /** Teacher outputs; 1: a scalar teacher (soft committee machine when hidden > 0), regression with MSE. */
+  nClasses: z.number().int().min(1).default(2),
   activation: z.enum(['relu', 'tanh']).default('relu'),
   /** Probability ε that a label is replaced by a uniformly chosen OTHER class. */
   labelNoise: z.number().min(0).max(1).default(0),

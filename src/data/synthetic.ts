@@ -13,6 +13,7 @@
  * not change the training set, and label noise at two values of ε flips nested sets of samples
  * (one uniform per sample, compared with ε).
  */
+import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { DataStream, type Dataset, type Split, type Teacher } from './dataset.js';
 import type { GaussianMixtureSpec, LinearRegressionSpec, TeacherStudentSpec } from './spec.js';
@@ -96,8 +97,16 @@ export function flipLabels(y: Int32Array, nClasses: number, eps: number, rng: Rn
 export function teacherStudent(spec: TeacherStudentSpec, seed: number): Dataset {
   const s = spec.seed ?? seed;
   const { d, nClasses: C } = spec;
+  // One output: a scalar teacher, learned by regression on its output (no labels).
+  const scalar = C === 1;
+  if (scalar && spec.labelNoise > 0) {
+    throw GlassyError.invalid('data.labelNoise', spec.labelNoise, '0 for a scalar teacher (nClasses 1: regression, no labels to flip)');
+  }
   const sizes = spec.hidden > 0 ? [d, spec.hidden, C] : [d, C];
   const teacher = randomTeacher(sizes, spec.hidden > 0 ? spec.activation : 'linear', Rng.stream(s, Stream.data, DataStream.teacher));
+  // The soft committee machine (Saad & Solla 1995, PRE 52, 4225): τ(x) = Σ_n g(B_n·x), the hidden
+  // units summed with unit weights.
+  if (scalar && spec.hidden > 0) teacher.theta.fill(1, d * spec.hidden);
   const make = (n: number, inputs: number): Split => {
     const x = gaussianInputs(n, d, Rng.stream(s, Stream.data, inputs));
     const f = teacherForward(teacher, x, n);
@@ -107,20 +116,22 @@ export function teacherStudent(spec: TeacherStudentSpec, seed: number): Dataset 
   const test = make(spec.nTest, DataStream.testInputs);
   // Noise on the training labels only: test labels stay the teacher's, so test error measures
   // how well the student learned the rule (Engel & Van den Broeck's generalisation error).
-  const flipped = flipLabels(train.y, C, spec.labelNoise, Rng.stream(s, Stream.data, DataStream.trainLabelNoise));
+  const flipped = scalar ? 0 : flipLabels(train.y, C, spec.labelNoise, Rng.stream(s, Stream.data, DataStream.trainLabelNoise));
   if (spec.normalise === 'feature') standardiseFeatures(train, test, d);
   return {
     name: 'teacher-student',
     nFeatures: d,
-    nClasses: C,
-    classes: Array.from({ length: C }, (_, i) => i),
+    nClasses: scalar ? 0 : C,
+    classes: scalar ? [] : Array.from({ length: C }, (_, i) => i),
     train,
     test,
     nTargets: C,
     teacher,
     description: {
       source: 'teacher-student', d, hidden: spec.hidden, nClasses: C, activation: teacher.activation,
-      teacherSizes: sizes, weightInit: 'N(0, 1/fan_in), no biases', inputs: 'N(0, 1)',
+      teacherSizes: sizes, inputs: 'N(0, 1)',
+      weightInit: scalar && spec.hidden > 0 ? 'hidden N(0, 1/d), output weights 1 (soft committee machine), no biases' : 'N(0, 1/fan_in), no biases',
+      ...(scalar ? { task: 'regression on the teacher output (MSE); test error = ⟨(f − τ)²⟩' } : {}),
       nTrain: spec.nTrain, nTest: spec.nTest, labelNoise: spec.labelNoise, labelsFlipped: flipped,
       normalise: spec.normalise, seed: s,
     },

@@ -16,6 +16,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, un
 import { join } from 'node:path';
 import { GlassyError } from '../core/errors.js';
 import { TEMP_PREFIX, writeFileAtomic, writeError } from '../store/atomic.js';
+import { refuseNonFinite } from '../core/finite.js';
 import { decodeSafetensors, encodeSafetensors } from '../store/safetensors.js';
 import type { ArrayData } from '../store/dtype.js';
 import type { Checkpoint, CheckpointMeta } from './replica.js';
@@ -202,6 +203,8 @@ export function decodeCheckpoint(buf: Uint8Array, source: string): Checkpoint {
   const arrays: Record<string, ArrayData> = {};
   for (const [name, t] of Object.entries(tensors)) arrays[name] = t.data;
   if (checksum(metaJson, arrays) !== sum) throw new Error('checksum mismatch');
+  // The state itself (θ, optimiser moments) must be finite; recorded series may hold NaN for "not yet".
+  for (const [name, a] of Object.entries(arrays)) if (name === 'theta' || name.startsWith('opt.')) refuseNonFinite(source, name, a);
   const meta = JSON.parse(metaJson) as CheckpointMeta;
   if (typeof meta !== 'object' || meta === null || !Number.isSafeInteger(meta.step)) throw new Error('meta has no integer step');
   return { meta, arrays };

@@ -124,20 +124,42 @@ async function runReplica(config: FlatnessConfig, ctx: ReplicaContext): Promise<
 
 export interface CorrelationRow {
   measure: string;
+  /** Replicas with a finite measure and test error (the pairs correlated). */
   n: number;
   spearman: number; spearman_lo: number; spearman_hi: number;
   kendall: number; kendall_lo: number; kendall_hi: number;
+  /** 'none': the data cannot answer the question (reason says why; the CI is not computed); 'low': the CI is wider than 1. */
+  power: 'none' | 'low' | 'ok';
+  reason?: string;
+  ci_method: string;
+}
+
+/**
+ * Why a correlation over n pairs from `configurations` training configurations has no power, or null.
+ * - n ≤ 4: no ranking of 4 pairs reaches two-sided p < 0.05 (the smallest exact p is 2/n! = 1/12).
+ * - one configuration: the replicas differ by seed only; "do flatter minima generalise better" is a
+ *   question across hyperparameters (Jiang et al. 2020 vary batch, lr, width …), and the seed-to-seed
+ *   spread of a single configuration is too narrow for a rank correlation to say anything.
+ */
+export function noPower(n: number, configurations: number): string | null {
+  if (n <= 4) return `n = ${n} pairs: no rank correlation of ≤ 4 pairs can reach p < 0.05 (two-sided)`;
+  if (configurations < 2) return `one training configuration (n = ${n} replicas differing by seed only): give ≥ 2 runs that differ in a hyperparameter`;
+  return null;
 }
 
 /** Spearman and Kendall τ-b of each measure against the test error, with bootstrap 95 % CIs. */
-export function correlateMeasures(columns: Record<string, Float64Array>, target: Float64Array, seed: number, resamples: number): CorrelationRow[] {
+export function correlateMeasures(columns: Record<string, Float64Array>, target: Float64Array, seed: number, resamples: number, configurations = 2): CorrelationRow[] {
   const rows: CorrelationRow[] = [];
+  const ciMethod = `percentile bootstrap over replicas, ${resamples} resamples, 95 %`;
   MEASURES.forEach((m, j) => {
     const x = columns[m]!;
     const keep = Array.from(x.keys()).filter((i) => Number.isFinite(x[i]!) && Number.isFinite(target[i]!));
     const xs = Float64Array.from(keep, (i) => x[i]!), ys = Float64Array.from(keep, (i) => target[i]!);
-    if (keep.length < 3) {
-      rows.push({ measure: m, n: keep.length, spearman: NaN, spearman_lo: NaN, spearman_hi: NaN, kendall: NaN, kendall_lo: NaN, kendall_hi: NaN });
+    const reason = noPower(keep.length, configurations);
+    if (reason !== null) {
+      // The point estimates are kept for the record (NaN below 3 pairs); no interval is claimed.
+      const sp = keep.length >= 3 ? spearman(xs, ys) : NaN, kt = keep.length >= 3 ? kendallTauB(xs, ys) : NaN;
+      rows.push({ measure: m, n: keep.length, spearman: sp, spearman_lo: NaN, spearman_hi: NaN, kendall: kt, kendall_lo: NaN, kendall_hi: NaN, power: 'none', reason, ci_method: 'none (no power)' });
       return;
     }
     const sp = bootstrapCi(xs, ys, spearman, { resamples, rng: Rng.stream(seed, Stream.probe, 1_000_000, j, 0) });
@@ -146,6 +168,7 @@ export function correlateMeasures(columns: Record<string, Float64Array>, target:
       measure: m, n: keep.length,
       spearman: sp.estimate, spearman_lo: sp.lo, spearman_hi: sp.hi,
       kendall: kt.estimate, kendall_lo: kt.lo, kendall_hi: kt.hi,
+      power: sp.hi - sp.lo > 1 ? 'low' : 'ok', ci_method: ciMethod,
     });
   });
   return rows;
@@ -164,7 +187,7 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: Flatness
   }
   run.writeArray('source_index', Int32Array.from(outcomes, (o) => o.summary['source'] as number));
   run.writeArray('replica_index', Int32Array.from(outcomes, (o) => o.summary['replica'] as number));
-  const rows = correlateMeasures(columns, columns['test_error']!, run.manifest.seed, config.bootstrap);
+  const rows = correlateMeasures(columns, columns['test_error']!, run.manifest.seed, config.bootstrap, config.sources.length);
   // correlations[m] = [spearman, lo, hi, kendall, lo, hi] in the order of MEASURES.
   const table = new Float64Array(rows.length * 6);
   rows.forEach((r, i) => table.set([r.spearman, r.spearman_lo, r.spearman_hi, r.kendall, r.kendall_lo, r.kendall_hi], i * 6));

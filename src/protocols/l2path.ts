@@ -40,7 +40,7 @@ export async function l2Path(ctx: L2PathInput, l2: L2PathConfig): Promise<L2Path
   const src = ctx.source;
   const sweep = parseL2SweepConfig({
     data: src.data, model: src.model, loss: src.loss, optimizer: src.optimizer, batch: src.batch, precision: 'f64',
-    betas: l2.betas, direction: 'up', maxEpochs: l2.maxEpochs, patience: l2.patience, stopOn: l2.stopOn, saveStates: false,
+    betas: l2.betas, l2Form: l2.l2Form, direction: 'up', maxEpochs: l2.maxEpochs, patience: l2.patience, stopOn: l2.stopOn, saveStates: false,
   });
   for (let i = 1; i < sweep.betas.length; i++) {
     if (!(sweep.betas[i]! > sweep.betas[i - 1]!)) throw GlassyError.invalid('l2.betas', sweep.betas, 'an increasing list of β');

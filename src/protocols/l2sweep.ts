@@ -2,30 +2,36 @@
  * Protocol `l2sweep` — the "Pathfinder" L2 probe of Ersoy, Cardozo Licha & Wiesner
  * (arXiv:2512.11866; precursor arXiv:2505.06597), as in the authors' released code:
  *
- *   L_β(θ) = CE(θ) + β‖θ − θ_ref‖²   (all weights and biases, no ½ factor)
+ *   L_β(θ) = CE(θ) + c(β)‖θ − θ_ref‖²   (all weights and biases)
  *
+ * with c(β) = β/2 in the 'weight-decay' form of their main sweep (torch.optim.Adam(weight_decay=β):
+ * βθ added to the gradient, coupled through Adam's moments; the default, so β is on the paper's
+ * axis) and c(β) = β in the 'penalty' form of their path finder (landscapes/l2form.ts).
  * The β = 0 model is trained from scratch; then for each β of the grid the network is trained
  * warm-started from the previous β's solution, with a fresh Adam state per β (`inheritOptimizer`
  * keeps it, as their CNN variant does), for up to `maxEpochs` epochs, stopping when the epoch-mean
  * training CE has not improved for `patience` epochs. Recorded per β: training CE, L_β, test CE,
  * test error, accuracy per class, r = ‖θ − θ_ref‖, optionally the extreme eigenvalues of the
- * UNREGULARISED training-CE Hessian (Lanczos on Hessian-vector products; add 2β for L_β): the
+ * UNREGULARISED training-CE Hessian (Lanczos on Hessian-vector products; add 2c for L_β): the
  * largest-magnitude and the smallest algebraic, since saddles are the point.
  *
- * Transitions (observables/transitions.ts) are detected as jumps of CE, r and accuracy, and as the
- * smallest eigenvalue of ∇²L_β crossing zero (a fold: λ_min(∇²CE) = −2β); the grid is refined around
- * each jump by re-running from the state before it. A downward sweep after the upward one shows
- * hysteresis. θ_ref is the origin (the main sweep), a trained replica of another run (mode
+ * Transitions (observables/transitions.ts) are jumps of the training CE beyond the sweep's own
+ * grid-to-grid noise (z ≥ `jumpZ`, neighbouring steps merged), and the smallest eigenvalue of ∇²L_β
+ * crossing zero (a fold: λ_min(∇²CE) = −2c); only those intervals are refined, by re-running from
+ * the state before the jump. Independent replicas give the spread of each β_c. A downward sweep
+ * after the upward one shows hysteresis. θ_ref is the origin (the main sweep), a trained replica of another run (mode
  * connectivity: the L2-anchored path from θ_a towards θ_b, issue "paths"), or a saved state.
  */
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
+import { refuseNonFinite } from '../core/finite.js';
 import { Rng, Stream } from '../core/rng.js';
 import { trainerFromConfig } from '../dynamics/from-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import type { MlpLandscape } from '../landscapes/mlp/network.js';
+import { describeL2Form, penaltyCoefficient } from '../landscapes/l2form.js';
 import { lanczos } from '../observables/hessian/lanczos.js';
-import { detectJumps, detectKinks, mergeJumps, stabilityCrossings, type Jump } from '../observables/transitions.js';
+import { significantJumps, stabilityCrossings, stepResiduals } from '../observables/transitions.js';
 import { Run } from '../store/run.js';
 import { cachedDataset, checkTrainData, parseTrainConfig, replicaSetup } from './train.js';
 import type { L2SweepConfig } from './l2sweep/protocol.js';
@@ -125,7 +131,8 @@ export function runSweep<X extends Float>(
 
   /** Train at β until the epoch-mean CE stops improving (Ersoy et al.'s early stopping). */
   const relax = (beta: number): number => {
-    train.l2 = beta;
+    const c = penaltyCoefficient(beta, config.l2Form);
+    train.l2 = c;
     if (!config.inheritOptimizer) trainer.optimizer.reset();
     let best = Infinity;
     let since = 0;
@@ -134,7 +141,7 @@ export function runSweep<X extends Float>(
     while (epochs < config.maxEpochs && since < config.patience) {
       let sum = 0;
       for (let s = 0; s < steps; s++) {
-        const penalty = beta === 0 || config.stopOn === 'objective' ? 0 : beta * distance(theta, ref) ** 2;
+        const penalty = c === 0 || config.stopOn === 'objective' ? 0 : c * distance(theta, ref) ** 2;
         sum += trainer.advance() - penalty;
       }
       epochs++;
@@ -148,6 +155,7 @@ export function runSweep<X extends Float>(
   };
 
   const measure = (beta: number, direction: 1 | -1, refined: 0 | 1, epochs: number): Point => {
+    refuseNonFinite(`replica ${ctx.index} at β = ${beta}`, 'θ', theta, 'the dynamics diverged: lower --lr');
     const tr = train.evaluate(theta);
     const te = test.evaluate(theta);
     const r = distance(theta, ref);
@@ -169,7 +177,7 @@ export function runSweep<X extends Float>(
     }
     return {
       beta, direction, refined, epochs, r,
-      trainLoss: tr.loss, objective: tr.loss + beta * r * r, testLoss: te.loss, testError: te.error,
+      trainLoss: tr.loss, objective: tr.loss + penaltyCoefficient(beta, config.l2Form) * r * r, testLoss: te.loss, testError: te.error,
       lambdaMin, lambdaMaxAbs, classAccuracy: classAccuracy(test.outputs(theta), land.testLabels, C),
     };
   };
@@ -185,9 +193,8 @@ export function runSweep<X extends Float>(
   if (config.refine > 0) {
     // Refine each jump interval: re-run from the state before the jump (saved by onPoint's caller
     // as states) through `refine` intermediate β, in the sweep's direction.
-    const jumps = findTransitions(points, config).map((t) => t.index);
-    for (const k of jumps) {
-      const before = points[k - 1]!, after = points[k]!;
+    for (const t of findTransitions(points, config)) {
+      const before = points[t.first - 1]!, after = points[t.last]!;
       if (before.direction !== after.direction || !before.state) continue;
       theta.set(before.state);
       for (let j = 1; j <= config.refine; j++) {
@@ -202,49 +209,147 @@ export function runSweep<X extends Float>(
 
 export interface Transition {
   direction: 'up' | 'down';
+  /** The grid interval of the jump (narrowed by refined points when there are some). */
   beta_before: number;
   beta_after: number;
   beta_c: number;
+  /**
+   * What detected it: 'train_loss' (a jump beyond the noise), 'lambda_min+2c' (a fold),
+   * 'theta_norm→0' (collapse onto θ_ref, e.g. a continuous pitchfork), and which other order
+   * parameters jumped with it. size/ci/z are NaN for transitions without a CE jump.
+   */
   observables: string[];
+  /** The training-CE jump beyond the local trend, its 95 % CI (normal, ± 1.96 σ √steps), σ and z = jump / σ. */
+  size: number;
+  ci: [number, number];
+  noise_sigma: number;
+  z: number;
+  /** Test accuracy (1 − test error), mean of up to 3 grid points before and after the jump. */
+  accuracy_before: number;
+  accuracy_after: number;
   classes_lost: number[];
   classes_gained: number[];
+  /** Up the sweep: classes lost (see classLoss) after the previous transition and up to this one. */
+  classes_lost_since_previous: number[];
 }
 
-function findTransitions(points: Point[], config: L2SweepConfig): Array<{ index: number; observables: string[] }> {
-  const main = points.filter((p) => p.refined === 0);
-  const jumps: Jump[] = [];
+/** A transition on the main grid of one direction: grid points first−1 → last (indices into points). */
+interface Found { first: number; last: number; observables: string[]; size: number; ci: [number, number]; sigma: number; z: number }
+
+function findTransitions(points: Point[], config: L2SweepConfig): Found[] {
+  const found: Found[] = [];
   for (const dir of [1, -1] as const) {
-    const idx = main.map((p, i) => [p, i] as const).filter(([p]) => p.direction === dir);
+    // The continuation branch: β > 0 (the β = 0 point is a different, unregularised problem).
+    const idx = points.map((p, i) => [p, i] as const).filter(([p]) => p.refined === 0 && p.direction === dir && p.beta > 0).map(([, i]) => i);
     if (idx.length < 3) continue;
-    const map = (f: (p: Point) => number) => idx.map(([p]) => f(p));
-    const back = (js: Jump[]) => js.map((j) => ({ ...j, index: idx[j.index]![1] }));
-    jumps.push(...back(detectJumps('train_loss', map((p) => p.trainLoss), { factor: config.jumpFactor, floor: 1e-3 })));
-    jumps.push(...back(detectJumps('theta_norm', map((p) => p.r), { factor: config.jumpFactor, floor: 1e-3 })));
-    jumps.push(...back(detectKinks('theta_norm', map((p) => p.r), { factor: config.jumpFactor, floor: 1e-3 })));
-    jumps.push(...back(detectJumps('test_error', map((p) => p.testError), { factor: config.jumpFactor, floor: 0.005 })));
-    jumps.push(...back(stabilityCrossings(map((p) => p.beta), map((p) => p.lambdaMin))));
+    const series = (f: (p: Point) => number) => idx.map((i) => f(points[i]!));
+    // Up the ladder a transition costs fit (CE rises); coming back down it is regained.
+    const ce = significantJumps(series((p) => p.trainLoss), { z: config.jumpZ, sign: dir });
+    const others: Array<[string, Float64Array, number]> = [];
+    for (const [name, f] of [['theta_norm', (p: Point) => p.r], ['test_error', (p: Point) => p.testError]] as const) {
+      const { residual, sigma } = stepResiduals(series(f));
+      others.push([name, residual, sigma]);
+    }
+    for (const j of ce) {
+      const also = others.filter(([, res, sg]) => {
+        for (let k = j.first - 1; k < j.last; k++) if (Math.abs(res[k]!) >= 3 * sg) return true;
+        return false;
+      }).map(([n]) => n);
+      found.push({ first: idx[j.first - 1]! + 1, last: idx[j.last]!, observables: ['train_loss', ...also], size: j.size, ci: j.ci, sigma: j.sigma, z: j.z });
+    }
+    // Collapse onto θ_ref (r below 1 % of its largest value): the trivial phase, reached continuously
+    // at a pitchfork (no jump, r ∝ √(β_c − β)) or by the last jump.
+    const r = series((p) => p.r);
+    const rMax = Math.max(...r.filter(Number.isFinite));
+    const k0 = r.findIndex((v, k) => k > 0 && v <= 1e-2 * rMax && r[k - 1]! > 1e-2 * rMax);
+    if (k0 > 0 && dir === 1) {
+      const at = idx[k0]!;
+      const same = found.find((f) => f.first - 1 <= at && at <= f.last + 1);
+      if (same) same.observables.push('theta_norm→0');
+      else found.push({ first: at, last: at, observables: ['theta_norm→0'], size: NaN, ci: [NaN, NaN], sigma: NaN, z: NaN });
+    }
+    for (const k of stabilityCrossings(series((p) => penaltyCoefficient(p.beta, config.l2Form)), series((p) => p.lambdaMin))) {
+      const at = idx[k]!;
+      const same = found.find((f) => f.first <= at && at <= f.last);
+      if (same) same.observables.push('lambda_min+2c');
+      else found.push({ first: at, last: at, observables: ['lambda_min+2c'], size: NaN, ci: [NaN, NaN], sigma: NaN, z: NaN });
+    }
   }
-  return mergeJumps(jumps);
+  return found.sort((a, b) => a.first - b.first);
 }
 
-/** Encoded classes: test accuracy above the threshold. */
-function encoded(p: Point, threshold: number): Set<number> {
-  const s = new Set<number>();
-  p.classAccuracy.forEach((a, k) => { if (a > threshold) s.add(k); });
-  return s;
+/** Mean class accuracy over up to `n` main-grid points of one direction, ending at (side −1) or starting from (+1) index i. */
+function meanAccuracy(points: Point[], i: number, side: 1 | -1, n = 3): { perClass: Float64Array; total: number } {
+  const dir = points[i]!.direction;
+  const C = points[i]!.classAccuracy.length;
+  const sum = new Float64Array(C);
+  let total = 0, m = 0;
+  for (let k = i; k >= 0 && k < points.length && m < n; k += side) {
+    const p = points[k]!;
+    if (p.direction !== dir || p.refined === 1) continue;
+    for (let c = 0; c < C; c++) sum[c] += p.classAccuracy[c]!;
+    total += 1 - p.testError;
+    m++;
+  }
+  return { perClass: sum.map((v) => v / Math.max(1, m)), total: total / Math.max(1, m) };
+}
+
+/**
+ * Where each class stops being encoded on the upward main sweep: the first β from which the running
+ * mean of its test accuracy over 5 grid points stays below the threshold (Ersoy et al. list the
+ * classes lost by β: 5, 9, 8 over 0.026–0.035, then 2, 4, 6, 3, 7 …). Classes never lost are absent.
+ */
+export function classLoss(points: Point[], config: L2SweepConfig, classes: number[]): Array<{ class: number; beta: number }> {
+  const up = points.filter((p) => p.direction === 1 && p.refined === 0);
+  const C = up[0]?.classAccuracy.length ?? 0;
+  const out: Array<{ class: number; beta: number }> = [];
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i + 5 <= up.length; i++) {
+      let m = 0;
+      for (let k = i; k < i + 5; k++) m += up[k]!.classAccuracy[c]! / 5;
+      if (m < config.classThreshold) {
+        out.push({ class: classes[c] ?? c, beta: up[i]!.beta });
+        break;
+      }
+    }
+  }
+  return out.sort((a, b) => a.beta - b.beta);
 }
 
 export function transitions(points: Point[], config: L2SweepConfig, classes: number[]): Transition[] {
-  return findTransitions(points, config).map(({ index, observables }) => {
-    const a = points[index - 1]!, b = points[index]!;
-    const ea = encoded(a, config.classThreshold), eb = encoded(b, config.classThreshold);
+  const lost = classLoss(points, config, classes);
+  let previous = -Infinity;
+  return findTransitions(points, config).map((f) => {
+    let a = points[f.first - 1]!, b = points[f.last]!;
+    // Refined points inside the interval narrow it to their largest CE step.
+    const inside = points.filter((p) => p.direction === a.direction && p.beta >= Math.min(a.beta, b.beta) && p.beta <= Math.max(a.beta, b.beta))
+      .sort((p, q) => a.direction * (p.beta - q.beta));
+    if (inside.length > 2) {
+      let best = 1;
+      for (let k = 2; k < inside.length; k++) if (a.direction * (inside[k]!.trainLoss - inside[k - 1]!.trainLoss) > a.direction * (inside[best]!.trainLoss - inside[best - 1]!.trainLoss)) best = k;
+      a = inside[best - 1]!;
+      b = inside[best]!;
+    }
+    const before = meanAccuracy(points, f.first - 1, -1), after = meanAccuracy(points, f.last, 1);
+    const enc = (v: Float64Array) => new Set([...v.keys()].filter((k) => v[k]! > config.classThreshold));
+    const ea = enc(before.perClass), eb = enc(after.perClass);
     return {
       direction: b.direction === 1 ? 'up' : 'down',
-      beta_before: a.beta, beta_after: b.beta, beta_c: (a.beta + b.beta) / 2, observables,
+      beta_before: a.beta, beta_after: b.beta, beta_c: (a.beta + b.beta) / 2, observables: f.observables,
+      size: f.size, ci: f.ci, noise_sigma: f.sigma, z: f.z,
+      accuracy_before: before.total, accuracy_after: after.total,
       classes_lost: [...ea].filter((c) => !eb.has(c)).map((c) => classes[c] ?? c),
       classes_gained: [...eb].filter((c) => !ea.has(c)).map((c) => classes[c] ?? c),
+      classes_lost_since_previous: b.direction === 1 ? sinceLast(b.beta) : [],
     };
   });
+
+  /** Up the sweep: the classes whose loss β lies after the previous transition, up to this one. */
+  function sinceLast(beta: number): number[] {
+    const group = lost.filter((l) => l.beta > previous && l.beta <= beta).map((l) => l.class);
+    previous = beta;
+    return group;
+  }
 }
 
 // ---- the replica task: one independent sweep per replica ------------------------------------
@@ -352,10 +457,34 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: L2SweepC
   return {
     replicas: outcomes.length,
     points: order.length,
+    l2_form: config.l2Form,
+    l2_convention: describeL2Form(config.l2Form),
+    detection: `training-CE step beyond the local trend ≥ ${config.jumpZ} σ (σ = 1.4826·MAD of the sweep's grid-to-grid residuals), neighbouring steps ≥ 3 σ merged; CI: normal, ± 1.96 σ √steps; plus sign changes of λ_min + 2c`,
     transitions: transitions(unpackPoints(arrays, C), config, classes),
+    class_loss: classLoss(unpackPoints(arrays, C), config, classes),
     beta_c: outcomes[0]!.summary['beta_c'],
+    replica_spread: replicaSpread(outcomes.map((o) => o.summary['beta_c'] as number[])),
     reference: config.reference ? `${config.reference.run}#${config.reference.replica}` : 'origin',
   };
+}
+
+/**
+ * β_c across independent replicas: when every replica finds the same number of transitions, the
+ * mean and standard deviation of each (matched in order); otherwise the counts, said to disagree.
+ */
+export function replicaSpread(betaC: number[][]): Record<string, unknown> {
+  const K = betaC.length;
+  if (K < 2) return { replicas: K, power: 'none', reason: 'one replica: no spread across independent sweeps (use --replicas ≥ 2)' };
+  const counts = betaC.map((b) => b.length);
+  if (counts.some((c) => c !== counts[0])) return { replicas: K, agree: false, counts };
+  const mean: number[] = [], sd: number[] = [];
+  for (let t = 0; t < counts[0]!; t++) {
+    const v = betaC.map((b) => b[t]!);
+    const m = v.reduce((s, x) => s + x, 0) / K;
+    mean.push(m);
+    sd.push(Math.sqrt(v.reduce((s, x) => s + (x - m) ** 2, 0) / (K - 1)));
+  }
+  return { replicas: K, agree: true, beta_c_mean: mean, beta_c_sd: sd };
 }
 
 export const task: ReplicaTask<L2SweepConfig> = {

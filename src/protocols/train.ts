@@ -17,6 +17,7 @@ import { trainerFromConfig } from '../dynamics/from-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
 import { logList } from '../observables/aging.js';
+import { penaltyCoefficient } from '../landscapes/l2form.js';
 import type { Run } from '../store/run.js';
 import type { TrainConfig } from './train/protocol.js';
 import { readReplicaWeights, replicaName, writeReplicaWeights } from './weights.js';
@@ -103,7 +104,7 @@ export function replicaSetup(config: TrainConfig, seed: number, index: number) {
   }
   const opts = { arch, loss: config.loss, precision: config.precision } as const;
   const train = new MlpLandscape(
-    { ...opts, l2: config.l2 },
+    { ...opts, l2: penaltyCoefficient(config.l2, config.l2Form) },
     rowsOf(ds.train, d, C, rows),
   );
   const evalTrain = config.evalTrainSamples === null && !rows

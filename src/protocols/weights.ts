@@ -5,6 +5,7 @@
  */
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
+import { refuseNonFinite } from '../core/finite.js';
 import { mlpLayout, type MlpArchitecture, type MlpLayout } from '../landscapes/mlp/layout.js';
 import type { Run } from '../store/run.js';
 
@@ -13,6 +14,9 @@ export function replicaName(index: number): string {
 }
 
 export function writeReplicaWeights(run: Run, index: number, layout: MlpLayout, theta: Float, seed: number, extra: Record<string, string> = {}): string {
+  // A NaN born during training (an overflow under too large a learning rate) can leave the loss
+  // finite — ReLU maps NaN to 0 — so the weights themselves are checked before they are kept.
+  refuseNonFinite(`replica ${index}`, 'θ', theta, 'the dynamics diverged: lower --lr');
   const tensors: Record<string, { data: Float; shape: number[] }> = {};
   for (const t of layout.tensors) tensors[t.name] = { data: theta.slice(t.offset, t.offset + t.size), shape: t.shape };
   const { sizes, activation, bias, output } = layout.arch;

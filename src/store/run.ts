@@ -15,6 +15,7 @@ import type { ArrayData, DTypeName } from './dtype.js';
 import {
   type Manifest, type RunStatus, gitInfo, manifestSchema, pidAlive, runtimeVersions, thisHost,
 } from './manifest.js';
+import { refuseNonFinite } from '../core/finite.js';
 import { decodeNpy, npyChunks } from './npy.js';
 import { type TensorIn, type TensorOut, decodeSafetensors, safetensorsChunks } from './safetensors.js';
 import { VERSION } from '../version.js';
@@ -221,9 +222,12 @@ export class Run {
     return path;
   }
 
+  /** Tensors (network weights) must be finite: a non-finite one is refused with its file and key. */
   readTensors(name: string): { tensors: Record<string, TensorOut>; metadata: Record<string, string> } {
     const path = this.tensorsPath(name);
-    return decodeSafetensors(readFileOr(path, `tensors "${name}"`), path);
+    const out = decodeSafetensors(readFileOr(path, `tensors "${name}"`), path);
+    for (const [key, t] of Object.entries(out.tensors)) refuseNonFinite(path, `tensor ${key}`, t.data);
+    return out;
   }
 
   hasTensors(name: string): boolean {

@@ -244,7 +244,11 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     }
   }
 
-  /** Mean loss (without L2) and error rate over all samples. */
+  /**
+   * Mean loss (without L2) and error over all samples: the misclassification rate, or for regression
+   * (one output, real targets, MSE) the mean squared error ⟨(f − t)²⟩ — the generalisation error
+   * ε_g on a test set (Saad & Solla 1995 write ε_g = ½⟨(σ − τ)²⟩, half of this).
+   */
   evaluate(theta: X): Evaluation {
     const n = this.data.n;
     let sum = 0;
@@ -257,7 +261,8 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
       sum += r.sum;
       errors += r.errors;
     }
-    return { loss: sum / n, error: errors / n };
+    const regression = this.nOut === 1 && this.data.targets !== null && this.loss === 'mse';
+    return { loss: sum / n, error: regression ? sum / n : errors / n };
   }
 
   /**

@@ -81,8 +81,10 @@ export const agingConfigSchema = z.object({
   /** Explicit waiting times (null: LogList(1, T/2, twPoints)). */
   tw: z.array(z.number().int().min(0)).min(1).nullable().default(null).describe('waiting times, e.g. 0,10,100 (none: LogList(1, T/2, --tw-points))'),
   twPoints: z.number().int().min(1).default(50).describe('points of the waiting-time LogList (50, as DEEP-GLASS)'),
-  /** Lags on LogList(1, T/2, tPoints). */
+  /** Lags on LogList(1, T/2, tPoints), unless `lags` lists them. */
   tPoints: z.number().int().min(1).default(100).describe('points of the lag LogList(1, T/2, n)'),
+  /** Explicit lags t (positive integers ≤ T/2, increasing; null: the LogList grid). */
+  lags: z.array(z.number().int().min(1)).min(1).nullable().default(null).describe('explicit lags t, e.g. 1,10,100 (positive integers ≤ T/2, increasing; none: the LogList of --t-points)'),
   /** Energy / loss measured on LogList(1, T, energyPoints) ∪ {T}. */
   energyPoints: z.number().int().min(1).default(100).describe('points of the energy-time LogList(1, T, n)'),
   /** Trajectories per (point, disorder sample). */
@@ -170,7 +172,17 @@ export function agingGrids(c: AgingConfig): AgingGrids {
   } else {
     tw = logList(1, T / 2, c.twPoints);
   }
-  const t = logList(1, T / 2, c.tPoints);
+  let t: number[];
+  if (c.lags) {
+    t = c.lags;
+    t.forEach((v, i) => {
+      // As DEEP-GLASS's grid: lags up to T/2, so that tw + t stays inside the run for tw ≤ T/2.
+      if (v > T / 2) throw GlassyError.invalid(`lags[${i}]`, v, `a lag ≤ tMax/2 = ${Math.floor(T / 2)}`);
+      if (i > 0 && !(v > t[i - 1]!)) throw GlassyError.invalid(`lags[${i}]`, v, `a lag > lags[${i - 1}] = ${t[i - 1]} (strictly increasing)`);
+    });
+  } else {
+    t = logList(1, T / 2, c.tPoints);
+  }
   const e = new Set(logList(1, T, c.energyPoints).filter((v) => v <= T));
   e.add(T);
   return { tw, t, energyTimes: [...e].sort((a, b) => a - b) };
@@ -229,6 +241,7 @@ export function trainConfigOf(m: AgingMlpConfig, width: number | null, checkpoin
     epochs: 1,
     sampling: m.sampling,
     l2: m.l2,
+    l2Form: 'penalty',
     precision: m.precision,
     init: m.init,
     variant: 'both',

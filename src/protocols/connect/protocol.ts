@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { GlassyError, parseWith } from '../../core/errors.js';
 import { betaLadder } from '../../core/parse.js';
 import type { Protocol } from '../../executor/protocol.js';
+import { l2FormSchema } from '../../landscapes/l2form.js';
 
 /** Settings of the L2-anchored path (../l2path.ts). */
 export const l2PathSchema = z.object({
@@ -13,6 +14,8 @@ export const l2PathSchema = z.object({
   betas: z.array(z.number().min(0)).min(1).default(Array.from({ length: 26 }, (_, i) => Number((1e-4 * 10 ** (i / 5)).toPrecision(6)))),
   maxEpochs: z.number().int().positive().default(5),
   patience: z.number().int().positive().default(2),
+  /** How β enters; Ersoy et al.'s path finder adds the penalty β‖θ − θ_b‖² (no ½) to the loss. */
+  l2Form: l2FormSchema.default('penalty'),
   /** Early stopping on the training CE (Ersoy et al.) or on the objective. */
   stopOn: z.enum(['ce', 'objective']).default('objective'),
 });
@@ -136,6 +139,7 @@ export const protocol: Protocol<ConnectConfig> = {
       'l2.betas': { flag: 'l2-betas', value: 'ladder', parse: betaLadder, help: 'β ladder of --method l2: start:stop:step or a list; default: 26 geometric points 1e-4 … 10' },
       'l2.maxEpochs': { flag: 'l2-max-epochs', help: 'epochs per β of --method l2 at most' },
       'l2.patience': { flag: 'l2-patience', help: 'epochs without improvement before the next β' },
+      'l2.l2Form': { flag: 'l2-form', help: 'how β enters --method l2: penalty β‖θ − θ_b‖² (Ersoy et al.\'s path finder) or weight-decay (penalty β/2)' },
       'l2.stopOn': { flag: 'l2-stop-on', help: 'early stopping of --method l2 on the training CE or the objective' },
     },
     outFrom: 'source',

@@ -58,7 +58,12 @@ export const protocol: Protocol<FlatnessConfig> = {
     describeSummary(summary) {
       const rows = (summary['correlations'] ?? []) as Array<Record<string, number | string>>;
       const f = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : 'n/a');
-      return rows.map((r) => `${String(r['measure']).padEnd(18)} Spearman ${f(r['spearman'])} [${f(r['spearman_lo'])}, ${f(r['spearman_hi'])}]  Kendall ${f(r['kendall'])} [${f(r['kendall_lo'])}, ${f(r['kendall_hi'])}]`);
+      return rows.map((r) => {
+        const head = `${String(r['measure']).padEnd(18)} n = ${r['n']}`;
+        if (r['power'] === 'none') return `${head}  no power: ${r['reason']}`;
+        return `${head}  Spearman ${f(r['spearman'])} [${f(r['spearman_lo'])}, ${f(r['spearman_hi'])}]  Kendall ${f(r['kendall'])} [${f(r['kendall_lo'])}, ${f(r['kendall_hi'])}]`
+          + `  (${r['ci_method']}${r['power'] === 'low' ? '; low power: CI wider than 1' : ''})`;
+      });
     },
   },
   task: async () => (await import('../flatness.js')).task,

@@ -8,6 +8,7 @@ import { parseWith } from '../../core/errors.js';
 import { betaLadder } from '../../core/parse.js';
 import { dataSpecSchema } from '../../data/spec.js';
 import type { Protocol } from '../../executor/protocol.js';
+import { l2FormSchema } from '../../landscapes/l2form.js';
 import { modelSchema, optimizerSchema, trainFlags } from '../train/protocol.js';
 
 const stateRef = z.object({ run: z.string().min(1), replica: z.number().int().min(0).default(0) });
@@ -25,6 +26,8 @@ export const l2sweepConfigSchema = z.object({
   init: z.enum(['pytorch', 'he']).default('pytorch').describe("initialisation: pytorch (nn.Linear's default) or he"),
   /** The β ladder in the order of the upward sweep (the first point starts from the initial state). */
   betas: z.array(z.number().min(0)).min(1).describe('L2 strengths β: start:stop:step or an increasing list (Ersoy et al.: 0:0.1:2e-4)'),
+  /** How β enters: Adam-coupled weight decay βθ (Ersoy et al.'s main sweep) or the penalty β‖θ − θ_ref‖². */
+  l2Form: l2FormSchema.default('weight-decay').describe("how β enters: weight-decay (βθ added to the gradient, torch Adam weight_decay; the paper's main sweep) or penalty (β‖θ − θ_ref‖²)"),
   /** 'up' (the ladder as given), 'down' (reversed), 'both' (up then back down: hysteresis). */
   direction: z.enum(['up', 'down', 'both']).default('up').describe('up (ladder order), down, or both (hysteresis)'),
   maxEpochs: z.number().int().positive().default(50).describe('epochs per β at most'),
@@ -46,8 +49,8 @@ export const l2sweepConfigSchema = z.object({
   hessianSamples: z.number().int().positive().default(2000).describe('training samples for the Hessian'),
   /** Points inserted between the two β of each detected jump (0: no refinement). */
   refine: z.number().int().min(0).default(0).describe('points inserted inside each detected jump'),
-  /** A jump: |Δq| > jumpFactor × median |Δq| along the sweep. */
-  jumpFactor: z.number().positive().default(5).describe('a jump is |Δq| > f × median |Δq|'),
+  /** A transition: a training-CE step beyond the local trend by at least jumpZ × the sweep's noise σ. */
+  jumpZ: z.number().positive().default(10).describe("a transition: a training-CE jump of at least z × the sweep's grid-to-grid noise σ"),
   /** A class is "encoded" when its test accuracy exceeds this. */
   classThreshold: z.number().min(0).max(1).default(0.5).describe('accuracy above which a class counts as encoded'),
   /** Save θ at every grid point (arrays states/...), usable later as θ_ref or start. */
@@ -73,6 +76,19 @@ export const protocol: Protocol<L2SweepConfig> = {
   cli: {
     description: 'train along a ladder of L2 strengths β (warm-started), detect phase transitions and hysteresis (Ersoy et al.)',
     groups: ['data'],
+    describeSummary(s) {
+      const lines: string[] = [];
+      if (typeof s['l2_convention'] === 'string') lines.push(`β: ${s['l2_convention']}`);
+      const f = (v: unknown, d = 4): string => (typeof v === 'number' && Number.isFinite(v) ? v.toPrecision(d) : '—');
+      const list = (v: unknown): string => (v as number[]).join(',') || '—';
+      for (const t of (s['transitions'] ?? []) as Array<Record<string, unknown>>) {
+        const ci = t['ci'] as [unknown, unknown];
+        lines.push(`${t['direction']} β ${f(t['beta_before'])}–${f(t['beta_after'])}: CE jump ${f(t['size'], 3)} [${f(ci[0], 3)}, ${f(ci[1], 3)}], z ${f(t['z'], 2)}; `
+          + `accuracy ${f(100 * (t['accuracy_before'] as number), 3)} → ${f(100 * (t['accuracy_after'] as number), 3)} %; classes lost ${list(t['classes_lost'])}`
+          + `${t['direction'] === 'up' ? ` (since the previous: ${list(t['classes_lost_since_previous'])})` : ''} [${(t['observables'] as string[]).join(', ')}]`);
+      }
+      return lines;
+    },
     flags: {
       ...trainFlags,
       betas: { flag: 'l2', value: 'ladder', parse: betaLadder, aliases: ['lambdas'] },

@@ -8,6 +8,7 @@ import { layerSizes } from '../../core/parse.js';
 import { dataSpecSchema } from '../../data/spec.js';
 import { ENTROPY_SGD_DEFAULTS } from '../../dynamics/entropy-sgd.js';
 import type { FlagSpec, Protocol } from '../../executor/protocol.js';
+import { l2FormSchema } from '../../landscapes/l2form.js';
 
 /** [curvature] The `flatten` field: SAM (Foret et al. 2021) or Entropy-SGD (Chaudhari et al. 2017); ../flatten.ts. */
 export const flattenSchema = z.object({
@@ -52,8 +53,10 @@ export const trainConfigSchema = z.object({
   epochs: z.number().positive().default(5).describe('epochs (may be fractional)'),
   /** 'full' is forced for gradient descent ('gd'). */
   sampling: z.enum(['shuffle', 'replacement', 'full']).default('shuffle').describe('mini-batches: shuffle (each epoch a permutation), replacement, full'),
-  /** λ in λ‖θ‖² (Ersoy et al.'s convention, no ½). */
-  l2: z.number().min(0).default(0).describe('L2 strength λ in λ‖θ‖² (no ½, as Ersoy et al.)'),
+  /** L2 strength β, read in the convention `l2Form` (landscapes/l2form.ts). */
+  l2: z.number().min(0).default(0).describe('L2 strength β, read as --l2-form says'),
+  /** 'penalty': β‖θ‖² added to the loss; 'weight-decay': βθ added to the gradient (torch Adam weight_decay). */
+  l2Form: l2FormSchema.default('penalty').describe('penalty: β‖θ‖² added to the loss; weight-decay: βθ added to the gradient as torch Adam(weight_decay=β), i.e. penalty β/2'),
   precision: z.enum(['f32', 'f64']).default('f32').describe('float precision of parameters and arithmetic'),
   init: z.enum(['pytorch', 'he']).default('pytorch').describe("initialisation: pytorch (nn.Linear's default) or he"),
   variant: z.enum(['init', 'order', 'both', 'subset']).default('both').describe('what differs between replicas'),

@@ -3,7 +3,7 @@ import { phasePlot, type PhasePanel } from '../plots/phase.js';
 import { gridHeatmap } from '../plots/heatmap.js';
 import { scatterPlot } from '../plots/scatter.js';
 import type { Series } from '../plots/line.js';
-import type { ItemDef, Recipe, RecipeContext } from './types.js';
+import type { ItemDef, Recipe, RecipeContext, Table } from './types.js';
 
 /** Indices of each sweep direction, in data order: direction > 0 = up, otherwise down. */
 export function sweeps(ctx: RecipeContext, L: number): { name: string; idx: number[] }[] {
@@ -41,8 +41,10 @@ const phase: ItemDef = {
       const v = ctx.vec(p.array, lam.length);
       const series: Series[] = groups.map((g) => ({ name: g.name, x: pick(lam, g.idx), y: pick(v, g.idx) }));
       if (p.array === 'lambda_min') {
-        // The fold condition of [E]: a continuation minimum loses stability where λ_min reaches −2λ.
-        series.push({ name: '−2λ (fold)', x: lam, y: lam.map((l) => -2 * l), role: 'reference' });
+        // The fold condition of [E]: a continuation minimum loses stability where λ_min reaches −2c,
+        // c the penalty coefficient: c = λ ('penalty'), λ/2 ('weight-decay', torch Adam weight_decay).
+        const wd = (ctx.manifest.config as { l2Form?: string } | undefined)?.l2Form === 'weight-decay';
+        series.push({ name: wd ? '−λ (fold)' : '−2λ (fold)', x: lam, y: lam.map((l) => (wd ? -l : -2 * l)), role: 'reference' });
       }
       panels.push({ y: { title: p.y, scale: p.log ? 'log' : 'linear' }, series });
     }
@@ -57,7 +59,9 @@ const phase: ItemDef = {
       legendTitle: 'sweep',
       caption: [
         groups.length > 1 ? 'Up and down sweeps drawn separately: where they differ the system shows hysteresis.' : '',
-        ctx.has('lambda_min') ? 'Dashed: −2λ; a continuation minimum loses stability (a fold) where λ_min reaches it.' : '',
+        ctx.has('lambda_min') ? 'Dashed: −2c (c the penalty coefficient: λ, or λ/2 in the weight-decay form); a continuation minimum loses stability (a fold) where λ_min reaches it.' : '',
+        (ctx.manifest.config as { l2Form?: string } | undefined)?.l2Form === 'weight-decay'
+          ? 'λ on the weight-decay axis (torch Adam weight_decay=λ, penalty (λ/2)‖θ‖²), as Ersoy et al. report it.' : '',
       ].filter(Boolean).join(' '),
     });
   },
@@ -118,8 +122,42 @@ const scatter: ItemDef = {
   },
 };
 
+interface TransitionRow {
+  direction: string; beta_before: number; beta_after: number; beta_c: number; observables: string[];
+  size: number | null; ci: [number | null, number | null]; z: number | null;
+  accuracy_before: number; accuracy_after: number; classes_lost: number[]; classes_gained: number[];
+}
+
+const num = (v: number | null | undefined, digits = 3): string => (typeof v === 'number' && Number.isFinite(v) ? v.toPrecision(digits) : '—');
+
+/** The detected transitions with their significance, from the run summary (protocols/l2sweep.ts). */
+const transitionTable: ItemDef = {
+  kind: 'table',
+  name: 'transitions',
+  title: 'Transitions',
+  requires: [],
+  build(ctx): Table {
+    const list = ctx.summary('transitions');
+    if (!Array.isArray(list)) throw new Error('no transitions in the summary');
+    const rows = (list as TransitionRow[]).map((t) => [
+      t.direction, `${num(t.beta_before)} – ${num(t.beta_after)}`, num(t.beta_c),
+      t.size === null || t.size === undefined ? '—' : `${num(t.size)} [${num(t.ci[0])}, ${num(t.ci[1])}]`, typeof t.z === 'number' && Number.isFinite(t.z) ? t.z.toFixed(1) : '—',
+      `${(100 * t.accuracy_before).toFixed(0)} → ${(100 * t.accuracy_after).toFixed(0)} %`,
+      t.classes_lost.join(', ') || '—', t.observables.join(', '),
+    ]);
+    const form = ctx.summary('l2_convention');
+    const detection = ctx.summary('detection');
+    return {
+      name: 'transitions', title: 'Transitions',
+      columns: ['sweep', 'β interval', 'β_c', 'CE jump [95 % CI]', 'z = jump/σ', 'test accuracy', 'classes lost', 'detected by'],
+      rows,
+      caption: [rows.length === 0 ? 'No jump beyond the noise.' : '', typeof form === 'string' ? `β: ${form}.` : '', typeof detection === 'string' ? `Rule: ${detection}.` : ''].filter(Boolean).join(' '),
+    };
+  },
+};
+
 export const l2sweepRecipe: Recipe = {
   protocol: 'l2sweep',
   description: 'The L2 probe: training with an L2 pull of strength λ, swept up (and down).',
-  items: [phase, classAccuracy('all'), classAccuracy('down'), scatter],
+  items: [transitionTable, phase, classAccuracy('all'), classAccuracy('down'), scatter],
 };

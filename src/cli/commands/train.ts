@@ -24,7 +24,9 @@ export function register(program: Command): void {
     .addOption(new Option('--variant <what>', 'what differs between replicas').choices(['init', 'order', 'both', 'subset']))
     .option('--subset-size <n>', 'training samples per replica with --variant subset', positiveInt)
     .option('--measure-points <n>', 'log-spaced measurement times (epoch ends are added)', positiveInt)
-    .option('--eval-train-samples <n>', 'measure the training loss on the first n training samples (default: all)', positiveInt)
+    .option('--eval-train-samples <n>', 'measure the training loss on the first n training samples (default: the running epoch mean of the mini-batches)', positiveInt)
+    .addOption(new Option('--measure <how>', 'lean: training loss = running epoch mean, test on --measure-samples, whole test set at the end; full: whole sets at every point (default lean)').choices(['lean', 'full']))
+    .option('--measure-samples <n>', 'test samples evaluated at the intermediate points of --measure lean (default 1000)', positiveInt)
     // [curvature] flatness-seeking training (protocols/flatten.ts)
     .addOption(new Option('--flatten <rule>', 'flatness-seeking gradient: SAM (Foret et al. 2021) or Entropy-SGD (Chaudhari et al. 2017)').choices(['none', 'sam', 'entropy-sgd']))
     .option('--sam-rho <rho>', 'SAM radius ρ (default 0.05)', positive)
@@ -60,6 +62,8 @@ export function register(program: Command): void {
       subsetSize: flags['subsetSize'],
       measurePoints: flags['measurePoints'],
       evalTrainSamples: flags['evalTrainSamples'],
+      measure: flags['measure'],
+      measureSamples: flags['measureSamples'],
       flatten, // [curvature]
     });
     delete raw['replicas'];

@@ -16,7 +16,7 @@ import { gemm, getBackend } from '../../core/backends/index.js';
 import { GlassyError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { SampledLandscape } from '../landscape.js';
-import { activate, mulDerivative, rBackward } from './activation.js';
+import { activate, derivativeInto, mulDerivative, rBackward } from './activation.js';
 import { mlpLayout, type Activation, type MlpArchitecture, type MlpLayout } from './layout.js';
 import { lossForward, lossHessianVector, type LossKind } from './loss.js';
 
@@ -111,6 +111,12 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
   private readonly nOut: number;
   private readonly outAct: Activation;
   private work: Workspace | null = null;
+  /**
+   * The data term of the last batchGradient call: Σ of per-sample losses (without L2), misclassified
+   * rows, and rows. A training loop reads it to report the running epoch mean of mini-batch losses
+   * (what a PyTorch loop prints) without a second forward pass.
+   */
+  readonly lastBatch = { lossSum: 0, errors: 0, size: 0 };
 
   constructor(opts: MlpOptions, data: MlpData) {
     const { arch } = opts;
@@ -148,20 +154,26 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     this.alloc = opts.precision === 'f32'
       ? (n: number) => this.backend.allocF32(n)
       : (n: number) => this.backend.allocF64(n);
-    // Inputs live in the landscape's precision (and in backend memory, so GEMMs do not copy them).
-    const x = this.alloc(data.x.length);
-    x.set(data.x);
-    let targets: Float | null = null;
-    if (data.targets) {
-      targets = this.alloc(data.targets.length);
-      targets.set(data.targets);
-    }
+    // Inputs live in the landscape's precision (and in backend memory, so GEMMs do not copy them),
+    // one copy per source array: the replicas a worker runs, and their measurement subsets, share it.
+    const x = inBackend(this.backend, opts.precision, data.x);
+    const targets = data.targets ? inBackend(this.backend, opts.precision, data.targets) : null;
     this.data = { x, y: data.y, targets, n: data.n };
     this.nSamples = data.n;
     this.chunk = Math.max(1, Math.min(opts.chunk ?? 1000, data.n));
     this.l2 = opts.l2 ?? 0;
     this.l2Ref = (opts.l2Ref as X | null | undefined) ?? null;
     this.name = `mlp ${arch.sizes.join('-')} ${arch.activation} ${opts.loss}`;
+  }
+
+  /** The landscape of the first n samples only (without the L2 term): a fixed measurement subset. */
+  firstSamples(n: number): MlpLandscape<X> {
+    const k = Math.min(n, this.nSamples);
+    const { x, y, targets } = this.data;
+    return new MlpLandscape<X>(
+      { arch: this.layout.arch, loss: this.loss, precision: this.precision, backend: this.backend, chunk: this.chunk },
+      { x: x.subarray(0, k * this.nIn), y: y.subarray(0, k), targets: targets ? targets.subarray(0, k * this.nOut) : null, n: k },
+    );
   }
 
   newConfig(): X {
@@ -193,7 +205,10 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     // A contiguous run of samples (full batch, a fixed batch) is read in place; others are gathered.
     const w = isRun(batch, this.data.n) ? this.view(batch[0]!, B) : this.gather(batch);
     this.forward(theta, w, B);
-    const { sum } = this.top(w, B, true, 1 / B);
+    const { sum, errors } = this.top(w, B, true, 1 / B);
+    this.lastBatch.lossSum = sum;
+    this.lastBatch.errors = errors;
+    this.lastBatch.size = B;
     this.backward(theta, w, B, g, 0);
     this.addL2Gradient(theta, g);
     return sum / B + this.l2Energy(theta);
@@ -345,10 +360,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
       const z = w.z[l]!;
       const W = theta.subarray(L.weight.offset, L.weight.offset + L.weight.size);
       // z = b + a·Wᵀ: [B × in]·[in × out]; the bias rows are copied in and the GEMM accumulates (β = 1).
-      if (L.bias) {
-        const b = theta.subarray(L.bias.offset, L.bias.offset + L.out);
-        for (let r = 0; r < B; r++) z.set(b, r * L.out);
-      }
+      if (L.bias) fillRows(z, theta.subarray(L.bias.offset, L.bias.offset + L.out), B);
       gemm(this.backend, false, true, B, L.out, L.in, 1, a, L.in, W, L.in, L.bias ? 1 : 0, z, L.out);
       const kind = l === layers.length - 1 ? this.outAct : this.layout.arch.activation;
       activate(kind, z, w.act[l]!, B * L.out);
@@ -392,9 +404,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
       const da = w.dAct[l - 1]!;
       // δa = δz·W: [B × out]·[out × in]
       gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, W, L.in, 0, da, L.in);
-      const dzBelow = w.dZ[l - 1]!;
-      dzBelow.set(da.subarray(0, B * below.out));
-      mulDerivative(this.layout.arch.activation, w.z[l - 1]!, w.act[l - 1]!, dzBelow, B * below.out);
+      derivativeInto(this.layout.arch.activation, w.z[l - 1]!, w.act[l - 1]!, da, w.dZ[l - 1]!, B * below.out);
     }
   }
 
@@ -467,6 +477,38 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     const c = 2 * this.l2;
     const ref = this.l2Ref;
     for (let i = 0; i < this.dim; i++) g[i] = g[i]! + c * (theta[i]! - (ref ? ref[i]! : 0));
+  }
+}
+
+/**
+ * Copies of input arrays in backend memory and the landscape's precision, keyed by the source's
+ * buffer and extent: landscapes over the same data (replicas of one worker, measurement subsets)
+ * share one copy instead of each holding its own.
+ */
+const inputCopies = new WeakMap<ArrayBufferLike, Map<string, Float>>();
+
+function inBackend(backend: Backend, precision: Precision, src: Float32Array | Float64Array): Float {
+  let byExtent = inputCopies.get(src.buffer);
+  if (!byExtent) inputCopies.set(src.buffer, (byExtent = new Map()));
+  const key = `${backend.name}:${precision}:${src.byteOffset}:${src.length}:${src.BYTES_PER_ELEMENT}`;
+  let copy = byExtent.get(key);
+  if (!copy) {
+    copy = precision === 'f32' ? backend.allocF32(src.length) : backend.allocF64(src.length);
+    copy.set(src);
+    byExtent.set(key, copy);
+  }
+  return copy;
+}
+
+/** The B rows of z [B × row.length] ← row, by doubling copies (log₂ B calls instead of B). */
+function fillRows(z: Float, row: Float, B: number): void {
+  const w = row.length;
+  z.set(row, 0);
+  let done = 1;
+  while (done < B) {
+    const k = Math.min(done, B - done);
+    z.copyWithin(done * w, 0, k * w);
+    done += k;
   }
 }
 

@@ -162,3 +162,22 @@ test('gemm() dispatches on precision; mixed precisions are a GlassyError', async
     (e: unknown) => e instanceof GlassyError && e.field === 'gemm.a',
   );
 });
+
+test('gatherRows (where a backend has it) copies the indexed rows exactly and refuses an index outside x', () => {
+  for (const name of names) {
+    const be = getBackend(name);
+    if (!be.gatherRows) continue;
+    for (const Ctor of [Float32Array, Float64Array]) {
+      const d = 5, n = 7;
+      const x = new Ctor(n * d).map((_, i) => i * 0.5 - 3);
+      const rows = Int32Array.from([6, 0, 3, 3]);
+      const out = new Ctor(rows.length * d + 2).fill(9);
+      be.gatherRows(x, d, rows, out);
+      for (let r = 0; r < rows.length; r++) for (let j = 0; j < d; j++) assert.equal(out[r * d + j], x[rows[r]! * d + j]);
+      assert.equal(out[rows.length * d], 9, 'nothing written past the rows');
+      assert.throws(() => be.gatherRows!(x, d, Int32Array.from([1, 7]), out), RangeError);
+      assert.throws(() => be.gatherRows!(x, d, Int32Array.from([-1]), out), RangeError);
+      assert.throws(() => be.gatherRows!(x, d, rows, new Ctor(3)), RangeError);
+    }
+  }
+});

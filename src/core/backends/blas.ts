@@ -34,12 +34,15 @@ interface Addon {
   daxpy(alpha: number, x: Float64Array, y: Float64Array): void;
   sscal(alpha: number, x: Float32Array): void;
   dscal(alpha: number, x: Float64Array): void;
+  /** Absent from addons built before it was added (the backend then leaves gatherRows out). */
+  gatherRows?(x: Float32Array | Float64Array, d: number, rows: Int32Array, out: Float32Array | Float64Array): void;
   setThreads(n: number): void;
   getThreads(): number;
   info(): BlasInfo;
 }
 
 export interface BlasBackend extends Backend {
+  gatherRows?(x: Float32Array | Float64Array, d: number, rows: Int32Array, out: Float32Array | Float64Array): void;
   readonly name: 'blas';
   readonly info: BlasInfo;
   setThreads(n: number): void;
@@ -121,6 +124,9 @@ export function loadBlasBackend(): { backend: BlasBackend } | { reason: string }
       checkAlloc('allocF64.n', n);
       return new Float64Array(n);
     },
+    usesInPlace() {
+      return true;
+    },
     setThreads(n) {
       if (!Number.isInteger(n) || n < 1 || n > 1024) throw GlassyError.invalid('threads', n, 'a positive integer');
       addon.setThreads(n);
@@ -129,5 +135,12 @@ export function loadBlasBackend(): { backend: BlasBackend } | { reason: string }
       return addon.getThreads();
     },
   };
+  if (typeof addon.gatherRows === 'function') {
+    const gatherRows = addon.gatherRows.bind(addon);
+    backend.gatherRows = (x, d, rows, out) => {
+      if (x.constructor !== out.constructor) throw GlassyError.invalid('gatherRows.out', out.constructor.name, `a ${x.constructor.name} like x`);
+      gatherRows(x, d, rows, out);
+    };
+  }
   return { backend };
 }

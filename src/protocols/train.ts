@@ -210,7 +210,7 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
   // batches away from θ), and the test set is sampled on a fixed subset except at the last point.
   const lean = config.measure === 'lean';
   const running = lean && config.evalTrainSamples === null && stepped === train;
-  const trainProbe = running ? subsetLandscape(train, config.measureSamples) : evalTrain ?? train;
+  const trainProbe = lean && config.evalTrainSamples === null ? subsetLandscape(train, config.measureSamples) : evalTrain ?? train;
   const testProbe = lean ? subsetLandscape(test, config.measureSamples) : test;
   // Σ loss, Σ errors and rows of the mini-batches of the current epoch so far (the running mean).
   const epoch = { lossSum: 0, errors: 0, size: 0 };

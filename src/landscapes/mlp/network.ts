@@ -292,7 +292,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     // First layer of every replica: Z = b + X·[W₁ … W_K]ᵀ.
     if (L0.bias) fillRows(lw.z, lw.packedB.subarray(0, n1), B);
     gemm(this.backend, false, true, B, n1, L0.in, 1, w.input, L0.in, lw.packedW, L0.in, L0.bias ? 1 : 0, lw.z, n1);
-    activate(hidden, lw.z, lw.act, B * n1);
+    this.activate(hidden, lw.z, lw.act, B * n1);
     for (let k = 0; k < K; k++) {
       const th = thetas[k]!, g = grads[k]!, d = lw.deep[k]!;
       // Deeper layers of replica k, reading its columns of the first layer's activations.
@@ -302,7 +302,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
         const W = th.subarray(L.weight.offset, L.weight.offset + L.weight.size);
         if (L.bias) fillRows(z, th.subarray(L.bias.offset, L.bias.offset + L.out), B);
         gemm(this.backend, false, true, B, L.out, L.in, 1, a, lda, W, L.in, L.bias ? 1 : 0, z, L.out);
-        activate(l === top ? this.outAct : hidden, z, d.act[l - 1]!, B * L.out);
+        this.activate(l === top ? this.outAct : hidden, z, d.act[l - 1]!, B * L.out);
         a = d.act[l - 1]!;
         lda = L.out;
       }
@@ -324,13 +324,13 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
         } else {
           const da = d.dAct[l - 2]!;
           gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, W, L.in, 0, da, L.in);
-          derivativeInto(hidden, d.z[l - 2]!, d.act[l - 2]!, da, d.dZ[l - 2]!, B * L.in);
+          this.derivativeInto(hidden, d.z[l - 2]!, d.act[l - 2]!, da, d.dZ[l - 2]!, B * L.in);
         }
       }
       losses[k] = res.sum / B;
     }
     // First layer of every replica: δZ = δA ⊙ φ'(Z), ∂E/∂[W₁ … W_K] = δZᵀ·X, bias sums.
-    derivativeInto(hidden, lw.z, lw.act, lw.dAct, lw.dZ, B * n1);
+    this.derivativeInto(hidden, lw.z, lw.act, lw.dAct, lw.dZ, B * n1);
     gemm(this.backend, true, false, n1, L0.in, B, 1, lw.dZ, n1, w.input, L0.in, 0, lw.gW, L0.in);
     if (L0.bias) colSum(lw.dZ, B, n1, lw.gB, 0, 0);
     for (let k = 0; k < K; k++) {
@@ -493,7 +493,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
       if (L.bias) fillRows(z, theta.subarray(L.bias.offset, L.bias.offset + L.out), B);
       gemm(this.backend, false, true, B, L.out, L.in, 1, a, L.in, W, L.in, L.bias ? 1 : 0, z, L.out);
       const kind = l === layers.length - 1 ? this.outAct : this.layout.arch.activation;
-      activate(kind, z, w.act[l]!, B * L.out);
+      this.activate(kind, z, w.act[l]!, B * L.out);
       a = w.act[l]!;
     }
   }
@@ -534,7 +534,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
       const da = w.dAct[l - 1]!;
       // δa = δz·W: [B × out]·[out × in]
       gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, W, L.in, 0, da, L.in);
-      derivativeInto(this.layout.arch.activation, w.z[l - 1]!, w.act[l - 1]!, da, w.dZ[l - 1]!, B * below.out);
+      this.derivativeInto(this.layout.arch.activation, w.z[l - 1]!, w.act[l - 1]!, da, w.dZ[l - 1]!, B * below.out);
     }
   }
 
@@ -587,6 +587,20 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
       gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, V, L.in, 1, rdBelow, L.in);
       rBackward(this.layout.arch.activation, w.z[below]!, w.act[below]!, w.dAct[below]!, w.rz[below]!, rdBelow, B * L.in);
     }
+  }
+
+  // ---- activations: the backend's float32 ReLU kernels where it has them ------------------
+
+  private activate(kind: Activation, z: Float, a: Float, n: number): void {
+    const be = this.backend;
+    if (kind === 'relu' && be.reluForward && z instanceof Float32Array && a instanceof Float32Array) be.reluForward(z, a, n);
+    else activate(kind, z, a, n);
+  }
+
+  private derivativeInto(kind: Activation, z: Float, a: Float, da: Float, dz: Float, n: number): void {
+    const be = this.backend;
+    if (kind === 'relu' && be.reluBackward && z instanceof Float32Array && da instanceof Float32Array && dz instanceof Float32Array) be.reluBackward(z, da, dz, n);
+    else derivativeInto(kind, z, a, da, dz, n);
   }
 
   // ---- L2 ------------------------------------------------------------------------------

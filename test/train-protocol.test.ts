@@ -11,12 +11,11 @@ import { runEnsemble } from '../src/executor/ensemble.js';
 import type { Checkpoint, ReplicaContext } from '../src/executor/replica.js';
 import { parseTrainConfig, replicaSetup, task, measurementSteps } from '../src/protocols/train.js';
 import { Rng, Stream } from '../src/core/rng.js';
-import { BatchSchedule } from '../src/dynamics/batches.js';
-import { createOptimizer } from '../src/dynamics/optimizers.js';
-import { Trainer } from '../src/dynamics/trainer.js';
+import { trainerFromConfig } from '../src/dynamics/from-config.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
 import { arrayDiff, GLASSY, removeDir, tempDir } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 const teacherStudent = {
   data: { source: 'teacher-student', d: 20, nTrain: 2000, nTest: 1000, hidden: 0, nClasses: 2 },
@@ -30,7 +29,7 @@ const teacherStudent = {
 
 async function train(dir: string, raw: Record<string, unknown>, replicas: number, seed: number, workers = 1) {
   const run = Run.create(dir, { protocol: 'train', config: parseTrainConfig(raw), seed });
-  return runEnsemble(run, task, { replicas, executor: workers > 1 ? 'local' : 'inprocess', workers, progress: 'none', handleSignals: false });
+  return runEnsemble(run, registry, { replicas, executor: workers > 1 ? 'local' : 'inprocess', workers, progress: 'none', handleSignals: false });
 }
 
 test('a perceptron student learns a perceptron teacher (known teacher–student case)', async () => {
@@ -100,8 +99,8 @@ test("measure 'lean': same weights as 'full'; training series = running epoch me
     const { train: land, initStream, orderStream } = replicaSetup(cfg, 4, 1);
     const theta = land.newConfig();
     land.initialise(theta, Rng.stream(4, Stream.init, initStream), cfg.init);
-    const sched = new BatchSchedule(land.nSamples, cfg.batch, cfg.sampling, Rng.stream(4, Stream.dataOrder, orderStream));
-    const tr = new Trainer(land, theta, createOptimizer(cfg.optimizer, land.dim, theta, Rng.stream(4, Stream.noise, 1)), sched, { replica: 1, lr: 0.5 });
+    const tr = trainerFromConfig(land, theta, cfg, { order: Rng.stream(4, Stream.dataOrder, orderStream), noise: Rng.stream(4, Stream.noise, 1) }, 1);
+    const sched = tr.schedule;
     const total = Math.round(cfg.epochs * sched.stepsPerEpoch);
     let sum = 0, errors = 0, size = 0;
     for (let s = 0; s < total; s++) {
@@ -176,6 +175,23 @@ test('a diverging run is reported by replica with the step and a hint', async ()
     const r = await train(dir, raw, 1, 1);
     assert.equal(r.status, 'failed');
     assert.match(r.failed[0]!.error, /replica 0 diverged at step \d+: .* lower --lr/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('the ensemble test error averages the replicas\' predictions (one replica: its own error)', async () => {
+  const dir = tempDir('train-ens');
+  try {
+    const one = await train(join(dir, 'one'), { ...teacherStudent, epochs: 1 }, 1, 5);
+    assert.equal(one.summary!['ensemble_test_error'], one.summary!['final_test_error_mean']);
+    const three = await train(join(dir, 'three'), { ...teacherStudent, epochs: 1 }, 3, 5);
+    const e = three.summary!['ensemble_test_error'] as number;
+    assert.ok(e >= 0 && e <= 1, String(e));
+    // Where every replica's argmax is the label, the average's is too (each class's mean probability
+    // is at most the label's): the ensemble errs only where some replica errs.
+    const finals = Array.from(Run.open(join(dir, 'three')).readArray('final_test_error').data as Float64Array);
+    assert.ok(e <= finals.reduce((a, b) => a + b, 0) + 1e-12, `${e} vs ${finals}`);
   } finally {
     removeDir(dir);
   }

@@ -56,7 +56,7 @@ interface E2eTiming { wall: number; cpu: number; inner: number }
 
 function glassyRun(dir: string): E2eTiming {
   const { wall, cpu, out } = timed(process.execPath, [glassy, 'train', '--model', E2E.sizes, '--replicas', String(E2E.replicas),
-    '--out', join(dir, 'run'), '--overwrite', '--progress', 'none', '--json']);
+    '--out', join(dir, 'run'), '--overwrite', '--progress', 'none', '--no-report', '--json']);
   return { wall, cpu, inner: (JSON.parse(out) as { seconds: number }).seconds };
 }
 
@@ -92,13 +92,13 @@ export const e2eSection: Section = {
       title: this.title,
       command: 'npm run bench -- --only "End to end"',
       rows: [
-        { run: `glassy train --model ${E2E.sizes} --replicas ${E2E.replicas}`, 'wall s (median of 3)': sig(gw), 'CPU s': sig(gc), 'inner s': sig(gi), 'PyTorch wall / this': sig(tw / gw), 'PyTorch CPU / this': sig(tc / gc) },
+        { run: `glassy train --model ${E2E.sizes} --replicas ${E2E.replicas} --no-report`, 'wall s (median of 3)': sig(gw), 'CPU s': sig(gc), 'inner s': sig(gi), 'PyTorch wall / this': sig(tw / gw), 'PyTorch CPU / this': sig(tc / gc) },
         { run: 'python3 bench/torch_e2e.py (PyTorch)', 'wall s (median of 3)': sig(tw), 'CPU s': sig(tc), 'inner s': sig(ti), 'PyTorch wall / this': 1, 'PyTorch CPU / this': 1 },
       ],
       notes: [
         'Both pinned to one core (taskset -c 0) with one BLAS/OpenMP thread; wall = process start to exit (start-up, data loading, training, writing the run / printing); CPU = user + system seconds of the whole process (GNU time), the figure a busy machine distorts least.',
         'glassy inner = the run\'s own "seconds" (executor start to finish); PyTorch inner = its training loop and final test evaluation.',
-        'glassy defaults measure at log-spaced steps and epoch ends: running epoch mean of the mini-batch losses, 1000 test samples, the whole test set at the end (docs/run-format/train.md). The PyTorch script evaluates the test set once at the end.',
+        'glassy defaults measure at log-spaced steps and epoch ends: running epoch mean of the mini-batch losses, 1000 test samples, the whole test set at the end (docs/run-format/train.md). The PyTorch script evaluates the test set once at the end; so glassy runs with --no-report (no HTML report either side).',
         'Target: PyTorch wall / glassy wall ≥ 1.2.',
       ],
     };

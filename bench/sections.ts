@@ -7,10 +7,16 @@ import { gemmSection } from './gemm.js';
 import { sgdStepSection } from './sgd-step.js';
 import { spinglassSection } from './spinglass.js';
 import { ensembleSection } from './ensemble.js';
+import { e2eSection, forwardSection, startupSection } from './e2e.js';
+import { lockstepSection } from './lockstep.js';
 
 export const sections: Section[] = [
   gemmSection,
   sgdStepSection,
   spinglassSection,
   ensembleSection,
+  e2eSection,
+  startupSection,
+  forwardSection,
+  lockstepSection,
 ];

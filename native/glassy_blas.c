@@ -143,6 +143,71 @@ static napi_value dscal(napi_env env, napi_callback_info info) { return scal(env
 static napi_value saxpy(napi_env env, napi_callback_info info) { return axpy(env, info, 0); }
 static napi_value daxpy(napi_env env, napi_callback_info info) { return axpy(env, info, 1); }
 
+/* gatherRows(x, d, rows, out): out[r*d .. r*d+d) <- x[rows[r]*d .. rows[r]*d+d) for every r, x and out
+   of one float type. A mini-batch gather in one call: a memcpy per row, no JavaScript view per row.
+   Every index is checked against x's row count before anything is written. */
+static napi_value gather_rows(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4) return throw_range(env, "gatherRows: expected (x, d, rows, out)");
+  int64_t d;
+  if (napi_get_value_int64(env, argv[1], &d) != napi_ok || d < 1) return throw_range(env, "gatherRows: d must be a positive integer");
+  bool is_ta = false;
+  napi_typedarray_type tx, tr, to;
+  size_t nx, nr, no, off;
+  void *px, *pr, *po;
+  napi_value ab;
+  if (napi_is_typedarray(env, argv[0], &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, argv[0], &tx, &nx, &px, &ab, &off) != napi_ok ||
+      napi_is_typedarray(env, argv[2], &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, argv[2], &tr, &nr, &pr, &ab, &off) != napi_ok ||
+      napi_is_typedarray(env, argv[3], &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, argv[3], &to, &no, &po, &ab, &off) != napi_ok)
+    return throw_range(env, "gatherRows: x, rows and out must be typed arrays");
+  if (tr != napi_int32_array || tx != to || (tx != napi_float32_array && tx != napi_float64_array))
+    return throw_range(env, "gatherRows: x and out must be Float32Array or Float64Array alike, rows an Int32Array");
+  size_t es = tx == napi_float32_array ? 4 : 8;
+  int64_t n = (int64_t)nx / d;
+  if ((int64_t)nr * d > (int64_t)no) return throw_range(env, "gatherRows: out shorter than rows.length * d");
+  const int32_t *rows = (const int32_t *)pr;
+  for (size_t r = 0; r < nr; r++)
+    if (rows[r] < 0 || rows[r] >= n) return throw_range(env, "gatherRows: a row index outside [0, x.length / d)");
+  size_t bytes = (size_t)d * es;
+  for (size_t r = 0; r < nr; r++) memcpy((char *)po + r * bytes, (const char *)px + (size_t)rows[r] * bytes, bytes);
+  return NULL;
+}
+
+/* The ReLU steps of a float32 network pass, where V8's scalar loops cost as much as a small GEMM:
+   reluForward(z, a, n):       a[i] = z[i] > 0 ? z[i] : 0
+   reluBackward(z, da, dz, n): dz[i] = z[i] > 0 ? da[i] : 0
+   (NaN in z gives 0, as the JavaScript loops they replace). Selections only: bit-identical to them. */
+static int relu_args(napi_env env, napi_callback_info info, size_t want, view_t *v, int64_t *n) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != want + 1) return 0;
+  if (napi_get_value_int64(env, argv[want], n) != napi_ok || *n < 0) return 0;
+  for (size_t i = 0; i < want; i++)
+    if (!get_view(env, argv[i], napi_float32_array, &v[i]) || (int64_t)v[i].length < *n) return 0;
+  return 1;
+}
+
+__attribute__((optimize("O3"))) static napi_value relu_forward(napi_env env, napi_callback_info info) {
+  view_t v[2];
+  int64_t n;
+  if (!relu_args(env, info, 2, v, &n)) return throw_range(env, "reluForward: expected (z, a, n), Float32Arrays of at least n elements");
+  const float *z = (const float *)v[0].data;
+  float *a = (float *)v[1].data;
+  for (int64_t i = 0; i < n; i++) a[i] = z[i] > 0.f ? z[i] : 0.f;
+  return NULL;
+}
+
+__attribute__((optimize("O3"))) static napi_value relu_backward(napi_env env, napi_callback_info info) {
+  view_t v[3];
+  int64_t n;
+  if (!relu_args(env, info, 3, v, &n)) return throw_range(env, "reluBackward: expected (z, da, dz, n), Float32Arrays of at least n elements");
+  const float *z = (const float *)v[0].data, *da = (const float *)v[1].data;
+  float *dz = (float *)v[2].data;
+  for (int64_t i = 0; i < n; i++) dz[i] = z[i] > 0.f ? da[i] : 0.f;
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -195,6 +260,9 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"daxpy", NULL, daxpy, NULL, NULL, NULL, napi_default, NULL},
     {"sscal", NULL, sscal, NULL, NULL, NULL, napi_default, NULL},
     {"dscal", NULL, dscal, NULL, NULL, NULL, napi_default, NULL},
+    {"reluForward", NULL, relu_forward, NULL, NULL, NULL, napi_default, NULL},
+    {"reluBackward", NULL, relu_backward, NULL, NULL, NULL, napi_default, NULL},
+    {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
     {"info", NULL, get_info, NULL, NULL, NULL, napi_default, NULL},

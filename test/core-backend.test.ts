@@ -162,3 +162,40 @@ test('gemm() dispatches on precision; mixed precisions are a GlassyError', async
     (e: unknown) => e instanceof GlassyError && e.field === 'gemm.a',
   );
 });
+
+test('gatherRows (where a backend has it) copies the indexed rows exactly and refuses an index outside x', () => {
+  for (const name of names) {
+    const be = getBackend(name);
+    if (!be.gatherRows) continue;
+    for (const Ctor of [Float32Array, Float64Array]) {
+      const d = 5, n = 7;
+      const x = new Ctor(n * d).map((_, i) => i * 0.5 - 3);
+      const rows = Int32Array.from([6, 0, 3, 3]);
+      const out = new Ctor(rows.length * d + 2).fill(9);
+      be.gatherRows(x, d, rows, out);
+      for (let r = 0; r < rows.length; r++) for (let j = 0; j < d; j++) assert.equal(out[r * d + j], x[rows[r]! * d + j]);
+      assert.equal(out[rows.length * d], 9, 'nothing written past the rows');
+      assert.throws(() => be.gatherRows!(x, d, Int32Array.from([1, 7]), out), RangeError);
+      assert.throws(() => be.gatherRows!(x, d, Int32Array.from([-1]), out), RangeError);
+      assert.throws(() => be.gatherRows!(x, d, rows, new Ctor(3)), RangeError);
+    }
+  }
+});
+
+test('ReLU kernels (where a backend has them) equal the JavaScript loops bit for bit, NaN and −0 included', () => {
+  for (const name of names) {
+    const be = getBackend(name);
+    if (!be.reluForward || !be.reluBackward) continue;
+    const z = Float32Array.from([1.5, -2, 0, -0, NaN, 3e-40, -3e-40, Infinity, -Infinity, 7]);
+    const da = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, NaN]);
+    const a = new Float32Array(z.length + 1).fill(9), dz = new Float32Array(z.length + 1).fill(9);
+    be.reluForward(z, a, z.length);
+    be.reluBackward(z, da, dz, z.length);
+    for (let i = 0; i < z.length; i++) {
+      assert.ok(Object.is(a[i], z[i]! > 0 ? z[i] : 0), `forward ${i}`);
+      assert.ok(Object.is(dz[i], z[i]! > 0 ? da[i] : 0), `backward ${i}`);
+    }
+    assert.equal(a[z.length], 9, 'nothing written past n');
+    assert.throws(() => be.reluForward!(z, new Float32Array(3), z.length), RangeError);
+  }
+});

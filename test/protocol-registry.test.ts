@@ -41,7 +41,7 @@ test('glassy run NAME --help works for every protocol and shows every default', 
     assert.match(r.stdout, /--replicas|--seed/);
   }
   const train = glassy(['train', '--help']).stdout;
-  for (const [flag, def] of [['lr', '0.1'], ['batch', '128'], ['epochs', '5'], ['optimizer', 'sgd']]) {
+  for (const [flag, def] of [['lr', '0.1'], ['batch', '128'], ['epochs', '5'], ['optimizer', 'sgd'], ['measure', 'lean'], ['measure-samples', '1000']]) {
     assert.match(train, new RegExp(`--${flag} <[^>]+>[^]*?\\(default: ${def}\\)`), `--${flag} default ${def}`);
   }
   assert.match(train, /--model <sizes>[^]*?\(required\)/);

@@ -8,7 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { parseTrainConfig, measurementSteps } from '../src/protocols/train.js';
+import type { Checkpoint, ReplicaContext } from '../src/executor/replica.js';
+import { parseTrainConfig, replicaSetup, task, measurementSteps } from '../src/protocols/train.js';
+import { Rng, Stream } from '../src/core/rng.js';
+import { trainerFromConfig } from '../src/dynamics/from-config.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
 import { arrayDiff, GLASSY, removeDir, tempDir } from './executor-helpers.js';
@@ -79,6 +82,56 @@ test("variant 'order' shares the initialisation; 'init' shares the data order", 
     assert.equal(cfg.variant, 'order');
   } finally {
     removeDir(dir);
+  }
+});
+
+test("measure 'lean': same weights as 'full'; training series = running epoch mean of the batch losses; whole test set at the end", async () => {
+  const lean = tempDir('train-lean'), full = tempDir('train-full'), resumed = tempDir('train-lean-cp');
+  try {
+    const raw = { ...teacherStudent, model: { sizes: [20, 6, 2], activation: 'relu' }, epochs: 2.5, l2: 0.01, measureSamples: 300 };
+    await train(lean, raw, 2, 4);
+    await train(full, { ...raw, measure: 'full' }, 2, 4);
+    const L = Run.open(lean), F = Run.open(full);
+    for (let i = 0; i < 2; i++) assert.deepEqual(readReplicaWeights(L, i).theta, readReplicaWeights(F, i).theta);
+    for (const k of ['final_test_loss', 'final_test_error']) assert.deepEqual(L.readArray(k).data, F.readArray(k).data, k);
+    // Replica 1 stepped by hand: the last point (mid-epoch 3) is the mean over that epoch's batches so far.
+    const cfg = parseTrainConfig(raw);
+    const { train: land, initStream, orderStream } = replicaSetup(cfg, 4, 1);
+    const theta = land.newConfig();
+    land.initialise(theta, Rng.stream(4, Stream.init, initStream), cfg.init);
+    const tr = trainerFromConfig(land, theta, cfg, { order: Rng.stream(4, Stream.dataOrder, orderStream), noise: Rng.stream(4, Stream.noise, 1) }, 1);
+    const sched = tr.schedule;
+    const total = Math.round(cfg.epochs * sched.stepsPerEpoch);
+    let sum = 0, errors = 0, size = 0;
+    for (let s = 0; s < total; s++) {
+      if (s % sched.stepsPerEpoch === 0) sum = errors = size = 0;
+      tr.advance();
+      sum += land.lastBatch.lossSum;
+      errors += land.lastBatch.errors;
+      size += land.lastBatch.size;
+    }
+    assert.equal((L.readArray('final_train_loss').data as Float64Array)[1], sum / size);
+    assert.equal((L.readArray('final_train_error').data as Float64Array)[1], errors / size);
+    // Checkpoints mid-epoch carry the running sums: replica 1 stopped after its second checkpoint
+    // (step 14 of 40 per epoch) and resumed from it ends with the same series.
+    const run = Run.create(resumed, { protocol: 'train', config: cfg, seed: 4 });
+    let saved: Checkpoint | null = null, saves = 0;
+    const ctx = (resume: boolean): ReplicaContext => ({
+      runDir: resumed, index: 1, seed: 4, replicas: 2, checkpointEvery: 7, run,
+      progress() {}, warn() {},
+      saveCheckpoint(cp) { saved = cp; if (!resume && ++saves === 2) throw new Error('stop'); },
+      loadCheckpoint: () => (resume ? saved : null),
+    });
+    await assert.rejects(task.run(cfg, ctx(false)), /stop/);
+    assert.equal(saved!.meta.step, 14);
+    await task.run(cfg, ctx(true));
+    for (const k of ['train_loss', 'train_error', 'test_loss', 'test_error']) {
+      assert.deepEqual(run.readArray(`per-replica/replica-0001/${k}`).data, L.readArray(`per-replica/replica-0001/${k}`).data, k);
+    }
+  } finally {
+    removeDir(lean);
+    removeDir(full);
+    removeDir(resumed);
   }
 });
 

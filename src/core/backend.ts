@@ -44,6 +44,27 @@ export interface Backend {
   allocF64(n: number): Float64Array;
 
   /**
+   * Optional: out[r·d … r·d + d) ← x[rows[r]·d … rows[r]·d + d) for every r (a mini-batch gather),
+   * x and out of one precision; throws a RangeError for a row index outside x. Callers fall back to
+   * copying rows themselves when it is absent.
+   */
+  gatherRows?(x: Float, d: number, rows: Int32Array, out: Float): void;
+
+  /**
+   * Optional float32 ReLU steps of a network pass (the BLAS addon has them; callers fall back to
+   * JavaScript loops): a[i] = z[i] > 0 ? z[i] : 0, and dz[i] = z[i] > 0 ? da[i] : 0, for i < n.
+   */
+  reluForward?(z: Float32Array, a: Float32Array, n: number): void;
+  reluBackward?(z: Float32Array, da: Float32Array, dz: Float32Array, n: number): void;
+
+  /**
+   * Optional: whether the kernels read and write this array in place, without a copy (every typed
+   * array on the BLAS and reference backends; only allocF32/allocF64 arrays on WebAssembly). Absent
+   * means "only arrays from allocF32/allocF64".
+   */
+  usesInPlace?(a: Float): boolean;
+
+  /**
    * Optional: give an array from allocF32/allocF64 back to the backend (the WebAssembly backend
    * reuses its linear memory; the others let the garbage collector do it). The array must not be
    * used afterwards. Arrays the backend did not allocate are ignored.

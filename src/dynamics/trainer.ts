@@ -36,6 +36,17 @@ export class Trainer<X extends Float> {
   /** One update on the next mini-batch; returns the mini-batch loss (with the landscape's L2 term). */
   advance(): number {
     const loss = this.landscape.batchGradient(this.theta, this.schedule.next(), this.grad);
+    this.apply(loss);
+    return loss;
+  }
+
+  /** The gradient buffer the update reads (a lockstep pass fills it for several trainers at once). */
+  get gradient(): X {
+    return this.grad;
+  }
+
+  /** The update from the gradient already in `gradient`, whose mini-batch loss was `loss`. */
+  apply(loss: number): void {
     if (!Number.isFinite(loss)) {
       throw new GlassyError(
         `replica ${this.label.replica} diverged at step ${this.step}: mini-batch loss is ${loss}; lower --lr (now ${this.label.lr})`,
@@ -44,7 +55,6 @@ export class Trainer<X extends Float> {
     }
     this.optimizer.step(this.theta, this.grad);
     this.step++;
-    return loss;
   }
 
   state(): TrainerState {

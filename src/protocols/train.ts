@@ -116,6 +116,11 @@ export function replicaSetup(config: TrainConfig, seed: number, index: number) {
   return { ds, train, evalTrain, test, initStream, orderStream };
 }
 
+/** The first n samples of a landscape's data, as a landscape of their own (the fixed measurement subset). */
+function subsetLandscape<X extends Float>(full: MlpLandscape<X>, n: number): MlpLandscape<X> {
+  return n >= full.nSamples ? full : full.firstSamples(n);
+}
+
 const SERIES = ['train_loss', 'train_error', 'test_loss', 'test_error'] as const;
 
 async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
@@ -130,6 +135,16 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
   const steps = measurementSteps(total, schedule.stepsPerEpoch, config.measurePoints);
   const series = Object.fromEntries(SERIES.map((k) => [k, new Float64Array(steps.length).fill(NaN)])) as Record<(typeof SERIES)[number], Float64Array>;
 
+  // Measure 'lean' (the default): the training series come free from the mini-batches already
+  // computed (unless --train-samples asks for a pass, or a flatness wrapper evaluates its
+  // batches away from θ), and the test set is sampled on a fixed subset except at the last point.
+  const lean = config.measure === 'lean';
+  const running = lean && config.evalTrainSamples === null && stepped === train;
+  const trainProbe = lean && config.evalTrainSamples === null ? subsetLandscape(train, config.measureSamples) : evalTrain ?? train;
+  const testProbe = lean ? subsetLandscape(test, config.measureSamples) : test;
+  // Σ loss, Σ errors and rows of the mini-batches of the current epoch so far (the running mean).
+  const epoch = { lossSum: 0, errors: 0, size: 0 };
+
   let m = 0;
   const cp = ctx.loadCheckpoint();
   if (cp) {
@@ -137,13 +152,18 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
     restoreFlattened(stepped, trainer.step); // [curvature]
     for (const k of SERIES) series[k].set(cp.arrays[k] as Float64Array);
     m = cp.meta['measured'] as number;
+    const e = cp.meta['epoch'] as typeof epoch | undefined;
+    if (e) Object.assign(epoch, e);
   } else {
     train.initialise(theta, Rng.stream(seed, Stream.init, initStream), config.init);
   }
 
   const measure = () => {
-    const tr = (evalTrain ?? train).evaluate(theta);
-    const te = test.evaluate(theta);
+    const last = m === steps.length - 1;
+    const tr = running && epoch.size > 0
+      ? { loss: epoch.lossSum / epoch.size, error: epoch.errors / epoch.size }
+      : trainProbe.evaluate(theta);
+    const te = (last ? test : testProbe).evaluate(theta);
     series.train_loss[m] = tr.loss;
     series.train_error[m] = tr.error;
     series.test_loss[m] = te.loss;
@@ -159,15 +179,22 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
 
   const every = ctx.checkpointEvery ?? config.checkpointEvery;
   const progressEvery = Math.max(1, Math.floor(total / 200));
+  const perEpoch = schedule.stepsPerEpoch;
   for (;;) {
     if (m < steps.length && steps[m] === trainer.step) measure();
     if (trainer.step >= total) break;
+    if (trainer.step % perEpoch === 0) epoch.lossSum = epoch.errors = epoch.size = 0;
     const loss = trainer.advance();
+    if (running) {
+      epoch.lossSum += train.lastBatch.lossSum;
+      epoch.errors += train.lastBatch.errors;
+      epoch.size += train.lastBatch.size;
+    }
     const step = trainer.step;
     if (step % progressEvery === 0) ctx.progress(step / total, `step ${step}/${total} loss ${loss.toPrecision(4)}`);
     if (step % every === 0 && step < total) {
       const st = trainer.state();
-      ctx.saveCheckpoint({ meta: { ...st.meta, measured: m }, arrays: { ...st.arrays, ...series } });
+      ctx.saveCheckpoint({ meta: { ...st.meta, measured: m, epoch: { ...epoch } }, arrays: { ...st.arrays, ...series } });
     }
   }
 

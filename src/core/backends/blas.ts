@@ -34,12 +34,17 @@ interface Addon {
   daxpy(alpha: number, x: Float64Array, y: Float64Array): void;
   sscal(alpha: number, x: Float32Array): void;
   dscal(alpha: number, x: Float64Array): void;
+  /** Absent from addons built before they were added (the backend then leaves them out). */
+  reluForward?(z: Float32Array, a: Float32Array, n: number): void;
+  reluBackward?(z: Float32Array, da: Float32Array, dz: Float32Array, n: number): void;
+  gatherRows?(x: Float32Array | Float64Array, d: number, rows: Int32Array, out: Float32Array | Float64Array): void;
   setThreads(n: number): void;
   getThreads(): number;
   info(): BlasInfo;
 }
 
 export interface BlasBackend extends Backend {
+  gatherRows?(x: Float32Array | Float64Array, d: number, rows: Int32Array, out: Float32Array | Float64Array): void;
   readonly name: 'blas';
   readonly info: BlasInfo;
   setThreads(n: number): void;
@@ -121,6 +126,9 @@ export function loadBlasBackend(): { backend: BlasBackend } | { reason: string }
       checkAlloc('allocF64.n', n);
       return new Float64Array(n);
     },
+    usesInPlace() {
+      return true;
+    },
     setThreads(n) {
       if (!Number.isInteger(n) || n < 1 || n > 1024) throw GlassyError.invalid('threads', n, 'a positive integer');
       addon.setThreads(n);
@@ -129,5 +137,16 @@ export function loadBlasBackend(): { backend: BlasBackend } | { reason: string }
       return addon.getThreads();
     },
   };
+  if (typeof addon.reluForward === 'function' && typeof addon.reluBackward === 'function') {
+    backend.reluForward = addon.reluForward.bind(addon);
+    backend.reluBackward = addon.reluBackward.bind(addon);
+  }
+  if (typeof addon.gatherRows === 'function') {
+    const gatherRows = addon.gatherRows.bind(addon);
+    backend.gatherRows = (x, d, rows, out) => {
+      if (x.constructor !== out.constructor) throw GlassyError.invalid('gatherRows.out', out.constructor.name, `a ${x.constructor.name} like x`);
+      gatherRows(x, d, rows, out);
+    };
+  }
   return { backend };
 }

@@ -42,6 +42,9 @@ export function createReferenceBackend(): Backend {
       checkGemm('dgemm', Float64Array, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
       referenceGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     },
+    usesInPlace() {
+      return true;
+    },
     allocF32(n) {
       checkAlloc('allocF32.n', n);
       return new Float32Array(n);

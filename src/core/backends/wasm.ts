@@ -194,6 +194,9 @@ export function createWasmBackend(opts: { relaxed?: boolean } = {}): WasmBackend
       const ptr = heap.alloc(n * 8);
       return new Float64Array(memory.buffer, ptr, n).fill(0);
     },
+    usesInPlace(x) {
+      return ours(x);
+    },
     free(x) {
       // Only whole arrays from allocF32/allocF64 (their start is a live block); anything else is ignored.
       if (ours(x)) heap.free(x.byteOffset, x.byteLength);

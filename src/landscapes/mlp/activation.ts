@@ -41,6 +41,16 @@ export function mulDerivative(kind: Activation, z: Float, a: Float, d: Float, n:
   }
 }
 
+/** dz ← da ⊙ φ'(z) over the first n entries (backpropagation through the activation, into a new buffer). */
+export function derivativeInto(kind: Activation, z: Float, a: Float, da: Float, dz: Float, n: number): void {
+  if (kind === 'relu') {
+    for (let i = 0; i < n; i++) dz[i] = z[i]! > 0 ? da[i]! : 0;
+    return;
+  }
+  dz.set(da.subarray(0, n));
+  mulDerivative(kind, z, a, dz, n);
+}
+
 /**
  * R-operator of the backward step through φ (Pearlmutter 1994, eq. for R{∂E/∂z}):
  *   R{δz} = R{δa} ⊙ φ'(z) + δa ⊙ φ''(z) ⊙ R{z}.

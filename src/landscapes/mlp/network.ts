@@ -16,7 +16,7 @@ import { gemm, getBackend } from '../../core/backends/index.js';
 import { GlassyError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { SampledLandscape } from '../landscape.js';
-import { activate, mulDerivative, rBackward } from './activation.js';
+import { activate, derivativeInto, mulDerivative, rBackward } from './activation.js';
 import { mlpLayout, type Activation, type MlpArchitecture, type MlpLayout } from './layout.js';
 import { lossForward, lossHessianVector, type LossKind } from './loss.js';
 
@@ -93,6 +93,47 @@ class Workspace {
   }
 }
 
+/**
+ * Buffers of a lockstep pass of K replicas over B shared rows: the first layer of all replicas side
+ * by side ([B × K·out₀], replica k in columns k·out₀ …), the deeper layers per replica.
+ */
+class LockstepWork {
+  readonly packedW: Float;
+  readonly packedB: Float;
+  readonly z: Float;
+  readonly act: Float;
+  readonly dAct: Float;
+  readonly dZ: Float;
+  readonly gW: Float;
+  readonly gB: Float;
+  /** Per replica, layers 1 … L−1 (index l − 1). */
+  readonly deep: Array<{ z: Float[]; act: Float[]; dAct: Float[]; dZ: Float[] }> = [];
+
+  constructor(readonly K: number, readonly rows: number, layout: MlpLayout, alloc: Alloc) {
+    const L0 = layout.layers[0]!;
+    const n1 = K * L0.out;
+    this.packedW = alloc(n1 * L0.in);
+    this.packedB = alloc(n1);
+    this.z = alloc(rows * n1);
+    this.act = alloc(rows * n1);
+    this.dAct = alloc(rows * n1);
+    this.dZ = alloc(rows * n1);
+    this.gW = alloc(n1 * L0.in);
+    this.gB = alloc(n1);
+    for (let k = 0; k < K; k++) {
+      const d = { z: [] as Float[], act: [] as Float[], dAct: [] as Float[], dZ: [] as Float[] };
+      for (const L of layout.layers.slice(1)) {
+        const m = rows * L.out;
+        d.z.push(alloc(m));
+        d.act.push(alloc(m));
+        d.dAct.push(alloc(m));
+        d.dZ.push(alloc(m));
+      }
+      this.deep.push(d);
+    }
+  }
+}
+
 export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X> {
   readonly name: string;
   readonly dim: number;
@@ -111,6 +152,13 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
   private readonly nOut: number;
   private readonly outAct: Activation;
   private work: Workspace | null = null;
+  private lockWork: LockstepWork | null = null;
+  /**
+   * The data term of the last batchGradient call: Σ of per-sample losses (without L2), misclassified
+   * rows, and rows. A training loop reads it to report the running epoch mean of mini-batch losses
+   * (what a PyTorch loop prints) without a second forward pass.
+   */
+  readonly lastBatch = { lossSum: 0, errors: 0, size: 0 };
 
   constructor(opts: MlpOptions, data: MlpData) {
     const { arch } = opts;
@@ -148,20 +196,26 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     this.alloc = opts.precision === 'f32'
       ? (n: number) => this.backend.allocF32(n)
       : (n: number) => this.backend.allocF64(n);
-    // Inputs live in the landscape's precision (and in backend memory, so GEMMs do not copy them).
-    const x = this.alloc(data.x.length);
-    x.set(data.x);
-    let targets: Float | null = null;
-    if (data.targets) {
-      targets = this.alloc(data.targets.length);
-      targets.set(data.targets);
-    }
+    // Inputs live in the landscape's precision (and in backend memory, so GEMMs do not copy them),
+    // one copy per source array: the replicas a worker runs, and their measurement subsets, share it.
+    const x = inBackend(this.backend, opts.precision, data.x);
+    const targets = data.targets ? inBackend(this.backend, opts.precision, data.targets) : null;
     this.data = { x, y: data.y, targets, n: data.n };
     this.nSamples = data.n;
     this.chunk = Math.max(1, Math.min(opts.chunk ?? 1000, data.n));
     this.l2 = opts.l2 ?? 0;
     this.l2Ref = (opts.l2Ref as X | null | undefined) ?? null;
     this.name = `mlp ${arch.sizes.join('-')} ${arch.activation} ${opts.loss}`;
+  }
+
+  /** The landscape of the first n samples only (without the L2 term): a fixed measurement subset. */
+  firstSamples(n: number): MlpLandscape<X> {
+    const k = Math.min(n, this.nSamples);
+    const { x, y, targets } = this.data;
+    return new MlpLandscape<X>(
+      { arch: this.layout.arch, loss: this.loss, precision: this.precision, backend: this.backend, chunk: this.chunk },
+      { x: x.subarray(0, k * this.nIn), y: y.subarray(0, k), targets: targets ? targets.subarray(0, k * this.nOut) : null, n: k },
+    );
   }
 
   newConfig(): X {
@@ -193,10 +247,99 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     // A contiguous run of samples (full batch, a fixed batch) is read in place; others are gathered.
     const w = isRun(batch, this.data.n) ? this.view(batch[0]!, B) : this.gather(batch);
     this.forward(theta, w, B);
-    const { sum } = this.top(w, B, true, 1 / B);
+    const { sum, errors } = this.top(w, B, true, 1 / B);
+    this.lastBatch.lossSum = sum;
+    this.lastBatch.errors = errors;
+    this.lastBatch.size = B;
     this.backward(theta, w, B, g, 0);
     this.addL2Gradient(theta, g);
     return sum / B + this.l2Energy(theta);
+  }
+
+  /**
+   * Lockstep: the mini-batch gradients of K replicas of this network (θ_k, each in its own array)
+   * on ONE shared batch, as one batched computation — the batch is gathered once, the first layer
+   * of all replicas is one GEMM X·[W₁ … W_K]ᵀ and its weight gradient one GEMM δZᵀ·X, the deeper
+   * layers run per replica. grads[k] ← ∇E_batch(θ_k); losses[k] ← the mini-batch loss with the L2
+   * term, as batchGradient. Arithmetic per replica is that of batchGradient (bias rows first, then
+   * the GEMM accumulating; same reductions in the same order) except that the first layer's GEMMs
+   * are wider. OpenBLAS's blocked kernels sum each element in an order that does not depend on the
+   * width, so where both widths take them the replicas are bit-identical to batchGradient's; a GEMM
+   * small enough (M·N·K ≤ 10⁶ on x86-64) for OpenBLAS's small-matrix kernels — the one-replica
+   * first layer of 784→10→10 on a partial batch of < 128 rows — sums in another order, and the
+   * replicas then agree to float rounding only (test/lockstep.test.ts checks both).
+   */
+  lockstepGradients(thetas: readonly X[], batch: Int32Array, grads: readonly X[], losses: Float64Array): void {
+    const K = thetas.length;
+    const layers = this.layout.layers;
+    if (layers.length < 2) {
+      for (let k = 0; k < K; k++) losses[k] = this.batchGradient(thetas[k]!, batch, grads[k]!);
+      return;
+    }
+    const B = batch.length;
+    const w = isRun(batch, this.data.n) ? this.view(batch[0]!, B) : this.gather(batch);
+    if (!this.lockWork || this.lockWork.K !== K || this.lockWork.rows < B) this.lockWork = new LockstepWork(K, Math.max(B, w.rows), this.layout, this.alloc);
+    const lw = this.lockWork;
+    const L0 = layers[0]!;
+    const o0 = L0.out, n1 = K * o0, size0 = o0 * L0.in;
+    const hidden = this.layout.arch.activation;
+    const top = layers.length - 1;
+    for (let k = 0; k < K; k++) {
+      const th = thetas[k]!;
+      lw.packedW.set(th.subarray(L0.weight.offset, L0.weight.offset + size0), k * size0);
+      if (L0.bias) lw.packedB.set(th.subarray(L0.bias.offset, L0.bias.offset + o0), k * o0);
+    }
+    // First layer of every replica: Z = b + X·[W₁ … W_K]ᵀ.
+    if (L0.bias) fillRows(lw.z, lw.packedB.subarray(0, n1), B);
+    gemm(this.backend, false, true, B, n1, L0.in, 1, w.input, L0.in, lw.packedW, L0.in, L0.bias ? 1 : 0, lw.z, n1);
+    this.activate(hidden, lw.z, lw.act, B * n1);
+    for (let k = 0; k < K; k++) {
+      const th = thetas[k]!, g = grads[k]!, d = lw.deep[k]!;
+      // Deeper layers of replica k, reading its columns of the first layer's activations.
+      let a: Float = lw.act.subarray(k * o0), lda = n1;
+      for (let l = 1; l <= top; l++) {
+        const L = layers[l]!, z = d.z[l - 1]!;
+        const W = th.subarray(L.weight.offset, L.weight.offset + L.weight.size);
+        if (L.bias) fillRows(z, th.subarray(L.bias.offset, L.bias.offset + L.out), B);
+        gemm(this.backend, false, true, B, L.out, L.in, 1, a, lda, W, L.in, L.bias ? 1 : 0, z, L.out);
+        this.activate(l === top ? this.outAct : hidden, z, d.act[l - 1]!, B * L.out);
+        a = d.act[l - 1]!;
+        lda = L.out;
+      }
+      const f = d.act[top - 1]!;
+      const res = lossForward(this.loss, f, { labels: w.labels, targets: w.targets }, B, this.nOut, d.dAct[top - 1]!, 1 / B);
+      const m = B * this.nOut;
+      d.dZ[top - 1]!.set(d.dAct[top - 1]!.subarray(0, m));
+      mulDerivative(this.outAct, d.z[top - 1]!, f, d.dZ[top - 1]!, m);
+      // Backpropagation down to the first layer's δa (written into replica k's columns).
+      for (let l = top; l >= 1; l--) {
+        const L = layers[l]!, dz = d.dZ[l - 1]!;
+        const below = l === 1 ? lw.act.subarray(k * o0) : d.act[l - 2]!;
+        const ldb = l === 1 ? n1 : L.in;
+        gemm(this.backend, true, false, L.out, L.in, B, 1, dz, L.out, below, ldb, 0, g.subarray(L.weight.offset, L.weight.offset + L.weight.size), L.in);
+        if (L.bias) colSum(dz, B, L.out, g, L.bias.offset, 0);
+        const W = th.subarray(L.weight.offset, L.weight.offset + L.weight.size);
+        if (l === 1) {
+          gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, W, L.in, 0, lw.dAct.subarray(k * o0), n1);
+        } else {
+          const da = d.dAct[l - 2]!;
+          gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, W, L.in, 0, da, L.in);
+          this.derivativeInto(hidden, d.z[l - 2]!, d.act[l - 2]!, da, d.dZ[l - 2]!, B * L.in);
+        }
+      }
+      losses[k] = res.sum / B;
+    }
+    // First layer of every replica: δZ = δA ⊙ φ'(Z), ∂E/∂[W₁ … W_K] = δZᵀ·X, bias sums.
+    this.derivativeInto(hidden, lw.z, lw.act, lw.dAct, lw.dZ, B * n1);
+    gemm(this.backend, true, false, n1, L0.in, B, 1, lw.dZ, n1, w.input, L0.in, 0, lw.gW, L0.in);
+    if (L0.bias) colSum(lw.dZ, B, n1, lw.gB, 0, 0);
+    for (let k = 0; k < K; k++) {
+      const g = grads[k]!;
+      g.set(lw.gW.subarray(k * size0, (k + 1) * size0), L0.weight.offset);
+      if (L0.bias) g.set(lw.gB.subarray(k * o0, (k + 1) * o0), L0.bias.offset);
+      this.addL2Gradient(thetas[k]!, g);
+      losses[k] = losses[k]! + this.l2Energy(thetas[k]!);
+    }
   }
 
   hvp(theta: X, v: X, out: X): void {
@@ -335,10 +478,12 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     for (let r = 0; r < B; r++) {
       const i = batch[r]!;
       if (!(i >= 0 && i < this.data.n)) throw new RangeError(`batch index ${i} outside [0, ${this.data.n})`);
-      w.input.set(x.subarray(i * d, i * d + d), r * d);
       w.labels[r] = y[i]!;
-      if (targets && w.targets) w.targets.set(targets.subarray(i * C, i * C + C), r * C);
     }
+    // The inputs (B rows of the 60 000 × 784 of MNIST, say): one native call when the backend has it.
+    if (this.backend.gatherRows) this.backend.gatherRows(x, d, batch, w.input);
+    else for (let r = 0; r < B; r++) w.input.set(x.subarray(batch[r]! * d, batch[r]! * d + d), r * d);
+    if (targets && w.targets) for (let r = 0; r < B; r++) w.targets.set(targets.subarray(batch[r]! * C, batch[r]! * C + C), r * C);
     return w;
   }
 
@@ -350,13 +495,10 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
       const z = w.z[l]!;
       const W = theta.subarray(L.weight.offset, L.weight.offset + L.weight.size);
       // z = b + a·Wᵀ: [B × in]·[in × out]; the bias rows are copied in and the GEMM accumulates (β = 1).
-      if (L.bias) {
-        const b = theta.subarray(L.bias.offset, L.bias.offset + L.out);
-        for (let r = 0; r < B; r++) z.set(b, r * L.out);
-      }
+      if (L.bias) fillRows(z, theta.subarray(L.bias.offset, L.bias.offset + L.out), B);
       gemm(this.backend, false, true, B, L.out, L.in, 1, a, L.in, W, L.in, L.bias ? 1 : 0, z, L.out);
       const kind = l === layers.length - 1 ? this.outAct : this.layout.arch.activation;
-      activate(kind, z, w.act[l]!, B * L.out);
+      this.activate(kind, z, w.act[l]!, B * L.out);
       a = w.act[l]!;
     }
   }
@@ -397,9 +539,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
       const da = w.dAct[l - 1]!;
       // δa = δz·W: [B × out]·[out × in]
       gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, W, L.in, 0, da, L.in);
-      const dzBelow = w.dZ[l - 1]!;
-      dzBelow.set(da.subarray(0, B * below.out));
-      mulDerivative(this.layout.arch.activation, w.z[l - 1]!, w.act[l - 1]!, dzBelow, B * below.out);
+      this.derivativeInto(this.layout.arch.activation, w.z[l - 1]!, w.act[l - 1]!, da, w.dZ[l - 1]!, B * below.out);
     }
   }
 
@@ -454,6 +594,20 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     }
   }
 
+  // ---- activations: the backend's float32 ReLU kernels where it has them ------------------
+
+  private activate(kind: Activation, z: Float, a: Float, n: number): void {
+    const be = this.backend;
+    if (kind === 'relu' && be.reluForward && z instanceof Float32Array && a instanceof Float32Array) be.reluForward(z, a, n);
+    else activate(kind, z, a, n);
+  }
+
+  private derivativeInto(kind: Activation, z: Float, a: Float, da: Float, dz: Float, n: number): void {
+    const be = this.backend;
+    if (kind === 'relu' && be.reluBackward && z instanceof Float32Array && da instanceof Float32Array && dz instanceof Float32Array) be.reluBackward(z, da, dz, n);
+    else derivativeInto(kind, z, a, da, dz, n);
+  }
+
   // ---- L2 ------------------------------------------------------------------------------
 
   private l2Energy(theta: X): number {
@@ -472,6 +626,40 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     const c = 2 * this.l2;
     const ref = this.l2Ref;
     for (let i = 0; i < this.dim; i++) g[i] = g[i]! + c * (theta[i]! - (ref ? ref[i]! : 0));
+  }
+}
+
+/**
+ * Input arrays in backend memory and the landscape's precision: the source itself when the kernels
+ * can read it in place, else one copy per source, keyed by its buffer and extent, that landscapes
+ * over the same data (replicas of one worker, measurement subsets) share. Landscapes never write
+ * their inputs.
+ */
+const inputCopies = new WeakMap<ArrayBufferLike, Map<string, Float>>();
+
+function inBackend(backend: Backend, precision: Precision, src: Float32Array | Float64Array): Float {
+  if ((precision === 'f32' ? src instanceof Float32Array : src instanceof Float64Array) && backend.usesInPlace?.(src)) return src;
+  let byExtent = inputCopies.get(src.buffer);
+  if (!byExtent) inputCopies.set(src.buffer, (byExtent = new Map()));
+  const key = `${backend.name}:${precision}:${src.byteOffset}:${src.length}:${src.BYTES_PER_ELEMENT}`;
+  let copy = byExtent.get(key);
+  if (!copy) {
+    copy = precision === 'f32' ? backend.allocF32(src.length) : backend.allocF64(src.length);
+    copy.set(src);
+    byExtent.set(key, copy);
+  }
+  return copy;
+}
+
+/** The B rows of z [B × row.length] ← row, by doubling copies (log₂ B calls instead of B). */
+function fillRows(z: Float, row: Float, B: number): void {
+  const w = row.length;
+  z.set(row, 0);
+  let done = 1;
+  while (done < B) {
+    const k = Math.min(done, B - done);
+    z.copyWithin(done * w, 0, k * w);
+    done += k;
   }
 }
 

@@ -246,6 +246,8 @@ export function trainConfigOf(m: AgingMlpConfig, width: number | null, checkpoin
     init: m.init,
     variant: 'both',
     measurePoints: 2,
+    measure: 'full',
+    measureSamples: 1000,
     evalTrainSamples: m.evalTrainSamples,
     checkpointEvery,
   };

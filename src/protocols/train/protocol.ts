@@ -64,8 +64,19 @@ export const trainConfigSchema = z.object({
   subsetSize: z.number().int().positive().optional().describe('training samples per replica with --variant subset (default: half)'),
   /** Number of log-spaced measurement times (epoch ends are added). */
   measurePoints: z.number().int().min(2).default(24).describe('log-spaced measurement times (epoch ends are added)'),
-  /** Training loss is measured on the first this-many training samples (null: all of them). */
-  evalTrainSamples: z.number().int().positive().nullable().default(null).describe('measure the training loss on the first n training samples (none: all)'),
+  /**
+   * What a measurement evaluates (docs/run-format/train.md). 'lean': the training series are the
+   * running epoch mean of the mini-batch losses and errors (no extra pass), the test series a fixed
+   * subset of `measureSamples` test samples, and the whole test set at the last point. 'full': the
+   * whole training set (or evalTrainSamples) and the whole test set at every point.
+   */
+  measure: z.enum(['lean', 'full']).default('lean')
+    .describe('lean: training loss = running epoch mean of the mini-batches, test on --measure-samples, whole test set at the last point; full: whole sets at every point'),
+  /** Test samples (the first ones) evaluated at the intermediate points of measure 'lean'. */
+  measureSamples: z.number().int().positive().default(1000).describe('test samples evaluated at the intermediate points of --measure lean'),
+  /** Training loss is measured on the first this-many training samples (null: all of them, or the running mean under measure 'lean'). */
+  evalTrainSamples: z.number().int().positive().nullable().default(null)
+    .describe('measure the training loss on the first n training samples (none: the running epoch mean under --measure lean, all under full)'),
   /** SGD steps between checkpoints (does not change results). */
   checkpointEvery: z.number().int().positive().default(2000),
   /** [curvature] Flatness-seeking training: SAM or Entropy-SGD (protocols/flatten.ts); absent = plain. */
@@ -117,6 +128,7 @@ export const protocol: Protocol<TrainConfig> = {
     flags: {
       ...trainFlags,
       evalTrainSamples: { flag: 'train-samples', value: 'n', aliases: ['eval-train-samples'] },
+      measure: { value: 'how' },
     },
   },
   task: async () => (await import('../train.js')).task,

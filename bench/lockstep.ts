@@ -1,0 +1,84 @@
+/**
+ * Ensembles in lockstep: K = 64 replicas of 784→10→10 (Baity-Jesi et al.'s m = 10) and of
+ * 784→100→10 trained on MNIST with a shared data order, SGD lr 0.1, batch 128, one thread — glassy's
+ * Lockstep (one gather, the first layer of all replicas as one GEMM each way) and glassy's own
+ * replica-by-replica steps, against the per-replica PyTorch loop (bench/torch_e2e.py --shared-order:
+ * one gather per step, then forward, cross-entropy, backward and SGD step for each replica).
+ * Samples/s counts every replica's samples; rates are per CPU second of the training loop (and per
+ * wall second), so a busy machine shifts both sides alike.
+ */
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getBackend } from '../src/core/backends/index.js';
+import { Rng } from '../src/core/rng.js';
+import { loadDataset, parseDataSpec } from '../src/data/index.js';
+import { BatchSchedule } from '../src/dynamics/batches.js';
+import { Lockstep } from '../src/dynamics/lockstep.js';
+import { createOptimizer } from '../src/dynamics/optimizers.js';
+import { Trainer } from '../src/dynamics/trainer.js';
+import { MlpLandscape } from '../src/landscapes/mlp/network.js';
+import { sig, type BenchSection, type Section } from './harness.js';
+import { mnistDir } from './e2e.js';
+import { PYTHON } from './torch.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const K = 64;
+
+interface Rate { wall: number; cpu: number }
+
+function glassyRate(sizes: number[], steps: number, fused: boolean): Rate {
+  const ds = loadDataset(parseDataSpec({ source: 'mnist' }), 0);
+  const land = new MlpLandscape<Float32Array>({ arch: { sizes, activation: 'relu', bias: true }, loss: 'ce', precision: 'f32', backend: getBackend('blas') },
+    { x: ds.train.x, y: ds.train.y, n: ds.train.n });
+  const trainers: Array<Trainer<Float32Array>> = [];
+  for (let k = 0; k < K; k++) {
+    const theta = land.newConfig();
+    land.initialise(theta, Rng.stream(1, 2, k));
+    const opt = createOptimizer({ kind: 'sgd', lr: 0.1, momentum: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, temperature: 0 }, land.dim, theta, Rng.stream(1, 3, k));
+    trainers.push(new Trainer(land, theta, opt, new BatchSchedule(land.nSamples, 128, 'shuffle', Rng.stream(1, 4, 0)), { replica: k, lr: 0.1 }));
+  }
+  const ls = new Lockstep(land, trainers);
+  const step = fused ? () => ls.advance() : () => { for (const t of trainers) t.advance(); };
+  for (let s = 0; s < 3; s++) step(); // warm-up (JIT, workspaces)
+  const c0 = process.cpuUsage(), t0 = performance.now();
+  for (let s = 0; s < steps; s++) step();
+  const cpu = process.cpuUsage(c0), wall = (performance.now() - t0) / 1000;
+  const samples = K * 128 * steps;
+  return { wall: samples / wall, cpu: samples / ((cpu.user + cpu.system) / 1e6) };
+}
+
+function torchRate(sizes: number[], steps: number): Rate {
+  const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+  const out = execFileSync(PYTHON, [join(root, 'bench', 'torch_e2e.py'), mnistDir(), '--sizes', sizes.join('-'), '--replicas', String(K),
+    '--steps', String(steps), '--shared-order'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = JSON.parse(out) as { samples_per_s: number; samples_per_cpu_s: number };
+  return { wall: r.samples_per_s, cpu: r.samples_per_cpu_s };
+}
+
+export const lockstepSection: Section = {
+  title: `Ensembles in lockstep: ${K} replicas on MNIST, shared data order, batch 128, 1 thread (samples/s)`,
+  async run(): Promise<BenchSection> {
+    const rows: Array<Record<string, string | number>> = [];
+    for (const [sizes, steps, target] of [[[784, 10, 10], 60, 3], [[784, 100, 10], 12, 1.5]] as const) {
+      const torch = torchRate([...sizes], steps);
+      const lock = glassyRate([...sizes], steps, true);
+      const plain = glassyRate([...sizes], steps, false);
+      const arch = sizes.join('→');
+      const row = (impl: string, r: Rate) => ({
+        network: arch, implementation: impl, 'samples/CPU s': sig(r.cpu), 'samples/wall s': sig(r.wall),
+        '× PyTorch loop (CPU)': sig(r.cpu / torch.cpu), target: impl.startsWith('glassy Lockstep') ? `≥ ${target}` : '',
+      });
+      rows.push(row('glassy Lockstep (fused first layer)', lock), row('glassy, replica by replica', plain), row('PyTorch per-replica loop', torch));
+    }
+    return {
+      title: this.title,
+      command: 'npm run bench -- --only lockstep',
+      rows,
+      notes: [
+        `Each side runs ${K} replicas for a fixed number of shared-order steps (784→10→10: 60, 784→100→10: 12) after a short warm-up; PyTorch: python3 bench/torch_e2e.py MNIST --replicas ${K} --shared-order --steps N.`,
+        'Lockstep replicas equal replica-by-replica ones bit for bit where OpenBLAS takes its blocked kernels for both GEMM widths, and to f32 rounding otherwise (test/lockstep.test.ts).',
+      ],
+    };
+  },
+};

@@ -9,12 +9,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { listDone, readDone } from '../src/executor/markers.js';
-import { jobIdFor } from '../src/executor/queue.js';
+import { jobIdFor, keys } from '../src/executor/queue.js';
 import { task } from '../src/protocols/selftest.js';
 import { Run } from '../src/store/run.js';
 import {
@@ -62,21 +63,27 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
     const pending = runEnsemble(selftestRun(dir, CONFIG, K, SEED), task, {
       executor: 'queue', redis: url, queue: queueName, attempts: 3, backoffMs: 200, progress: 'none', handleSignals: false,
     });
-    // Kill worker 0 once it holds a job that has written a checkpoint.
+    // Kill worker 0 once it holds a job that has written a checkpoint (to Redis).
     const victim = workers[0]!;
+    const redisClient = new Redis(url);
+    const victimCheckpointed = new Set<number>();
+    const probing = new Set<number>();
     let held = -1;
     await waitFor(() => {
       const s = startedIndices(victim);
       const last = s[s.length - 1];
       if (last === undefined) return false;
       const done = new RegExp(`replica ${last} of \\S+ done`).test(victim.stderr());
-      let ck: string[] = [];
-      try { ck = readdirSync(join(dir, 'checkpoints', `replica-${String(last).padStart(4, '0')}`)); } catch { /* not yet */ }
-      if (!done && ck.some((n) => n.endsWith('.ckpt'))) { held = last; return true; }
+      if (!done && victimCheckpointed.has(last)) { held = last; return true; }
+      if (!probing.has(last)) {
+        probing.add(last);
+        void redisClient.exists(keys.checkpoint(queueName, jobIdFor(dir, last))).then((n) => { if (n) victimCheckpointed.add(last); probing.delete(last); });
+      }
       return false;
     }, 20_000, 'worker 0 holding a checkpointed job');
     victim.child.kill('SIGKILL');
     await victim.exit;
+    redisClient.disconnect();
 
     const result = await pending;
     assert.equal(result.status, 'complete', JSON.stringify(result.failed));
@@ -97,11 +104,15 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
     // Bit-identical to the in-process run.
     assert.deepEqual(arrayDiff(ref, dir), []);
     assert.equal(Run.open(dir).status, 'complete');
+    assert.equal(existsSync(join(dir, 'checkpoints')), false, 'no checkpoints/ left in a queue run');
     // Redis is left tidy: the run's jobs were removed after finalising.
     const q = new Queue(queueName, { connection: { url } });
     const counts = await q.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed');
     await q.close();
     assert.equal(Object.values(counts).reduce((x, y) => x + y, 0), 0, JSON.stringify(counts));
+    const left = new Redis(url);
+    assert.deepEqual(await left.keys('glassy:*'), []);
+    left.disconnect();
 
     // The CLI parent on the two surviving workers: flags, JSON output, same numbers.
     const cliDir = join(root, 'cli');

@@ -20,7 +20,7 @@ import {
   type ExecutorOptions, type ExecutorOptionsInput, defaultWorkers, formatBytes, parseExecutorOptions,
 } from './options.js';
 import { createProgress } from './progress.js';
-import { QueueExecutor } from './queue.js';
+import { QueueExecutor, type QueueRunInfo } from './queue.js';
 import type { ReplicaOutcome, ReplicaOutcomeOk, ReplicaTask } from './replica.js';
 import type { ReplicaJob } from './runner.js';
 
@@ -96,11 +96,13 @@ export function checkMemory<C>(task: ReplicaTask<C>, config: C, concurrency: num
   }
 }
 
-function makeExecutor(o: ExecutorOptions, pending: number): Executor {
+function makeExecutor(o: ExecutorOptions, pending: number, run: QueueRunInfo): Executor {
   switch (o.executor) {
     case 'inprocess': return new InProcessExecutor();
     case 'local': return new LocalExecutor(Math.max(1, Math.min(o.workers ?? defaultWorkers(), pending)));
-    case 'queue': return new QueueExecutor({ redis: o.redis!, queue: o.queue, attempts: o.attempts, backoffMs: o.backoffMs });
+    case 'queue': return new QueueExecutor({
+      redis: o.redis!, queue: o.queue, attempts: o.attempts, backoffMs: o.backoffMs, redisTimeoutMs: o.redisTimeout * 1000,
+    }, run);
   }
 }
 
@@ -140,7 +142,8 @@ export async function runEnsemble<C>(run: Run, task: ReplicaTask<C>, options: En
   // Set by a signal: the replicas the pool abandons are not failures, and the manifest says 'interrupted'.
   let stopping = false;
   if (jobs.length > 0) {
-    const executor = makeExecutor(o, jobs.length);
+    const executor = makeExecutor(o, jobs.length,
+      { config: run.manifest.config, seed: run.manifest.seed, replicas: k, inputs: task.inputs?.(config) ?? [] });
     const display = createProgress(o.progress, label ?? `${task.protocol} ${run.dir}`, pending);
     const onSignal = (sig: NodeJS.Signals): void => {
       stopping = true;

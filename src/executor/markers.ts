@@ -72,10 +72,11 @@ function donePath(runDir: string, index: number): string {
   return join(runDir, 'replicas-done', `${replicaTag(index)}.json`);
 }
 
+/** `origin`: the process that ran the replica, when it is not this one (a queue worker elsewhere). */
 export function markDone(runDir: string, index: number, summary: ReplicaSummary, seconds: number,
-  resumedFrom: number | null): void {
+  resumedFrom: number | null, origin: { host: string; pid: number } = { host: hostname(), pid: process.pid }): void {
   const m: DoneMarker = {
-    index, summary, seconds, resumedFrom, host: hostname(), pid: process.pid, finished: new Date().toISOString(),
+    index, summary, seconds, resumedFrom, host: origin.host, pid: origin.pid, finished: new Date().toISOString(),
   };
   writeFileAtomic(donePath(runDir, index), JSON.stringify(m) + '\n');
 }

@@ -30,6 +30,8 @@ export const executorOptionsSchema = z.strictObject({
   attempts: z.number().int().min(1).max(100).default(3),
   /** First back-off delay in ms (doubles each retry). */
   backoffMs: z.number().int().min(0).default(1000),
+  /** Seconds the queue's Redis may stay unreachable before the run fails (resume it later). */
+  redisTimeout: z.number().positive().default(60),
   /** Checkpoint interval passed to the task (its own step unit); undefined: the task's default. */
   checkpointEvery: z.number().int().min(1).optional(),
   /** Refuse to start when estimated bytes per replica × concurrent replicas exceeds this. */
@@ -117,6 +119,7 @@ export function addExecutorOptions(cmd: Command): Command {
     .option('--queue <name>', 'BullMQ queue name', 'glassy')
     .option('--attempts <n>', 'tries per replica on the queue, with exponential back-off', '3')
     .option('--backoff <ms>', 'first retry delay on the queue (doubles each retry)', '1000')
+    .option('--redis-timeout <s>', 'fail the run when Redis stays unreachable this long (resume it later)', '60')
     .option('--checkpoint-every <n>', 'checkpoint interval, in the protocol\'s own steps (default: the protocol\'s)')
     .option('--max-memory <size>', 'refuse to start if replicas would need more than this (e.g. 2G)')
     .option('--restart-corrupt', 'restart a replica whose checkpoints are all corrupt instead of stopping')
@@ -140,6 +143,7 @@ export function executorOptionsFrom(opts: Record<string, unknown>): ExecutorOpti
   if (str('shard') !== undefined) input.shard = parseShard(str('shard')!);
   if (str('redis') !== undefined) input.redis = str('redis')!;
   if (str('backoff') !== undefined) input.backoffMs = nonNegativeInt(str('backoff')!, 'backoff');
+  if (str('redisTimeout') !== undefined) input.redisTimeout = positiveInt(str('redisTimeout')!, 'redis-timeout');
   if (str('checkpointEvery') !== undefined) input.checkpointEvery = positiveInt(str('checkpointEvery')!, 'checkpoint-every');
   if (str('maxMemory') !== undefined) input.maxMemory = parseSize(str('maxMemory')!);
   return parseExecutorOptions(input);

@@ -15,6 +15,7 @@ export interface PoolTask {
 export type PoolMessage =
   | { type: 'progress'; fraction: number; message?: string }
   | { type: 'warn'; message: string }
+  | { type: 'checkpoint'; bytes: Uint8Array }
   | { type: 'end' };
 
 export default async function runPoolTask({ job, port }: PoolTask): Promise<ReplicaOutcome> {
@@ -23,6 +24,7 @@ export default async function runPoolTask({ job, port }: PoolTask): Promise<Repl
     return await runReplicaJob(job, {
       progress: (fraction, message) => post(message === undefined ? { type: 'progress', fraction } : { type: 'progress', fraction, message }),
       warn: (message) => post({ type: 'warn', message }),
+      ...(job.shipCheckpoints ? { checkpoint: (bytes: Uint8Array) => post({ type: 'checkpoint', bytes }) } : {}),
     });
   } finally {
     post({ type: 'end' });

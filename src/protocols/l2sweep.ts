@@ -22,7 +22,7 @@ import { z } from 'zod';
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
-import { dataSpecSchema } from '../data/index.js';
+import { dataFiles, dataSpecSchema } from '../data/index.js';
 import { BatchSchedule } from '../dynamics/batches.js';
 import { createOptimizer } from '../dynamics/optimizers.js';
 import { Trainer } from '../dynamics/trainer.js';
@@ -414,4 +414,5 @@ export const task: ReplicaTask<L2SweepConfig> = {
   parseConfig: parseL2SweepConfig,
   run: runReplica,
   finalize,
+  inputs: (config) => [...dataFiles(config.data), ...[config.reference?.run, config.start?.run].filter((p): p is string => !!p)],
 };

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { Float } from '../core/backend.js';
-import { loadDataset, dataSpecSchema, type Dataset, type DataSpec } from '../data/index.js';
+import { dataFiles, loadDataset, dataSpecSchema, type Dataset, type DataSpec } from '../data/index.js';
 import { BatchSchedule } from '../dynamics/batches.js';
 import { createOptimizer } from '../dynamics/optimizers.js';
 import { Trainer } from '../dynamics/trainer.js';
@@ -275,6 +275,7 @@ export const task: ReplicaTask<TrainConfig> = {
   parseConfig: parseTrainConfig,
   run: runReplica,
   finalize,
+  inputs: (config) => dataFiles(config.data),
   estimateMemory(config: TrainConfig): number {
     // Inputs are held once as loaded (f32) and once in the landscape's precision, train and test.
     const bytes = config.precision === 'f64' ? 8 : 4;

@@ -397,6 +397,8 @@ export const task: ReplicaTask<WalkConfig> = {
   parseConfig: parseWalkConfig,
   run: runWalker,
   finalize,
+  // The source run (its weights and its data config); a files data set of the source is not copied.
+  inputs: (config) => [config.source],
   estimateMemory(config: WalkConfig): number {
     // The source's training and test inputs in float64 (MNIST-sized bound) plus a few θ buffers.
     void config;

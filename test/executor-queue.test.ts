@@ -1,8 +1,10 @@
 /**
  * The BullMQ queue executor with real parts: a private redis-server, three `glassy worker` child
- * processes, 64 selftest replicas; one worker is SIGKILLed while it holds a job. Every replica
- * must complete exactly once, the killed worker's replica must be taken over (stalled-job check)
- * and resumed from its checkpoint, and the arrays must be bit-identical to an in-process run.
+ * processes, 64 selftest replicas; one worker is SIGKILLed while it holds a job. The workers share
+ * no file system with the run: each has its own working directory and (as root) its own mount
+ * namespace in which the runs' parent directory is an empty tmpfs. Every replica must complete
+ * exactly once, the killed worker's replica must be taken over (stalled-job check) and resumed
+ * from its checkpoint in Redis, and the arrays must be bit-identical to an in-process run.
  * Then the CLI parent (`glassy run --executor queue`) on the surviving workers.
  *
  * Skipped, saying so, only when the redis-server binary is absent.
@@ -19,7 +21,7 @@ import { jobIdFor, keys } from '../src/executor/queue.js';
 import { task } from '../src/protocols/selftest.js';
 import { Run } from '../src/store/run.js';
 import {
-  type Spawned, arrayDiff, freePort, glassy, redisAvailable, removeDir, selftestRun, spawnGlassy, startRedis,
+  type Spawned, arrayDiff, freePort, glassy, redisAvailable, removeDir, selftestRun, spawnIsolated, startRedis,
   stopProcess, tempDir, waitFor,
 } from './executor-helpers.js';
 
@@ -47,6 +49,7 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
   const url = `redis://127.0.0.1:${port}`;
   const queueName = 'glassy-test';
   const workers: Spawned[] = [];
+  const workdir = tempDir('queue-worker');
   try {
     const ref = join(root, 'reference');
     const r0 = await runEnsemble(selftestRun(ref, { ...CONFIG, sleepMs: 0 }, K, SEED), task,
@@ -54,8 +57,8 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
     assert.equal(r0.status, 'complete');
 
     for (let w = 0; w < 3; w++) {
-      workers.push(spawnGlassy(['worker', '--redis', url, '--queue', queueName, '--concurrency', '1',
-        '--lock-duration', '2000', '--stalled-interval', '1000']));
+      workers.push(spawnIsolated(['worker', '--redis', url, '--queue', queueName, '--concurrency', '1',
+        '--lock-duration', '2000', '--stalled-interval', '1000'], root, workdir));
     }
     await waitFor(() => workers.every((w) => /ready/.test(w.stderr())), 20_000, 'three workers ready');
 
@@ -128,5 +131,6 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
     await Promise.all(workers.map((w) => stopProcess(w.child)));
     await stopProcess(redis);
     removeDir(root);
+    removeDir(workdir);
   }
 });

@@ -9,7 +9,7 @@
 import { GlassyError } from '../core/errors.js';
 import { loadTask } from '../protocols/registry.js';
 import { Run, type RunStatus } from '../store/run.js';
-import { CheckpointStore } from './checkpoint.js';
+import { CheckpointStore, removeEmptyCheckpoints } from './checkpoint.js';
 import type { Executor } from './executor.js';
 import { InProcessExecutor } from './inprocess.js';
 import { LocalExecutor } from './local.js';
@@ -17,8 +17,9 @@ import {
   type EnsembleInfo, listDone, listShards, markShard, readDone, readEnsemble, writeEnsemble,
 } from './markers.js';
 import {
-  type ExecutorOptions, type ExecutorOptionsInput, defaultWorkers, formatBytes, parseExecutorOptions,
+  type ExecutorOptions, type ExecutorOptionsInput, defaultWorkers, parseExecutorOptions,
 } from './options.js';
+import { checkMemory, concurrencyOf } from './memory.js';
 import { createProgress } from './progress.js';
 import { QueueExecutor, type QueueRunInfo } from './queue.js';
 import type { ReplicaOutcome, ReplicaOutcomeOk, ReplicaTask } from './replica.js';
@@ -58,7 +59,7 @@ export interface EnsembleResult {
  * Returns the ensemble description the workers will read.
  */
 export function prepareEnsemble(run: Run, protocol: string, replicas: number | undefined,
-  checkpointEvery?: number): EnsembleInfo {
+  checkpointEvery?: number, shards?: number): EnsembleInfo {
   if (run.manifest.protocol !== protocol) {
     throw GlassyError.invalid('protocol', protocol, `the run's protocol "${run.manifest.protocol}" (${run.dir})`);
   }
@@ -70,30 +71,28 @@ export function prepareEnsemble(run: Run, protocol: string, replicas: number | u
     if (replicas !== undefined && replicas !== existing.replicas) {
       throw GlassyError.invalid('replicas', replicas, `${existing.replicas}, the run's replica count (${run.dir})`);
     }
-    return existing;
+    return checkSplit(run.dir, existing, shards);
   }
   if (replicas === undefined || !Number.isSafeInteger(replicas) || replicas < 1) {
     throw GlassyError.invalid('replicas', replicas, 'a positive integer number of replicas');
   }
-  const info: EnsembleInfo = { protocol, replicas, checkpointEvery: checkpointEvery ?? null };
+  const info: EnsembleInfo = { protocol, replicas, checkpointEvery: checkpointEvery ?? null, shards: shards ?? null };
   writeEnsemble(run.dir, info);
   return info;
 }
 
-/** Replicas per concurrent worker × estimate must fit --max-memory; else a GlassyError saying by how much. */
-export function checkMemory<C>(task: ReplicaTask<C>, config: C, concurrency: number, maxMemory: number | undefined): void {
-  if (maxMemory === undefined || !task.estimateMemory || concurrency <= 0) return;
-  const per = task.estimateMemory(config);
-  const need = per * concurrency;
-  if (need > maxMemory) {
-    const fit = Math.floor(maxMemory / per);
-    throw new GlassyError(
-      `max-memory: got ${formatBytes(maxMemory)}, expected at least ${formatBytes(need)} ` +
-      `(${task.protocol} needs about ${formatBytes(per)} per replica × ${concurrency} concurrent worker${concurrency > 1 ? 's' : ''}); ` +
-      (fit >= 1 ? `use --workers ${fit} or fewer, or raise --max-memory` : 'raise --max-memory: one replica does not fit'),
-      'max-memory', maxMemory, `at least ${need} bytes`,
-    );
+/** A shard must use the split the run's shards use (recorded by the first shard to start). */
+function checkSplit(runDir: string, info: EnsembleInfo, shards: number | undefined): EnsembleInfo {
+  if (shards === undefined) return info;
+  if (info.shards === null) {
+    const next = { ...info, shards };
+    writeEnsemble(runDir, next);
+    return next;
   }
+  if (info.shards !== shards) {
+    throw GlassyError.invalid('shard', `i/${shards}`, `i/${info.shards}, the split the run's shards use (${runDir})`);
+  }
+  return info;
 }
 
 function makeExecutor(o: ExecutorOptions, pending: number, run: QueueRunInfo): Executor {
@@ -118,7 +117,7 @@ function describeFailures(failed: Array<{ index: number; error: string }>): stri
 export async function runEnsemble<C>(run: Run, task: ReplicaTask<C>, options: EnsembleOptions): Promise<EnsembleResult> {
   const { replicas, label, handleSignals = true, ...execInput } = options;
   const o = parseExecutorOptions(execInput);
-  const info = prepareEnsemble(run, task.protocol, replicas, o.checkpointEvery);
+  const info = prepareEnsemble(run, task.protocol, replicas, o.checkpointEvery, o.shard?.count);
   const config = parseConfig(task, run);
   const k = info.replicas;
   const mine: number[] = [];
@@ -126,8 +125,7 @@ export async function runEnsemble<C>(run: Run, task: ReplicaTask<C>, options: En
   const skipped = mine.filter((i) => readDone(run.dir, i) !== null);
   const pending = mine.filter((i) => !skipped.includes(i));
 
-  const concurrency = o.executor === 'inprocess' ? 1 : o.executor === 'local' ? Math.min(o.workers ?? defaultWorkers(), pending.length) : 0;
-  checkMemory(task, config, concurrency, o.maxMemory);
+  checkMemory(task, config, concurrencyOf(o, pending.length), k, o.maxMemory);
 
   // A shard shares the manifest with the other shards (other processes, other machines): it
   // leaves it alone; the merge finalises. A whole run owns it.
@@ -227,6 +225,7 @@ async function finalizeRun<C>(run: Run, task: ReplicaTask<C>, config: C, k: numb
     throw err;
   }
   run.setTiming('finalize', (performance.now() - t0) / 1000);
+  removeEmptyCheckpoints(run.dir);
   const summary = { replicas: k, ...(extra ?? {}) };
   run.finish(summary);
   return summary;
@@ -282,6 +281,7 @@ export async function mergeRun(runDir: string): Promise<MergeResult> {
   if (run.status !== 'running' || run.manifest.pid !== process.pid) run.resume();
   const summary = await finalizeRun(run, task, config, k);
   for (let i = 0; i < k; i++) new CheckpointStore(run.dir, i).clear();
+  removeEmptyCheckpoints(run.dir);
   return { runDir: run.dir, protocol: info.protocol, replicas: k, shards: split, summary };
 }
 

@@ -111,7 +111,7 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
       }
       const dir = join(scratch, 'run');
       Run.create(dir, { protocol: d.protocol, config, seed: d.seed });
-      writeEnsemble(dir, { protocol: d.protocol, replicas: d.replicas, checkpointEvery: d.checkpointEvery ?? null });
+      writeEnsemble(dir, { protocol: d.protocol, replicas: d.replicas, checkpointEvery: d.checkpointEvery ?? null, shards: null });
       const ckptKey = keys.checkpoint(o.queue, jobId);
       const saved = await client.getBuffer(ckptKey);
       if (saved) {

@@ -400,5 +400,11 @@ export async function closeOrDisconnect(objs: Array<{ close(): Promise<void>; di
     Promise.allSettled(live.map((o) => o.close())).then(() => true),
     new Promise<boolean>((r) => { const t = setTimeout(() => r(false), ms); t.unref(); }),
   ]);
-  if (!closed) await Promise.allSettled(live.map((o) => o.disconnect()));
+  // disconnect() itself waits for a connection BullMQ is still re-establishing: bounded too.
+  if (!closed) {
+    await Promise.race([
+      Promise.allSettled(live.map((o) => o.disconnect())),
+      new Promise<void>((r) => { const t = setTimeout(r, ms); t.unref(); }),
+    ]);
+  }
 }

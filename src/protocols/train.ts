@@ -283,6 +283,16 @@ export const task: ReplicaTask<TrainConfig> = {
     const n = 70_000; // upper bound used before the data is loaded (MNIST-sized)
     let params = 0;
     for (let l = 0; l + 1 < config.model.sizes.length; l++) params += (config.model.sizes[l]! + 1) * config.model.sizes[l + 1]!;
-    return n * d * (4 + bytes) + params * bytes * 6 + 64 * 1024 * 1024;
+    // Activations and their gradients: one mini-batch (or evaluation chunk of the same size)
+    // through every layer, forward and backward.
+    let units = 0;
+    for (const s of config.model.sizes) units += s;
+    const activations = Math.max(config.batch, 256) * units * bytes * 3;
+    return n * d * (4 + bytes) + params * bytes * 6 + activations + 64 * 1024 * 1024;
+  },
+  estimateFinalizeMemory(config: TrainConfig, replicas: number): number {
+    // The four [K, T] series stacked in f64, T ≤ the measurement points plus one per epoch.
+    const T = config.measurePoints + Math.ceil(config.epochs) + 2;
+    return replicas * T * SERIES.length * 8 * 2;
   },
 };

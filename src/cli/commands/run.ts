@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { GlassyError } from '../../core/errors.js';
 import { type EnsembleResult, formatEnsembleResult, prepareEnsemble, runEnsemble } from '../../executor/ensemble.js';
+import { checkMemory, concurrencyOf } from '../../executor/memory.js';
 import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
 import { loadTask, protocolNames } from '../../protocols/registry.js';
 import { Run } from '../../store/run.js';
@@ -79,9 +80,12 @@ interface RunFlags {
   [k: string]: unknown;
 }
 
-/** Create the run, or (shards only) open the one another shard created and check it matches. */
-function createOrJoin(dir: string, init: { protocol: string; config: unknown; seed: number },
-  shard: boolean, overwrite: boolean): Run {
+/**
+ * Create the run, or (shards only) open the one another shard created and check it matches:
+ * same protocol, seed and config here, same K and split in prepareEnsemble.
+ */
+export async function createOrJoin(dir: string, init: { protocol: string; config: unknown; seed: number },
+  shard: boolean, overwrite: boolean): Promise<Run> {
   const join_ = (): Run => {
     const run = Run.open(dir);
     const m = run.manifest;
@@ -96,12 +100,15 @@ function createOrJoin(dir: string, init: { protocol: string; config: unknown; se
     }
     return run;
   };
-  if (shard && existsSync(join(dir, 'manifest.json'))) return join_();
+  const manifest = join(dir, 'manifest.json');
+  if (shard && existsSync(manifest)) return join_();
   try {
     return Run.create(dir, init, { overwrite });
   } catch (err) {
-    // Another shard created it between our check and our create.
-    if (shard && existsSync(join(dir, 'manifest.json'))) return join_();
+    if (!shard) throw err;
+    // Another shard holds the directory: it is creating the run; join once its manifest is there.
+    for (let i = 0; i < 100 && !existsSync(manifest); i++) await new Promise((r) => setTimeout(r, 50));
+    if (existsSync(manifest)) return join_();
     throw err;
   }
 }
@@ -127,8 +134,9 @@ export function register(program: Command): void {
     const raw = applySets(flags.config ? loadConfigFile(flags.config) : {}, flags.set);
     const config = task.parseConfig ? task.parseConfig(raw) : raw;
     const dir = flags.out ?? defaultRunDir(protocol);
-    const run = createOrJoin(dir, { protocol, config, seed: flags.seed }, exec.shard !== undefined, flags.overwrite === true);
-    prepareEnsemble(run, protocol, flags.replicas, exec.checkpointEvery);
+    checkMemory(task, config, concurrencyOf(exec, flags.replicas), flags.replicas, exec.maxMemory);
+    const run = await createOrJoin(dir, { protocol, config, seed: flags.seed }, exec.shard !== undefined, flags.overwrite === true);
+    prepareEnsemble(run, protocol, flags.replicas, exec.checkpointEvery, exec.shard?.count);
     if (flags.prepare) {
       // Nobody runs it now: record that honestly, so `glassy resume` / shards pick it up.
       run.update({ status: 'interrupted' });

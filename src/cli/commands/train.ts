@@ -8,7 +8,8 @@ import { runEnsemble } from '../../executor/ensemble.js';
 import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
 import { checkTrainData, parseTrainConfig, task } from '../../protocols/train.js';
 import { Run } from '../../store/run.js';
-import { reportResult } from './run.js';
+import { checkMemory, concurrencyOf } from '../../executor/memory.js';
+import { createOrJoin, reportResult } from './run.js';
 import { addTrainingOptions, trainingConfigFrom } from '../training-options.js';
 import { integer, loadConfigFile, merge, nonNegative, nonNegativeInt, positive, positiveInt, printJson, defaultRunDir } from '../options.js';
 
@@ -69,7 +70,8 @@ export function register(program: Command): void {
     const replicas = Number(fromFile['replicas'] ?? flags['replicas']);
     checkTrainData(config, seed);
     const dir = (flags['out'] as string | undefined) ?? defaultRunDir('train');
-    const run = Run.create(dir, { protocol: 'train', config, seed }, { overwrite: flags['overwrite'] === true });
+    checkMemory(task, config, concurrencyOf(exec, replicas), replicas, exec.maxMemory);
+    const run = await createOrJoin(dir, { protocol: 'train', config, seed }, exec.shard !== undefined, flags['overwrite'] === true);
     const result = await runEnsemble(run, task, { ...exec, replicas, label: `train ${run.dir}` });
     if (flags['json'] === true) {
       const opened = Run.open(run.dir);

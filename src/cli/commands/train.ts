@@ -68,9 +68,9 @@ export function register(program: Command): void {
     const config = parseTrainConfig(raw);
     const seed = integer(String(fromFile['seed'] ?? flags['seed']));
     const replicas = Number(fromFile['replicas'] ?? flags['replicas']);
+    checkMemory(task, config, concurrencyOf(exec, replicas), replicas, exec.maxMemory);
     checkTrainData(config, seed);
     const dir = (flags['out'] as string | undefined) ?? defaultRunDir('train');
-    checkMemory(task, config, concurrencyOf(exec, replicas), replicas, exec.maxMemory);
     const run = await createOrJoin(dir, { protocol: 'train', config, seed }, exec.shard !== undefined, flags['overwrite'] === true);
     const result = await runEnsemble(run, task, { ...exec, replicas, label: `train ${run.dir}` });
     if (flags['json'] === true) {

@@ -54,7 +54,7 @@ export function checkMemory<C>(task: ReplicaTask<C>, config: C, concurrency: num
     running > 0 ? `${formatBytes(per)} per replica × ${concurrency} concurrent worker${concurrency > 1 ? 's' : ''}` : '',
     finalize > running ? `${formatBytes(finalize)} to finalise ${replicas} replicas` : '',
     `${formatBytes(bookkeeping)} of bookkeeping for ${replicas} replicas`,
-  ].filter(Boolean).join(' + ');
+  ].filter(Boolean).join(' + ').replace(/ 1 replicas/g, ' 1 replica');
   const fit = per > 0 ? Math.floor((limit - bookkeeping) / per) : 0;
   const advice = running >= finalize && running > 0 && fit >= 1 && fit < concurrency
     ? `use --workers ${fit} or fewer, or raise --max-memory`

@@ -352,10 +352,10 @@ export class QueueExecutor implements Executor {
         }
       }
       if (outcomes.size >= jobs.length) break;
+      // Not unref'd: with Redis gone, this timer is what keeps the coordinator alive to notice.
       await new Promise<void>((r) => {
         wake = r;
-        const t = setTimeout(r, pollMs);
-        t.unref?.();
+        setTimeout(r, pollMs);
       });
       wake = null;
     }
@@ -396,15 +396,10 @@ export async function withTimeout<T>(p: Promise<T>, ms: number, err: () => Error
  */
 export async function closeOrDisconnect(objs: Array<{ close(): Promise<void>; disconnect(): Promise<void> } | null>, ms = 3000): Promise<void> {
   const live = objs.filter((o): o is { close(): Promise<void>; disconnect(): Promise<void> } => o !== null);
-  const closed = await Promise.race([
-    Promise.allSettled(live.map((o) => o.close())).then(() => true),
-    new Promise<boolean>((r) => { const t = setTimeout(() => r(false), ms); t.unref(); }),
-  ]);
+  // withTimeout's timer is not unref'd: with Redis gone it is what keeps the process alive to
+  // finish closing (and to record the run's failure) instead of exiting mid-way.
+  const settled = (f: (o: { close(): Promise<void>; disconnect(): Promise<void> }) => Promise<void>): Promise<boolean> =>
+    withTimeout(Promise.allSettled(live.map(f)).then(() => true), ms, () => new Error('timed out')).catch(() => false);
   // disconnect() itself waits for a connection BullMQ is still re-establishing: bounded too.
-  if (!closed) {
-    await Promise.race([
-      Promise.allSettled(live.map((o) => o.disconnect())),
-      new Promise<void>((r) => { const t = setTimeout(r, ms); t.unref(); }),
-    ]);
-  }
+  if (!(await settled((o) => o.close()))) await settled((o) => o.disconnect());
 }

@@ -6,7 +6,8 @@
  * - Redis losing its data mid-run (FLUSHALL): the lost jobs are enqueued again, the run completes,
  *   byte-identical;
  * - Redis down for good: the run fails within the bounded time with one line naming
- *   `glassy resume RUN --executor queue`, and that resume completes it, byte-identical.
+ *   `glassy resume RUN --executor queue`, and that resume completes it, byte-identical; from the
+ *   CLI too (exit ≠ 0, status failed — not a silent exit).
  *
  * Skipped, saying so, only when the redis-server binary is absent.
  */
@@ -22,8 +23,8 @@ import { parseWalkConfig, task as walkTask } from '../src/protocols/walk.js';
 import { task as selftestTask } from '../src/protocols/selftest.js';
 import { Run } from '../src/store/run.js';
 import {
-  type Spawned, arrayDiff, canUnshare, freePort, redisAvailable, removeDir, selftestRun, spawnIsolated, startRedis,
-  stopProcess, tempDir, visibleWhenIsolated, waitFor,
+  type Spawned, arrayDiff, canUnshare, freePort, redisAvailable, removeDir, selftestRun, sleep, spawnGlassy, spawnIsolated,
+  startRedis, stopProcess, tempDir, visibleWhenIsolated, waitFor,
 } from './executor-helpers.js';
 
 const skip = redisAvailable() ? false : 'redis-server is not installed (apt-get install redis-server): queue tests skipped';
@@ -160,5 +161,30 @@ test('queue: Redis down for good: bounded failure with the resume hint; the resu
     await stopProcess(redis);
     removeDir(root);
     removeDir(workdir);
+  }
+});
+
+test('queue CLI: Redis killed under `glassy run --executor queue`: one line with the hint, exit ≠ 0, run failed', { skip }, async () => {
+  const root = tempDir('qdown-cli');
+  const port = await freePort();
+  const redis = await startRedis(port);
+  const url = `redis://127.0.0.1:${port}`;
+  try {
+    const dir = join(root, 'r');
+    // No worker: the run waits on Redis, which then dies.
+    const cli = spawnGlassy(['run', 'selftest', '--replicas', '2', '--out', dir, '--executor', 'queue', '--redis', url,
+      '--queue', 'cli', '--redis-timeout', '1', '--progress', 'none']);
+    await waitFor(() => existsSync(join(dir, 'ensemble.json')), 20_000, 'the run to be enqueued');
+    await sleep(500);
+    await stopProcess(redis, 'SIGKILL');
+    const code = await cli.exit;
+    assert.notEqual(code, 0);
+    const lines = cli.stderr().trim().split('\n');
+    assert.equal(lines.length, 1, cli.stderr());
+    assert.match(lines[0]!, new RegExp(`^error: lost Redis at ${url} .*glassy resume ${dir} --executor queue --redis ${url}$`));
+    assert.equal(Run.open(dir).status, 'failed');
+  } finally {
+    await stopProcess(redis);
+    removeDir(root);
   }
 });

@@ -23,8 +23,7 @@ import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { listFiles, packFiles, unpackBundle, writeBundle } from '../store/bundle.js';
 import { Run } from '../store/run.js';
-import { checkpointDir } from './checkpoint.js';
-import { decodeCheckpoint } from './checkpoint.js';
+import { checkpointDir, decodeCheckpoint } from './checkpoint.js';
 import { LocalExecutor } from './local.js';
 import { readDone, writeEnsemble } from './markers.js';
 import {
@@ -110,7 +109,8 @@ export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWork
         config = relocate(config, new Map(d.inputs.map((i) => [i.path, join(local, ...i.local.split('/').filter(Boolean))])));
       }
       const dir = join(scratch, 'run');
-      Run.create(dir, { protocol: d.protocol, config, seed: d.seed });
+      // The scratch run is this job's alone: its lock is not needed (and its heartbeat would outlive it).
+      Run.create(dir, { protocol: d.protocol, config, seed: d.seed }).release();
       writeEnsemble(dir, { protocol: d.protocol, replicas: d.replicas, checkpointEvery: d.checkpointEvery ?? null, shards: null });
       const ckptKey = keys.checkpoint(o.queue, jobId);
       const saved = await client.getBuffer(ckptKey);

@@ -12,12 +12,11 @@ import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.
 import { agingPoints, agingUnits, parseAgingConfig, task } from '../../protocols/aging.js';
 import { mlpSizes, trainConfigOf } from '../../protocols/aging/config.js';
 import { checkTrainData } from '../../protocols/train.js';
-import { Run } from '../../store/run.js';
 import { addTrainingOptions, trainingConfigFrom } from '../training-options.js';
 import {
   integer, intList, loadConfigFile, merge, nonNegative, nonNegativeInt, numberList, positive, positiveInt, printJson, defaultRunDir,
 } from '../options.js';
-import { reportResult } from './run.js';
+import { createOrJoin, reportResult } from './run.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -104,7 +103,7 @@ export function register(program: Command): void {
       }
     }
     const dir = (flags['out'] as string | undefined) ?? defaultRunDir('aging');
-    const run = Run.create(dir, { protocol: 'aging', config, seed }, { overwrite: flags['overwrite'] === true });
+    const run = await createOrJoin(dir, { protocol: 'aging', config, seed }, exec.shard !== undefined, flags['overwrite'] === true);
     const result = await runEnsemble(run, task, { ...exec, replicas: agingUnits(config), label: `aging ${run.dir}` });
     if (flags['json'] === true) {
       printJson({

@@ -16,6 +16,7 @@ import { addTrainingOptions, trainingConfigFrom } from '../training-options.js';
 import {
   integer, intList, loadConfigFile, merge, nonNegative, nonNegativeInt, numberList, positive, positiveInt, printJson, defaultRunDir,
 } from '../options.js';
+import { checkMemory, concurrencyOf } from '../../executor/memory.js';
 import { createOrJoin, reportResult } from './run.js';
 
 export function register(program: Command): void {
@@ -103,6 +104,7 @@ export function register(program: Command): void {
       }
     }
     const dir = (flags['out'] as string | undefined) ?? defaultRunDir('aging');
+    checkMemory(task, config, concurrencyOf(exec, agingUnits(config)), agingUnits(config), exec.maxMemory);
     const run = await createOrJoin(dir, { protocol: 'aging', config, seed }, exec.shard !== undefined, flags['overwrite'] === true);
     const result = await runEnsemble(run, task, { ...exec, replicas: agingUnits(config), label: `aging ${run.dir}` });
     if (flags['json'] === true) {

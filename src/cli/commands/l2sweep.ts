@@ -12,6 +12,7 @@ import { checkTrainData, parseTrainConfig } from '../../protocols/train.js';
 import { Run } from '../../store/run.js';
 import { addTrainingOptions, trainingConfigFrom } from '../training-options.js';
 import { betaLadder, integer, loadConfigFile, merge, nonNegative, nonNegativeInt, positive, positiveInt, printJson, defaultRunDir } from '../options.js';
+import { checkMemory, concurrencyOf } from '../../executor/memory.js';
 import { createOrJoin, reportResult } from './run.js';
 
 /** "RUN" or "RUN#i" → a replica of a train run. */
@@ -85,6 +86,7 @@ export function register(program: Command): void {
     if (config.reference) Run.open(config.reference.run);
     if (config.start) Run.open(config.start.run);
     const dir = (flags['out'] as string | undefined) ?? defaultRunDir('l2sweep');
+    checkMemory(task, config, concurrencyOf(exec, Number(flags['replicas'])), Number(flags['replicas']), exec.maxMemory);
     const run = await createOrJoin(dir, { protocol: 'l2sweep', config, seed }, exec.shard !== undefined, flags['overwrite'] === true);
     const result = await runEnsemble(run, task, { ...exec, replicas: Number(flags['replicas']), label: `l2sweep ${run.dir}` });
     if (flags['json'] === true) {

@@ -10,6 +10,7 @@ import { parseWalkConfig, prepareWalk, task } from '../../protocols/walk.js';
 import { parseSpinWalkConfig, prepareSpinWalk, runSpinWalk } from '../../protocols/walk-spins.js';
 import { Run } from '../../store/run.js';
 import { nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
+import { checkMemory, concurrencyOf } from '../../executor/memory.js';
 import { createOrJoin, reportResult } from './run.js';
 
 export function register(program: Command): void {
@@ -74,6 +75,7 @@ export function register(program: Command): void {
     const src = prepareWalk(config);
     const seed = (flags['seed'] as number | undefined) ?? src.seed;
     const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-walk`;
+    checkMemory(task, config, concurrencyOf(exec, config.walkers), config.walkers, exec.maxMemory);
     const run = await createOrJoin(out, { protocol: 'walk', config, seed }, exec.shard !== undefined, flags['overwrite'] === true);
     const result = await runEnsemble(run, task, { ...exec, replicas: config.walkers, label: `walk ${run.dir}` });
     if (flags['json'] === true) {

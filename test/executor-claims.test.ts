@@ -13,9 +13,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { task as selftestTask } from '../src/protocols/selftest.js';
 import { TEMP_PREFIX } from '../src/store/atomic.js';
 import { Run } from '../src/store/run.js';
+import { registry } from '../src/registry.js';
 import { glassy, removeDir, selftestRun, spawnGlassy, tempDir, waitFor } from './executor-helpers.js';
 
 const SLOW = ['--set', 'dim=4', '--set', 'steps=60', '--set', 'sleepMs=20', '--set', 'checkpointEvery=20'];
@@ -121,7 +121,7 @@ test('a kill during finalisation: the resume sweeps the dead writer\'s temp file
   const root = tempDir('claim-finalise');
   try {
     const out = join(root, 'r');
-    const r0 = await runEnsemble(selftestRun(out, { dim: 4, steps: 20, checkpointEvery: 5 }, 2, 3), selftestTask,
+    const r0 = await runEnsemble(selftestRun(out, { dim: 4, steps: 20, checkpointEvery: 5 }, 2, 3), registry,
       { executor: 'local', workers: 2, progress: 'none', handleSignals: false });
     assert.equal(r0.status, 'complete');
     assert.equal(existsSync(join(out, 'checkpoints')), false, 'a complete run keeps no empty checkpoints/');

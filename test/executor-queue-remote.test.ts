@@ -18,10 +18,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { listDone } from '../src/executor/markers.js';
-import { parseTrainConfig, task as trainTask } from '../src/protocols/train.js';
-import { parseWalkConfig, task as walkTask } from '../src/protocols/walk.js';
-import { task as selftestTask } from '../src/protocols/selftest.js';
+import { parseTrainConfig } from '../src/protocols/train.js';
+import { parseWalkConfig } from '../src/protocols/walk.js';
 import { Run } from '../src/store/run.js';
+import { registry } from '../src/registry.js';
 import {
   type Spawned, arrayDiff, canUnshare, freePort, redisAvailable, removeDir, selftestRun, sleep, spawnGlassy, spawnIsolated,
   startRedis, stopProcess, tempDir, visibleWhenIsolated, waitFor,
@@ -37,7 +37,7 @@ async function trainSource(dir: string): Promise<void> {
     optimizer: { kind: 'momentum', lr: 0.1, momentum: 0.9 },
     batch: 50, epochs: 2, measurePoints: 2,
   });
-  const r = await runEnsemble(Run.create(dir, { protocol: 'train', config, seed: 3 }), trainTask, { replicas: 2, executor: 'inprocess', ...quiet });
+  const r = await runEnsemble(Run.create(dir, { protocol: 'train', config, seed: 3 }), registry, { replicas: 2, executor: 'inprocess', ...quiet });
   assert.equal(r.status, 'complete');
 }
 
@@ -70,12 +70,12 @@ test('queue: a worker that cannot see the run directory runs a walk on a train r
     await trainSource(source);
     if (canUnshare()) assert.equal(visibleWhenIsolated(join(source, 'manifest.json'), root), false, 'the isolation hides the runs');
     const ref = join(root, 'walk-ref');
-    assert.equal((await runEnsemble(walkRun(ref, source), walkTask, { replicas: 3, executor: 'inprocess', ...quiet })).status, 'complete');
+    assert.equal((await runEnsemble(walkRun(ref, source), registry, { replicas: 3, executor: 'inprocess', ...quiet })).status, 'complete');
 
     w = worker(url, 'remote', root, workdir);
     await waitFor(() => /ready/.test(w!.stderr()), 20_000, 'worker ready');
     const dir = join(root, 'walk-queue');
-    const r = await runEnsemble(walkRun(dir, source), walkTask, { replicas: 3, executor: 'queue', redis: url, queue: 'remote', ...quiet });
+    const r = await runEnsemble(walkRun(dir, source), registry, { replicas: 3, executor: 'queue', redis: url, queue: 'remote', ...quiet });
     assert.equal(r.status, 'complete', JSON.stringify(r.failed) + w.stderr());
     assert.deepEqual(arrayDiff(ref, dir), []);
     assert.deepEqual(tensorsDiff(ref, dir), []);
@@ -103,11 +103,11 @@ test('queue: Redis loses its data mid-run (FLUSHALL): jobs enqueued again, run c
   const workers: Spawned[] = [];
   try {
     const ref = join(root, 'ref');
-    await runEnsemble(selftestRun(ref, { ...SELFTEST, sleepMs: 0 }, 12, 7), selftestTask, { executor: 'inprocess', ...quiet });
+    await runEnsemble(selftestRun(ref, { ...SELFTEST, sleepMs: 0 }, 12, 7), registry, { executor: 'inprocess', ...quiet });
     for (let i = 0; i < 2; i++) workers.push(worker(url, 'flush', root, workdir));
     await waitFor(() => workers.every((x) => /ready/.test(x.stderr())), 20_000, 'workers ready');
     const dir = join(root, 'queued');
-    const pending = runEnsemble(selftestRun(dir, SELFTEST, 12, 7), selftestTask,
+    const pending = runEnsemble(selftestRun(dir, SELFTEST, 12, 7), registry,
       { executor: 'queue', redis: url, queue: 'flush', backoffMs: 100, ...quiet });
     await waitFor(() => listDone(dir).length >= 3, 30_000, 'three replicas done');
     const admin = new Redis(url);
@@ -134,11 +134,11 @@ test('queue: Redis down for good: bounded failure with the resume hint; the resu
   const workers: Spawned[] = [];
   try {
     const ref = join(root, 'ref');
-    await runEnsemble(selftestRun(ref, { ...SELFTEST, sleepMs: 0 }, 8, 9), selftestTask, { executor: 'inprocess', ...quiet });
+    await runEnsemble(selftestRun(ref, { ...SELFTEST, sleepMs: 0 }, 8, 9), registry, { executor: 'inprocess', ...quiet });
     workers.push(worker(url, 'down', root, workdir));
     await waitFor(() => /ready/.test(workers[0]!.stderr()), 20_000, 'worker ready');
     const dir = join(root, 'queued');
-    const pending = runEnsemble(selftestRun(dir, SELFTEST, 8, 9), selftestTask,
+    const pending = runEnsemble(selftestRun(dir, SELFTEST, 8, 9), registry,
       { executor: 'queue', redis: url, queue: 'down', redisTimeout: 2, ...quiet });
     const failure = pending.then(() => null, (e: Error) => e);
     await waitFor(() => listDone(dir).length >= 2, 30_000, 'two replicas done');
@@ -153,7 +153,7 @@ test('queue: Redis down for good: bounded failure with the resume hint; the resu
     await stopProcess(workers[0]!.child, 'SIGKILL');
     workers.push(worker(url, 'down', root, workdir));
     await waitFor(() => /ready/.test(workers[1]!.stderr()), 20_000, 'second worker ready');
-    const r = await runEnsemble(Run.open(dir), selftestTask, { executor: 'queue', redis: url, queue: 'down', ...quiet });
+    const r = await runEnsemble(Run.open(dir), registry, { executor: 'queue', redis: url, queue: 'down', ...quiet });
     assert.equal(r.status, 'complete', JSON.stringify(r.failed));
     assert.deepEqual(arrayDiff(ref, dir), []);
   } finally {

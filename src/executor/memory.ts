@@ -40,7 +40,7 @@ export function machineMemory(): number {
  * bookkeeping and finalisation of K replicas, would not fit `maxMemory` (default: machineMemory()).
  * Replicas that run elsewhere (the queue: concurrency 0) are the workers' to check.
  */
-export function checkMemory<C>(task: ReplicaTask<C>, config: C, concurrency: number, replicas: number,
+export function checkMemory<C>(name: string, task: ReplicaTask<C>, config: C, concurrency: number, replicas: number,
   maxMemory: number | undefined): void {
   const limit = maxMemory ?? machineMemory();
   const per = task.estimateMemory?.(config) ?? 0;
@@ -61,13 +61,13 @@ export function checkMemory<C>(task: ReplicaTask<C>, config: C, concurrency: num
     : `use fewer replicas or a smaller model${maxMemory === undefined ? ', or set --max-memory if the machine has swap' : ', or raise --max-memory'}`;
   throw new GlassyError(
     `max-memory: got ${formatBytes(limit)}${maxMemory === undefined ? " (this machine's memory)" : ''}, ` +
-    `expected at least ${formatBytes(need)} (${task.protocol} needs about ${parts}); ${advice}`,
+    `expected at least ${formatBytes(need)} (${name} needs about ${parts}); ${advice}`,
     'max-memory', limit, `at least ${need} bytes`,
   );
 }
 
 /** Replicas this process runs at once for `pending` replicas (the queue's run on its workers: 0). */
-export function concurrencyOf(o: Pick<ExecutorOptions, 'executor' | 'workers'>, pending: number): number {
+export function concurrencyFor(o: Pick<ExecutorOptions, 'executor' | 'workers'>, pending: number): number {
   if (o.executor === 'inprocess') return pending > 0 ? 1 : 0;
   if (o.executor === 'local') return Math.min(o.workers ?? defaultWorkers(), pending);
   return 0;

@@ -41,6 +41,8 @@ export interface QueueWorkerOptions {
   stalledIntervalMs: number;
   /** Stalls allowed before a job is failed (it then counts against nothing else). */
   maxStalledCount: number;
+  /** URL of the module exporting the protocol registry the pool threads run jobs from. */
+  registry: string;
   /** Lines of activity ("replica 3 of runs/x started") go here. */
   log?: (line: string) => void;
   /** Where scratch runs are made (default: the system's temp directory). */
@@ -58,7 +60,7 @@ export interface QueueWorkerHandle {
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorkerHandle> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   await probeRedis(o.redis, (m) => log(`warning: ${m}`));
-  const pool = new LocalExecutor(o.concurrency);
+  const pool = new LocalExecutor(o.concurrency, o.registry);
   const client = new Redis(o.redis, { maxRetriesPerRequest: null });
   client.on('error', () => { /* BullMQ's own connection reports the outage */ });
   mkdirSync(o.scratch ?? tmpdir(), { recursive: true });

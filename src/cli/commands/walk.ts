@@ -5,13 +5,13 @@
 import { Option, type Command } from 'commander';
 import { GlassyError } from '../../core/errors.js';
 import { runEnsemble } from '../../executor/ensemble.js';
-import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
-import { parseWalkConfig, prepareWalk, task } from '../../protocols/walk.js';
+import { addExecutorFlags, executorOptionsFrom } from '../executor-flags.js';
+import { parseWalkConfig, prepareWalk } from '../../protocols/walk.js';
 import { parseSpinWalkConfig, prepareSpinWalk, runSpinWalk } from '../../protocols/walk-spins.js';
 import { Run } from '../../store/run.js';
-import { nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
-import { checkMemory, concurrencyOf } from '../../executor/memory.js';
-import { createOrJoin, reportResult } from './run.js';
+import { nonNegative, nonNegativeInt, positive, positiveInt, printJson, derivedRunDir } from '../options.js';
+import { createOrJoin, reportResult } from '../protocol-command.js';
+import { registry } from '../../registry.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'run directory (default: <run>-walk)')
     .option('--overwrite', 'replace an existing run directory')
     .option('--json', 'print the key figures as one JSON object');
-  addExecutorOptions(cmd);
+  addExecutorFlags(cmd);
   cmd
     .option('--flips <k>', 'spin-glass runs: spins flipped per step (Ising models)', positiveInt)
     .option('--temperature-index <i>', 'spin-glass runs: which temperature\'s configuration to start from', nonNegativeInt)
@@ -49,7 +49,7 @@ export function register(program: Command): void {
         sample: flags['sample'], threshold: flags['threshold'], bins: flags['bins'], maxLag: flags['maxLag'],
       });
       const start = prepareSpinWalk(config);
-      const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-walk`;
+      const out = (flags['out'] as string | undefined) ?? derivedRunDir(source, 'walk');
       const s = runSpinWalk(config, start, out, (flags['seed'] as number | undefined) ?? start.seed, { overwrite: flags['overwrite'] === true });
       if (flags['json'] === true) printJson(s);
       else process.stdout.write(`walk ${String(s['run'])}: e(x0) = ${Number(s['start_energy']).toPrecision(4)}, final ⟨e⟩ = ${Number(s['final_energy_mean']).toPrecision(4)}, ⟨q(x_t, x_0)⟩ = ${Number(s['final_overlap_mean']).toPrecision(3)}, acceptance ${Number(s['acceptance_mean']).toPrecision(3)}\n`);
@@ -74,15 +74,17 @@ export function register(program: Command): void {
     });
     const src = prepareWalk(config);
     const seed = (flags['seed'] as number | undefined) ?? src.seed;
-    const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-walk`;
-    checkMemory(task, config, concurrencyOf(exec, config.walkers), config.walkers, exec.maxMemory);
-    const run = await createOrJoin(out, { protocol: 'walk', config, seed }, exec.shard !== undefined, flags['overwrite'] === true);
-    const result = await runEnsemble(run, task, { ...exec, replicas: config.walkers, label: `walk ${run.dir}` });
+    const out = (flags['out'] as string | undefined) ?? derivedRunDir(source, 'walk');
+    const { checkMemory, concurrencyFor } = await import('../../executor/memory.js');
+    const task = await (await registry.protocol('walk')).task();
+    checkMemory('walk', task, config, concurrencyFor(exec, config.walkers), config.walkers, exec.maxMemory);
+    const run = await createOrJoin(Run, out, { protocol: 'walk', config, seed }, exec.shard !== undefined, flags['overwrite'] === true);
+    const result = await runEnsemble(run, registry, { ...exec, replicas: config.walkers, label: `walk ${run.dir}` });
     if (flags['json'] === true) {
       printJson({ run: run.dir, status: result.status, walkers: result.replicas, summary: result.summary ?? null, failed: result.failed, seconds: result.seconds });
       if (result.status === 'failed') process.exitCode = 1;
     } else {
-      reportResult(result, false);
+      await reportResult(result, false);
       const s = result.summary;
       if (s) {
         const f = (v: unknown) => (typeof v === 'number' ? v.toPrecision(4) : String(v));

@@ -6,9 +6,8 @@
  * their checkpoints.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { startQueueWorker } from '../../executor/queue-worker.js';
 import { defaultWorkers } from '../../executor/options.js';
-import { connectionFor } from '../../executor/queue.js';
+import { registry } from '../../registry.js';
 
 function posInt(v: string): number {
   const n = Number(v);
@@ -38,10 +37,12 @@ export function register(program: Command): void {
     .option('--max-stalled <n>', 'times a job may be retaken from dead workers before it fails', posInt, 3)
     .option('--scratch <dir>', 'where replicas run before their files go back through Redis (default: the temp directory)')
     .action(async (f: WorkerFlags) => {
+      const { connectionFor } = await import('../../executor/queue.js');
+      const { startQueueWorker } = await import('../../executor/queue-worker.js');
       connectionFor(f.redis); // validates the URL before anything starts
       const concurrency = f.concurrency ?? defaultWorkers();
       const handle = await startQueueWorker({
-        redis: f.redis, queue: f.queue, concurrency,
+        redis: f.redis, queue: f.queue, concurrency, registry: registry.url,
         lockDurationMs: f.lockDuration, stalledIntervalMs: f.stalledInterval, maxStalledCount: f.maxStalled,
         ...(f.scratch !== undefined ? { scratch: f.scratch } : {}),
       });

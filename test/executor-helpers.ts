@@ -63,8 +63,12 @@ export interface Spawned {
 
 /** Start `node bin/glassy.js ...args` without waiting (plain progress lines, fast heartbeat). */
 export function spawnGlassy(args: string[], env: Record<string, string> = {}): Spawned {
-  const child = spawn(process.execPath, [GLASSY, ...args], {
-    cwd: ROOT,
+  return spawnWatched(process.execPath, [GLASSY, ...args], ROOT, env);
+}
+
+function spawnWatched(cmd: string, args: string[], cwd: string, env: Record<string, string>): Spawned {
+  const child = spawn(cmd, args, {
+    cwd,
     env: { ...process.env, GLASSY_PROGRESS_INTERVAL: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -74,6 +78,28 @@ export function spawnGlassy(args: string[], env: Record<string, string> = {}): S
   child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+/** Whether this process may make mount namespaces (root and util-linux unshare). */
+export function canUnshare(): boolean {
+  return process.getuid?.() === 0 && spawnSync('unshare', ['-m', 'true'], { stdio: 'ignore' }).status === 0;
+}
+
+/**
+ * Start `glassy ...args` with `cwd` as its working directory and, where canUnshare(), in its own
+ * mount namespace with an empty tmpfs mounted over `hide`: nothing under `hide` (the run
+ * directories) exists for it. `unshare` and `sh` exec, so the child's pid is node's.
+ */
+export function spawnIsolated(args: string[], hide: string, cwd: string): Spawned {
+  if (!canUnshare()) return spawnWatched(process.execPath, [GLASSY, ...args], cwd, {});
+  const script = 'mount -t tmpfs glassy-hidden "$0" && cd "$1" && shift && exec "$@"';
+  return spawnWatched('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, hide, cwd, process.execPath, GLASSY, ...args], cwd, {});
+}
+
+/** Whether `path` exists as seen from a process isolated like spawnIsolated's. */
+export function visibleWhenIsolated(path: string, hide: string): boolean {
+  const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs glassy-hidden "$0" && test -e "$1"', hide, path]);
+  return r.status === 0;
 }
 
 /** Run the CLI to completion. */

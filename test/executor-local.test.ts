@@ -10,7 +10,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassyError } from '../src/core/errors.js';
 import { mergeRun, runEnsemble } from '../src/executor/ensemble.js';
-import { listDone, readDone } from '../src/executor/markers.js';
+import { listDone, markShard, readDone } from '../src/executor/markers.js';
 import { parseConfig } from '../src/executor/protocol.js';
 import { protocol, task } from '../src/protocols/selftest.js';
 import { Run } from '../src/store/run.js';
@@ -76,7 +76,10 @@ test('merge refuses replicas run by two shards of different splits', async () =>
     selftestRun(dir, { ...CONFIG, steps: 20 }, 4, 1);
     await runEnsemble(Run.open(dir), registry, { ...quiet, executor: 'inprocess', shard: { index: 0, count: 2 } });
     await runEnsemble(Run.open(dir), registry, { ...quiet, executor: 'inprocess', shard: { index: 1, count: 2 } });
-    await runEnsemble(Run.open(dir), registry, { ...quiet, executor: 'inprocess', shard: { index: 0, count: 4 } });
+    // A shard of another split is refused at start; one that got in anyway is caught by merge.
+    await assert.rejects(runEnsemble(Run.open(dir), registry, { ...quiet, executor: 'inprocess', shard: { index: 0, count: 4 } }),
+      /shard: got "i\/4", expected i\/2, the split the run's shards use/);
+    markShard(dir, 0, 4, [0]);
     await assert.rejects(mergeRun(dir, registry), /shard files of different splits \(\/2, \/4\).*replicas 0 were run by more than one shard/);
     rmSync(join(dir, 'shards', '0-of-4.json'));
     assert.equal((await mergeRun(dir, registry)).replicas, 4);
@@ -115,7 +118,7 @@ test('--max-memory refuses with the estimate × concurrent workers', async () =>
       runEnsemble(run, registry, { ...quiet, executor: 'local', workers: 4, maxMemory: 40 * 1024 * 1024 }),
       (err: unknown) => {
         assert.ok(err instanceof GlassyError);
-        assert.match(err.message, /^max-memory: got 40\.0 MiB, expected at least 64\.\d MiB \(selftest needs about 16\.\d MiB per replica × 4 concurrent workers\); use --workers 2 or fewer/);
+        assert.match(err.message, /^max-memory: got 40\.0 MiB, expected at least 64\.\d MiB \(selftest needs about 16\.\d MiB per replica × 4 concurrent workers \+ 32\.0 KiB of bookkeeping for 8 replicas\); use --workers 2 or fewer/);
         return true;
       });
     assert.deepEqual(listDone(dir), [], 'nothing ran');

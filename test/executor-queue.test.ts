@@ -1,24 +1,27 @@
 /**
  * The BullMQ queue executor with real parts: a private redis-server, three `glassy worker` child
- * processes, 64 selftest replicas; one worker is SIGKILLed while it holds a job. Every replica
- * must complete exactly once, the killed worker's replica must be taken over (stalled-job check)
- * and resumed from its checkpoint, and the arrays must be bit-identical to an in-process run.
+ * processes, 64 selftest replicas; one worker is SIGKILLed while it holds a job. The workers share
+ * no file system with the run: each has its own working directory and (as root) its own mount
+ * namespace in which the runs' parent directory is an empty tmpfs. Every replica must complete
+ * exactly once, the killed worker's replica must be taken over (stalled-job check) and resumed
+ * from its checkpoint in Redis, and the arrays must be bit-identical to an in-process run.
  * Then the CLI parent (`glassy run --executor queue`) on the surviving workers.
  *
  * Skipped, saying so, only when the redis-server binary is absent.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { listDone, readDone } from '../src/executor/markers.js';
-import { jobIdFor } from '../src/executor/queue.js';
+import { jobIdFor, keys } from '../src/executor/queue.js';
 import { Run } from '../src/store/run.js';
 import { registry } from '../src/registry.js';
 import {
-  type Spawned, arrayDiff, freePort, glassy, redisAvailable, removeDir, selftestRun, spawnGlassy, startRedis,
+  type Spawned, arrayDiff, freePort, glassy, redisAvailable, removeDir, selftestRun, spawnIsolated, startRedis,
   stopProcess, tempDir, waitFor,
 } from './executor-helpers.js';
 
@@ -46,6 +49,7 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
   const url = `redis://127.0.0.1:${port}`;
   const queueName = 'glassy-test';
   const workers: Spawned[] = [];
+  const workdir = tempDir('queue-worker');
   try {
     const ref = join(root, 'reference');
     const r0 = await runEnsemble(selftestRun(ref, { ...CONFIG, sleepMs: 0 }, K, SEED), registry,
@@ -53,8 +57,8 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
     assert.equal(r0.status, 'complete');
 
     for (let w = 0; w < 3; w++) {
-      workers.push(spawnGlassy(['worker', '--redis', url, '--queue', queueName, '--concurrency', '1',
-        '--lock-duration', '2000', '--stalled-interval', '1000']));
+      workers.push(spawnIsolated(['worker', '--redis', url, '--queue', queueName, '--concurrency', '1',
+        '--lock-duration', '2000', '--stalled-interval', '1000'], root, workdir));
     }
     await waitFor(() => workers.every((w) => /ready/.test(w.stderr())), 20_000, 'three workers ready');
 
@@ -62,21 +66,27 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
     const pending = runEnsemble(selftestRun(dir, CONFIG, K, SEED), registry, {
       executor: 'queue', redis: url, queue: queueName, attempts: 3, backoffMs: 200, progress: 'none', handleSignals: false,
     });
-    // Kill worker 0 once it holds a job that has written a checkpoint.
+    // Kill worker 0 once it holds a job that has written a checkpoint (to Redis).
     const victim = workers[0]!;
+    const redisClient = new Redis(url);
+    const victimCheckpointed = new Set<number>();
+    const probing = new Set<number>();
     let held = -1;
     await waitFor(() => {
       const s = startedIndices(victim);
       const last = s[s.length - 1];
       if (last === undefined) return false;
       const done = new RegExp(`replica ${last} of \\S+ done`).test(victim.stderr());
-      let ck: string[] = [];
-      try { ck = readdirSync(join(dir, 'checkpoints', `replica-${String(last).padStart(4, '0')}`)); } catch { /* not yet */ }
-      if (!done && ck.some((n) => n.endsWith('.ckpt'))) { held = last; return true; }
+      if (!done && victimCheckpointed.has(last)) { held = last; return true; }
+      if (!probing.has(last)) {
+        probing.add(last);
+        void redisClient.exists(keys.checkpoint(queueName, jobIdFor(dir, last))).then((n) => { if (n) victimCheckpointed.add(last); probing.delete(last); });
+      }
       return false;
     }, 20_000, 'worker 0 holding a checkpointed job');
     victim.child.kill('SIGKILL');
     await victim.exit;
+    redisClient.disconnect();
 
     const result = await pending;
     assert.equal(result.status, 'complete', JSON.stringify(result.failed));
@@ -97,11 +107,15 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
     // Bit-identical to the in-process run.
     assert.deepEqual(arrayDiff(ref, dir), []);
     assert.equal(Run.open(dir).status, 'complete');
+    assert.equal(existsSync(join(dir, 'checkpoints')), false, 'no checkpoints/ left in a queue run');
     // Redis is left tidy: the run's jobs were removed after finalising.
     const q = new Queue(queueName, { connection: { url } });
     const counts = await q.getJobCounts('completed', 'failed', 'waiting', 'active', 'delayed');
     await q.close();
     assert.equal(Object.values(counts).reduce((x, y) => x + y, 0), 0, JSON.stringify(counts));
+    const left = new Redis(url);
+    assert.deepEqual(await left.keys('glassy:*'), []);
+    left.disconnect();
 
     // The CLI parent on the two surviving workers: flags, JSON output, same numbers.
     const cliDir = join(root, 'cli');
@@ -117,5 +131,6 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
     await Promise.all(workers.map((w) => stopProcess(w.child)));
     await stopProcess(redis);
     removeDir(root);
+    removeDir(workdir);
   }
 });

@@ -33,6 +33,7 @@ export function addExecutorFlags(cmd: Command): Command {
     .option('--queue <name>', 'BullMQ queue name', 'glassy')
     .option('--attempts <n>', 'tries per replica on the queue, with exponential back-off', '3')
     .option('--backoff <ms>', 'first retry delay on the queue (doubles each retry)', '1000')
+    .option('--redis-timeout <s>', 'fail the run when Redis stays unreachable this long (resume it later)', '60')
     .option('--checkpoint-every <n>', 'checkpoint interval, in the protocol\'s own steps (default: the protocol\'s)')
     .option('--max-memory <size>', 'refuse to start if replicas would need more than this (e.g. 2G)')
     .option('--restart-corrupt', 'restart a replica whose checkpoints are all corrupt instead of stopping')
@@ -56,6 +57,7 @@ export function executorOptionsFrom(opts: Record<string, unknown>): ExecutorOpti
   if (str('shard') !== undefined) input.shard = parseShard(str('shard')!);
   if (str('redis') !== undefined) input.redis = str('redis')!;
   if (str('backoff') !== undefined) input.backoffMs = nonNegativeInt(str('backoff')!, 'backoff');
+  if (str('redisTimeout') !== undefined) input.redisTimeout = positiveInt(str('redisTimeout')!, 'redis-timeout');
   if (str('checkpointEvery') !== undefined) input.checkpointEvery = positiveInt(str('checkpointEvery')!, 'checkpoint-every');
   if (str('maxMemory') !== undefined) input.maxMemory = parseSize(str('maxMemory')!);
   return parseExecutorOptions(input);

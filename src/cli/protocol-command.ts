@@ -27,7 +27,7 @@ import { type CommandResult, reportResult } from './result.js';
 const COMMON = new Set([
   'config', 'set', 'seed', 'replicas', 'out', 'overwrite', 'prepare', 'json', 'report', 'no-report', 'help', 'version',
   'executor', 'workers', 'shard', 'redis', 'queue', 'attempts', 'backoff', 'checkpoint-every', 'max-memory',
-  'restart-corrupt', 'progress',
+  'restart-corrupt', 'progress', 'redis-timeout',
 ]);
 
 type JsonSchema = {
@@ -324,7 +324,8 @@ export async function runProtocol(protocol: Protocol, registry: Registry, cmd: C
   if (!Number.isSafeInteger(seed) || seed < 0) throw GlassyError.invalid('seed', seed, 'a non-negative integer');
   const task = await protocol.task();
   // Loaded here, not at the top: `--help` needs none of it.
-  const { checkMemory, concurrencyFor, prepareEnsemble, replicaCount, runEnsemble } = await import('../executor/ensemble.js');
+  const { prepareEnsemble, replicaCount, runEnsemble } = await import('../executor/ensemble.js');
+  const { checkMemory, concurrencyFor } = await import('../executor/memory.js');
   const { Run } = await import('../store/run.js');
   const prepared = task.prepare ? await task.prepare(raw) : raw;
   const config = inFlagTerms(protocol, () => parseConfig(protocol, prepared));
@@ -333,7 +334,9 @@ export async function runProtocol(protocol: Protocol, registry: Registry, cmd: C
     throw GlassyError.invalid('replicas', replicas, 'a positive integer number of replicas');
   }
   await task.validate?.(config, seed);
-  checkMemory(protocol.name, task, config, concurrencyFor(exec, replicas), exec.maxMemory);
+  const { checkInputRuns } = await import('../store/sources.js');
+  checkInputRuns(task.inputs?.(config) ?? []);
+  checkMemory(protocol.name, task, config, concurrencyFor(exec, replicas), replicas, exec.maxMemory);
   if (exec.executor === 'queue') {
     // An unreachable or malformed --redis is refused here, not after the run directory exists.
     const { probeRedis } = await import('../executor/queue.js');
@@ -341,8 +344,8 @@ export async function runProtocol(protocol: Protocol, registry: Registry, cmd: C
   }
   const dir = flags.out ?? defaultOut(protocol, raw);
 
-  const run = createOrJoin(Run, dir, { protocol: protocol.name, config, seed }, exec.shard !== undefined, flags.overwrite === true);
-  prepareEnsemble(run, protocol.name, replicas, exec.checkpointEvery);
+  const run = await createOrJoin(Run, dir, { protocol: protocol.name, config, seed }, exec.shard !== undefined, flags.overwrite === true);
+  prepareEnsemble(run, protocol.name, replicas, exec.checkpointEvery, exec.shard?.count);
   if (flags.prepare) {
     // Nobody runs it now: record that honestly, so `glassy resume` / shards pick it up.
     run.update({ status: 'interrupted' });
@@ -376,9 +379,12 @@ function inFlagTerms<T>(protocol: Protocol, parse: () => T): T {
   }
 }
 
-/** Create the run, or (shards only) open the one another shard created and check it matches. */
-export function createOrJoin(RunClass: typeof Run, dir: string, init: { protocol: string; config: unknown; seed: number },
-  shard: boolean, overwrite: boolean): Run {
+/**
+ * Create the run, or (shards only) open the one another shard created and check it matches:
+ * same protocol, seed and config here, same K and split in prepareEnsemble.
+ */
+export async function createOrJoin(RunClass: typeof Run, dir: string, init: { protocol: string; config: unknown; seed: number },
+  shard: boolean, overwrite: boolean): Promise<Run> {
   const joinRun = (): Run => {
     const run = RunClass.open(dir);
     const m = run.manifest;
@@ -393,12 +399,15 @@ export function createOrJoin(RunClass: typeof Run, dir: string, init: { protocol
     }
     return run;
   };
-  if (shard && existsSync(join(dir, 'manifest.json'))) return joinRun();
+  const manifest = join(dir, 'manifest.json');
+  if (shard && existsSync(manifest)) return joinRun();
   try {
     return RunClass.create(dir, init, { overwrite });
   } catch (err) {
-    // Another shard created it between our check and our create.
-    if (shard && existsSync(join(dir, 'manifest.json'))) return joinRun();
+    if (!shard) throw err;
+    // Another shard holds the directory: it is creating the run; join once its manifest is there.
+    for (let i = 0; i < 100 && !existsSync(manifest); i++) await new Promise((r) => setTimeout(r, 50));
+    if (existsSync(manifest)) return joinRun();
     throw err;
   }
 }

@@ -136,3 +136,10 @@ export type RandomLabelsSpec = z.output<typeof randomLabelsSpecSchema>;
 export function parseDataSpec(spec: unknown): ResolvedDataSpec {
   return parseWith(dataSpecSchema, spec, 'data');
 }
+
+/** The files a data spec reads (a queue worker elsewhere gets copies: ReplicaTask.inputs). */
+export function dataFiles(spec: unknown): string[] {
+  if (typeof spec !== 'object' || spec === null || (spec as { source?: unknown }).source !== 'files') return [];
+  const f = spec as Partial<Record<'train' | 'labels' | 'test' | 'testLabels', unknown>>;
+  return [f.train, f.labels, f.test, f.testLabels].filter((p): p is string => typeof p === 'string');
+}

@@ -12,7 +12,7 @@
  * damaged is renamed `*.corrupt`, so it never counts as one of the two.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassyError } from '../core/errors.js';
 import { TEMP_PREFIX, writeFileAtomic, writeError } from '../store/atomic.js';
@@ -40,6 +40,14 @@ export function replicaTag(index: number): string {
 
 export function checkpointDir(runDir: string, index: number): string {
   return join(runDir, 'checkpoints', `replica-${replicaTag(index)}`);
+}
+
+/**
+ * Remove `<run>/checkpoints/` once no replica has a checkpoint left in it (at finalisation: a
+ * complete run keeps no empty folder). Not while replicas run: one may be creating its folder.
+ */
+export function removeEmptyCheckpoints(runDir: string): void {
+  try { rmdirSync(join(runDir, 'checkpoints')); } catch { /* absent, or a replica's checkpoints remain */ }
 }
 
 export interface CheckpointStoreOptions {

@@ -8,16 +8,18 @@
  */
 import { GlassyError } from '../core/errors.js';
 import { Run, type RunStatus } from '../store/run.js';
-import { CheckpointStore } from './checkpoint.js';
+import { CheckpointStore, removeEmptyCheckpoints } from './checkpoint.js';
 import type { Executor } from './executor.js';
 import { InProcessExecutor } from './inprocess.js';
 import {
   type EnsembleInfo, listDone, listShards, markShard, readDone, readEnsemble, writeEnsemble,
 } from './markers.js';
 import {
-  type ExecutorOptions, type ExecutorOptionsInput, defaultWorkers, formatBytes, parseExecutorOptions,
+  type ExecutorOptions, type ExecutorOptionsInput, defaultWorkers, parseExecutorOptions,
 } from './options.js';
+import { checkMemory, concurrencyFor } from './memory.js';
 import { createProgress } from './progress.js';
+import type { QueueRunInfo } from './queue.js';
 import { type Protocol, type Registry, parseConfig } from './protocol.js';
 import type { ReplicaOutcome, ReplicaOutcomeOk, ReplicaTask } from './replica.js';
 import type { ReplicaJob } from './runner.js';
@@ -56,7 +58,7 @@ export interface EnsembleResult {
  * Returns the ensemble description the workers will read.
  */
 export function prepareEnsemble(run: Run, protocol: string, replicas: number | undefined,
-  checkpointEvery?: number): EnsembleInfo {
+  checkpointEvery?: number, shards?: number): EnsembleInfo {
   if (run.manifest.protocol !== protocol) {
     throw GlassyError.invalid('protocol', protocol, `the run's protocol "${run.manifest.protocol}" (${run.dir})`);
   }
@@ -68,39 +70,32 @@ export function prepareEnsemble(run: Run, protocol: string, replicas: number | u
     if (replicas !== undefined && replicas !== existing.replicas) {
       throw GlassyError.invalid('replicas', replicas, `${existing.replicas}, the run's replica count (${run.dir})`);
     }
-    return existing;
+    return checkSplit(run.dir, existing, shards);
   }
   if (replicas === undefined || !Number.isSafeInteger(replicas) || replicas < 1) {
     throw GlassyError.invalid('replicas', replicas, 'a positive integer number of replicas');
   }
-  const info: EnsembleInfo = { protocol, replicas, checkpointEvery: checkpointEvery ?? null };
+  const info: EnsembleInfo = { protocol, replicas, checkpointEvery: checkpointEvery ?? null, shards: shards ?? null };
   writeEnsemble(run.dir, info);
   return info;
 }
 
-/** Replicas per concurrent worker × estimate must fit --max-memory; else a GlassyError saying by how much. */
-export function checkMemory<C>(name: string, task: ReplicaTask<C>, config: C, concurrency: number, maxMemory: number | undefined): void {
-  if (maxMemory === undefined || !task.estimateMemory || concurrency <= 0) return;
-  const per = task.estimateMemory(config);
-  const need = per * concurrency;
-  if (need > maxMemory) {
-    const fit = Math.floor(maxMemory / per);
-    throw new GlassyError(
-      `max-memory: got ${formatBytes(maxMemory)}, expected at least ${formatBytes(need)} ` +
-      `(${name} needs about ${formatBytes(per)} per replica × ${concurrency} concurrent worker${concurrency > 1 ? 's' : ''}); ` +
-      (fit >= 1 ? `use --workers ${fit} or fewer, or raise --max-memory` : 'raise --max-memory: one replica does not fit'),
-      'max-memory', maxMemory, `at least ${need} bytes`,
-    );
+/** A shard must use the split the run's shards use (recorded by the first shard to start). */
+function checkSplit(runDir: string, info: EnsembleInfo, shards: number | undefined): EnsembleInfo {
+  if (shards === undefined) return info;
+  if (info.shards === null) {
+    const next = { ...info, shards };
+    writeEnsemble(runDir, next);
+    return next;
   }
-}
-
-/** Replicas running at once in this process's memory (the queue's run elsewhere: 0). */
-export function concurrencyFor(o: ExecutorOptions, pending: number): number {
-  return o.executor === 'inprocess' ? 1 : o.executor === 'local' ? Math.min(o.workers ?? defaultWorkers(), pending) : 0;
+  if (info.shards !== shards) {
+    throw GlassyError.invalid('shard', `i/${shards}`, `i/${info.shards}, the split the run's shards use (${runDir})`);
+  }
+  return info;
 }
 
 /** The pool (piscina) and the queue (bullmq, ioredis) are loaded only when a run uses them. */
-async function makeExecutor(o: ExecutorOptions, pending: number, registry: Registry): Promise<Executor> {
+async function makeExecutor(o: ExecutorOptions, pending: number, registry: Registry, run: QueueRunInfo): Promise<Executor> {
   switch (o.executor) {
     case 'inprocess': return new InProcessExecutor(registry);
     case 'local': {
@@ -109,7 +104,9 @@ async function makeExecutor(o: ExecutorOptions, pending: number, registry: Regis
     }
     case 'queue': {
       const { QueueExecutor } = await import('./queue.js');
-      return new QueueExecutor({ redis: o.redis!, queue: o.queue, attempts: o.attempts, backoffMs: o.backoffMs });
+      return new QueueExecutor({
+        redis: o.redis!, queue: o.queue, attempts: o.attempts, backoffMs: o.backoffMs, redisTimeoutMs: o.redisTimeout * 1000,
+      }, run);
     }
   }
 }
@@ -134,7 +131,7 @@ export async function runEnsemble(run: Run, registry: Registry, options: Ensembl
   const name = run.manifest.protocol;
   const protocol = await registry.protocol(name);
   const config = parseConfig(protocol, run.manifest.config);
-  const info = prepareEnsemble(run, name, replicaCount(protocol, config, replicas), o.checkpointEvery);
+  const info = prepareEnsemble(run, name, replicaCount(protocol, config, replicas), o.checkpointEvery, o.shard?.count);
   const task = await protocol.task();
   const k = info.replicas;
   const mine: number[] = [];
@@ -142,7 +139,7 @@ export async function runEnsemble(run: Run, registry: Registry, options: Ensembl
   const skipped = mine.filter((i) => readDone(run.dir, i) !== null);
   const pending = mine.filter((i) => !skipped.includes(i));
 
-  checkMemory(name, task, config, concurrencyFor(o, pending.length), o.maxMemory);
+  checkMemory(name, task, config, concurrencyFor(o, pending.length), k, o.maxMemory);
 
   // A shard shares the manifest with the other shards (other processes, other machines): it
   // leaves it alone; the merge finalises. A whole run owns it.
@@ -157,7 +154,8 @@ export async function runEnsemble(run: Run, registry: Registry, options: Ensembl
   // Set by a signal: the replicas the pool abandons are not failures, and the manifest says 'interrupted'.
   let stopping = false;
   if (jobs.length > 0) {
-    const executor = await makeExecutor(o, jobs.length, registry);
+    const executor = await makeExecutor(o, jobs.length, registry,
+      { config: run.manifest.config, seed: run.manifest.seed, replicas: k, inputs: task.inputs?.(config) ?? [] });
     const display = createProgress(o.progress, label ?? `${name} ${run.dir}`, pending);
     const onSignal = (sig: NodeJS.Signals): void => {
       stopping = true;
@@ -241,6 +239,7 @@ async function finalizeRun<C>(run: Run, task: ReplicaTask<C>, config: C, k: numb
     throw err;
   }
   run.setTiming('finalize', (performance.now() - t0) / 1000);
+  removeEmptyCheckpoints(run.dir);
   const summary = { replicas: k, ...(extra ?? {}) };
   run.finish(summary);
   return summary;
@@ -297,6 +296,7 @@ export async function mergeRun(runDir: string, registry: Registry): Promise<Merg
   if (run.status !== 'running' || run.manifest.pid !== process.pid) run.resume();
   const summary = await finalizeRun(run, task, config, k);
   for (let i = 0; i < k; i++) new CheckpointStore(run.dir, i).clear();
+  removeEmptyCheckpoints(run.dir);
   return { runDir: run.dir, protocol: info.protocol, replicas: k, shards: split, summary };
 }
 

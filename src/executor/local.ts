@@ -38,6 +38,8 @@ export const WORKER_EXEC_ARGV: string[] = process.allowedNodeEnvironmentFlags.ha
 export interface ReplicaHandlers {
   progress(fraction: number, message?: string): void;
   warn(message: string): void;
+  /** Bytes of each checkpoint saved (only when the job asks for them: `shipCheckpoints`). */
+  checkpoint?(bytes: Uint8Array): void;
 }
 
 export class LocalExecutor implements Executor {
@@ -66,6 +68,7 @@ export class LocalExecutor implements Executor {
     port1.on('message', (m: PoolMessage) => {
       if (m.type === 'progress') handlers.progress(m.fraction, m.message);
       else if (m.type === 'warn') handlers.warn(m.message);
+      else if (m.type === 'checkpoint') handlers.checkpoint?.(m.bytes);
       else ended();
     });
     return this.pool.run({ job, port: port2, registry: this.registry }, { transferList: [port2] }).then(

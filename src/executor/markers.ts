@@ -22,6 +22,8 @@ export interface EnsembleInfo {
   replicas: number;
   /** `--checkpoint-every` as given when the run was created (null: the task's default). */
   checkpointEvery: number | null;
+  /** n of the `--shard i/n` split the run's shards use (null: not sharded, or no shard started yet). */
+  shards: number | null;
 }
 
 export interface DoneMarker {
@@ -61,7 +63,10 @@ export function readEnsemble(runDir: string): EnsembleInfo | null {
   if (typeof v.protocol !== 'string' || !Number.isSafeInteger(v.replicas) || (v.replicas as number) < 1) {
     throw GlassyError.invalid(p, v, 'an object { protocol: string, replicas: positive integer, checkpointEvery }');
   }
-  return { protocol: v.protocol, replicas: v.replicas as number, checkpointEvery: v.checkpointEvery ?? null };
+  return {
+    protocol: v.protocol, replicas: v.replicas as number, checkpointEvery: v.checkpointEvery ?? null,
+    shards: Number.isSafeInteger(v.shards) ? (v.shards as number) : null,
+  };
 }
 
 export function writeEnsemble(runDir: string, info: EnsembleInfo): void {
@@ -72,10 +77,11 @@ function donePath(runDir: string, index: number): string {
   return join(runDir, 'replicas-done', `${replicaTag(index)}.json`);
 }
 
+/** `origin`: the process that ran the replica, when it is not this one (a queue worker elsewhere). */
 export function markDone(runDir: string, index: number, summary: ReplicaSummary, seconds: number,
-  resumedFrom: number | null): void {
+  resumedFrom: number | null, origin: { host: string; pid: number } = { host: hostname(), pid: process.pid }): void {
   const m: DoneMarker = {
-    index, summary, seconds, resumedFrom, host: hostname(), pid: process.pid, finished: new Date().toISOString(),
+    index, summary, seconds, resumedFrom, host: origin.host, pid: origin.pid, finished: new Date().toISOString(),
   };
   writeFileAtomic(donePath(runDir, index), JSON.stringify(m) + '\n');
 }

@@ -28,6 +28,8 @@ export const executorOptionsSchema = z.strictObject({
   attempts: z.number().int().min(1).max(100).default(3),
   /** First back-off delay in ms (doubles each retry). */
   backoffMs: z.number().int().min(0).default(1000),
+  /** Seconds the queue's Redis may stay unreachable before the run fails (resume it later). */
+  redisTimeout: z.number().positive().default(60),
   /** Checkpoint interval passed to the task (its own step unit); undefined: the task's default. */
   checkpointEvery: z.number().int().min(1).optional(),
   /** Refuse to start when estimated bytes per replica × concurrent replicas exceeds this. */

@@ -30,6 +30,7 @@ function registryAt(url: string): Promise<Registry> {
 export type PoolMessage =
   | { type: 'progress'; fraction: number; message?: string }
   | { type: 'warn'; message: string }
+  | { type: 'checkpoint'; bytes: Uint8Array }
   | { type: 'end' };
 
 export default async function runPoolTask({ job, port, registry }: PoolTask): Promise<ReplicaOutcome> {
@@ -38,6 +39,7 @@ export default async function runPoolTask({ job, port, registry }: PoolTask): Pr
     return await runReplicaJob(job, {
       progress: (fraction, message) => post(message === undefined ? { type: 'progress', fraction } : { type: 'progress', fraction, message }),
       warn: (message) => post({ type: 'warn', message }),
+      ...(job.shipCheckpoints ? { checkpoint: (bytes: Uint8Array) => post({ type: 'checkpoint', bytes }) } : {}),
     }, await registryAt(registry));
   } finally {
     post({ type: 'end' });

@@ -82,6 +82,18 @@ export interface ReplicaTask<C> {
    */
   estimateMemory?(config: C): number;
   /**
+   * Bytes the run's finalisation holds for K replicas (e.g. every replica's curves stacked).
+   * Added to the executor's own per-replica bookkeeping by the memory check.
+   */
+  estimateFinalizeMemory?(config: C, replicas: number): number;
+  /**
+   * Paths (files or run directories) a replica reads, exactly as they are written in the config
+   * (e.g. walk's `source` train run). A queue worker on another machine cannot see them: the
+   * coordinator packs them into Redis once per run, and the worker unpacks them and runs with
+   * every config string equal to such a path replaced by its local copy (docs/scale.md).
+   */
+  inputs?(config: C): string[];
+  /**
    * Runs once after all K replicas are done (by `glassy run`, `glassy resume` or `glassy merge`):
    * combine the per-replica files into the run's ensemble arrays (axis 0 = replica index) and
    * compute cross-replica observables. `outcomes` is sorted by index and all ok; `config` is the

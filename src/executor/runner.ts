@@ -8,6 +8,7 @@
  * stop the others, and the message has to cross thread and process boundaries as plain text.
  */
 import { GlassyError } from '../core/errors.js';
+import { writeFileAtomic } from '../store/atomic.js';
 import { type Registry, parseConfig } from './protocol.js';
 import { Run } from '../store/run.js';
 import { CheckpointStore } from './checkpoint.js';
@@ -22,11 +23,15 @@ export interface ReplicaJob {
   restartCorrupt?: boolean;
   /** `--checkpoint-every` of this invocation; else ensemble.json's; else the task's default. */
   checkpointEvery?: number;
+  /** Send each checkpoint's bytes back to the executor (queue workers keep them in Redis). */
+  shipCheckpoints?: boolean;
 }
 
 export interface ReplicaEvents {
   progress(fraction: number, message?: string): void;
   warn(message: string): void;
+  /** A checkpoint was saved (its bytes as on disk): the queue worker also keeps it in Redis. */
+  checkpoint?(bytes: Uint8Array): void;
 }
 
 /** Progress calls closer together than this are dropped (tasks may call it every step). */
@@ -56,7 +61,10 @@ export async function runReplicaJob(job: ReplicaJob, events: ReplicaEvents, regi
     const protocol = await registry.protocol(job.protocol);
     const config = parseConfig(protocol, run.manifest.config);
     const task = await protocol.task();
-    const store = new CheckpointStore(runDir, index, { warn: events.warn, restartCorrupt: job.restartCorrupt ?? false });
+    const store = new CheckpointStore(runDir, index, {
+      warn: events.warn, restartCorrupt: job.restartCorrupt ?? false,
+      write: (p, d) => { writeFileAtomic(p, d); events.checkpoint?.(d); },
+    });
     let last = 0;
     let resumedFrom: number | null = null;
     const ctx: ReplicaContext = {

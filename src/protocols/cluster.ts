@@ -363,6 +363,8 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: ClusterC
 export const task: ReplicaTask<ClusterConfig> = {
   prepare: prepareRaw,
   validate: (config) => { prepareCluster(config); },
+  // The source run (its weights and its data config) travels to queue workers; its tensors are checked before anything is created.
+  inputs: (config) => [config.source],
   run: runReplica,
   finalize: async (run, outcomes, config) => (await finalize(run, outcomes, config)) as unknown as Record<string, unknown>,
 };

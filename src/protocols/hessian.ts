@@ -247,6 +247,8 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: HessianC
 export const task: ReplicaTask<HessianConfig> = {
   prepare: (raw) => (typeof raw['source'] === 'string' ? { ...raw, source: resolvePath(raw['source']) } : raw),
   validate: (config, seed) => { prepareHessian(config, seed); },
+  // The source run, when there is one (a p-spin target is generated from the seed).
+  inputs: (config) => (config.source === null ? [] : [config.source]),
   run: runReplica,
   finalize,
 };

@@ -26,6 +26,7 @@ import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
 import { refuseNonFinite } from '../core/finite.js';
 import { Rng, Stream } from '../core/rng.js';
+import { dataFiles } from '../data/index.js';
 import { trainerFromConfig } from '../dynamics/from-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import type { MlpLandscape } from '../landscapes/mlp/network.js';
@@ -496,4 +497,5 @@ export const task: ReplicaTask<L2SweepConfig> = {
   },
   run: runReplica,
   finalize,
+  inputs: (config) => [...dataFiles(config.data), ...[config.reference?.run, config.start?.run].filter((p): p is string => !!p)],
 };

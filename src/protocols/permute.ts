@@ -154,6 +154,8 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: PermuteC
 export const task: ReplicaTask<PermuteConfig> = {
   prepare: (raw) => (typeof raw['source'] === 'string' ? { ...raw, source: resolvePath(raw['source']) } : raw),
   validate: (config) => { preparePermute(config); },
+  // The source run (its weights and its data config) travels to queue workers; its tensors are checked before anything is created.
+  inputs: (config) => [config.source],
   run: runReplica,
   finalize,
 };

@@ -12,7 +12,7 @@
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { Float } from '../core/backend.js';
-import { loadDataset, type Dataset, type DataSpec } from '../data/index.js';
+import { dataFiles, loadDataset, type Dataset, type DataSpec } from '../data/index.js';
 import { trainerFromConfig } from '../dynamics/from-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
@@ -280,6 +280,7 @@ export const task: ReplicaTask<TrainConfig> = {
   validate: (config, seed) => { checkTrainData(config, seed); },
   run: runReplica,
   finalize,
+  inputs: (config) => dataFiles(config.data),
   estimateMemory(config: TrainConfig): number {
     // Inputs are held once as loaded (f32) and once in the landscape's precision, train and test.
     const bytes = config.precision === 'f64' ? 8 : 4;
@@ -287,6 +288,16 @@ export const task: ReplicaTask<TrainConfig> = {
     const n = 70_000; // upper bound used before the data is loaded (MNIST-sized)
     let params = 0;
     for (let l = 0; l + 1 < config.model.sizes.length; l++) params += (config.model.sizes[l]! + 1) * config.model.sizes[l + 1]!;
-    return n * d * (4 + bytes) + params * bytes * 6 + 64 * 1024 * 1024;
+    // Activations and their gradients: one mini-batch (or evaluation chunk of the same size)
+    // through every layer, forward and backward.
+    let units = 0;
+    for (const s of config.model.sizes) units += s;
+    const activations = Math.max(config.batch, 256) * units * bytes * 3;
+    return n * d * (4 + bytes) + params * bytes * 6 + activations + 64 * 1024 * 1024;
+  },
+  estimateFinalizeMemory(config: TrainConfig, replicas: number): number {
+    // The four [K, T] series stacked in f64, T ≤ the measurement points plus one per epoch.
+    const T = config.measurePoints + Math.ceil(config.epochs) + 2;
+    return replicas * T * SERIES.length * 8 * 2;
   },
 };

@@ -9,7 +9,7 @@
  * then fsync the directory so the rename itself survives a power loss.
  */
 import {
-  closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync,
+  closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -121,4 +121,36 @@ export function writeError(path: string, err: unknown): GlassyError {
   };
   const msg = (code && cause[code]) ?? `cannot write ${path}: ${err instanceof Error ? err.message : String(err)}`;
   return new GlassyError(msg, 'path', path, 'a writable file path');
+}
+
+/** Temp files of a writer that is no longer running are removed after this age whatever their pid says. */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+
+/**
+ * Remove the temp files a killed writer left under `root` (e.g. a kill during a run's
+ * finalisation): those whose writer pid (in the name) is not alive on this host, and any older
+ * than 10 minutes. Called by the one process that holds the run's lock, before it writes.
+ * Returns the paths removed.
+ */
+export function sweepStaleTemps(root: string, alive: (pid: number) => boolean): string[] {
+  const removed: string[] = [];
+  const now = Date.now();
+  const walk = (dir: string): void => {
+    let entries;
+    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) { walk(p); continue; }
+      if (!e.name.startsWith(TEMP_PREFIX)) continue;
+      const pid = Number(/\.(\d+)\.[0-9a-f]{8}$/.exec(e.name)?.[1] ?? NaN);
+      try {
+        if (!(Number.isSafeInteger(pid) && alive(pid)) || now - statSync(p).mtimeMs > STALE_TEMP_MS) {
+          unlinkSync(p);
+          removed.push(p);
+        }
+      } catch { /* its writer renamed it meanwhile */ }
+    }
+  };
+  walk(root);
+  return removed;
 }

@@ -6,11 +6,13 @@
  *   <dir>/manifest.json                   see manifest.ts
  *   <dir>/arrays/<name>.npy               writeArray / readArray (names may contain '/')
  *   <dir>/replicas/<name>.safetensors     writeTensors / readTensors
+ *   <dir>/.glassy-lock                    held by the process running the run (store/lock.ts)
  */
-import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { GlassyError, issueError } from '../core/errors.js';
-import { TEMP_PREFIX, writeError, writeFileAtomic } from './atomic.js';
+import { TEMP_PREFIX, sweepStaleTemps, writeError, writeFileAtomic } from './atomic.js';
+import { LOCK_FILE, RunLock } from './lock.js';
 import type { ArrayData, DTypeName } from './dtype.js';
 import {
   type Manifest, type RunStatus, gitInfo, manifestSchema, pidAlive, runtimeVersions, thisHost,
@@ -82,6 +84,7 @@ function serialise(m: Manifest, dir: string): string {
 
 export class Run {
   private m: Manifest;
+  private lock: RunLock | null = null;
 
   private constructor(readonly dir: string, manifest: Manifest) {
     this.m = manifest;
@@ -93,10 +96,11 @@ export class Run {
   }
 
   /**
-   * Create a run directory (mkdir -p) and write its manifest with status 'running'. An existing
+   * Create a run directory (mkdir -p), claim it (store/lock.ts: of two processes creating one
+   * directory exactly one gets it) and write its manifest with status 'running'. An existing
    * non-empty directory is refused; with `overwrite` an existing glassy run (one with a
-   * manifest.json) is emptied first — any other non-empty directory is still refused, so a typo'd
-   * path can never delete unrelated files.
+   * manifest.json) that no live process holds is emptied first — any other non-empty directory is
+   * still refused, so a typo'd path can never delete unrelated files, nor a live run.
    */
   static create(dir: string, init: RunInit, opts: { overwrite?: boolean } = {}): Run {
     if (typeof init?.protocol !== 'string' || init.protocol.length === 0) {
@@ -106,11 +110,17 @@ export class Run {
       throw GlassyError.invalid('seed', init.seed, 'a non-negative integer');
     }
     const abs = resolve(dir);
-    if (existsSync(abs)) {
-      if (!statSync(abs).isDirectory()) {
-        throw new GlassyError(`run directory ${abs} exists and is not a directory`, 'dir', abs, 'a new or empty directory');
-      }
-      const entries = readdirSync(abs);
+    if (existsSync(abs) && !statSync(abs).isDirectory()) {
+      throw new GlassyError(`run directory ${abs} exists and is not a directory`, 'dir', abs, 'a new or empty directory');
+    }
+    try {
+      mkdirSync(abs, { recursive: true });
+    } catch (e) {
+      throw writeError(abs, e);
+    }
+    const lock = RunLock.claim(abs);
+    try {
+      const entries = readdirSync(abs).filter((e) => e !== LOCK_FILE);
       if (entries.length > 0) {
         if (!opts.overwrite) {
           throw new GlassyError(`run directory ${abs} already exists and is not empty (use --overwrite to replace it, or another name)`,
@@ -126,25 +136,29 @@ export class Run {
           throw writeError(abs, e);
         }
       }
+      const now = new Date().toISOString();
+      const manifest: Manifest = {
+        glassy: VERSION,
+        protocol: init.protocol,
+        config: init.config,
+        seed: init.seed,
+        status: 'running',
+        created: now,
+        started: now,
+        pid: process.pid,
+        host: thisHost(),
+        git: gitInfo(),
+        versions: runtimeVersions(),
+        timings: {},
+      };
+      const run = new Run(abs, manifest);
+      run.lock = lock;
+      run.writeManifest();
+      return run;
+    } catch (e) {
+      lock.release();
+      throw e;
     }
-    const now = new Date().toISOString();
-    const manifest: Manifest = {
-      glassy: VERSION,
-      protocol: init.protocol,
-      config: init.config,
-      seed: init.seed,
-      status: 'running',
-      created: now,
-      started: now,
-      pid: process.pid,
-      host: thisHost(),
-      git: gitInfo(),
-      versions: runtimeVersions(),
-      timings: {},
-    };
-    const run = new Run(abs, manifest);
-    run.writeManifest();
-    return run;
   }
 
   /**
@@ -253,6 +267,7 @@ export class Run {
       this.m = prev; // memory and disk stay in agreement
       throw e;
     }
+    if (next.status !== 'running') this.release();
   }
 
   /** Record the wall-clock seconds of a named phase. */
@@ -261,8 +276,24 @@ export class Run {
     this.update({ timings: { [name]: seconds } });
   }
 
-  /** Mark the run resumed by this process (status 'running', new pid, host and start time). */
+  /**
+   * Claim the run for this process (store/lock.ts): refused with one line while another live
+   * process holds it, unless `force`. Then the temp files of killed writers are swept away.
+   */
+  claim(opts: { force?: boolean } = {}): void {
+    if (!this.lock) this.lock = RunLock.claim(this.dir, opts);
+    sweepStaleTemps(this.dir, pidAlive);
+  }
+
+  /** Release the claim (idempotent); done by finish, fail and any update to a status other than 'running'. */
+  release(): void {
+    this.lock?.release();
+    this.lock = null;
+  }
+
+  /** Mark the run resumed by this process: claimed, status 'running', new pid, host and start time. */
   resume(): void {
+    this.claim();
     const { ended: _e, error: _r, ...rest } = this.m;
     this.m = rest;
     this.update({ status: 'running', pid: process.pid, host: thisHost(), started: new Date().toISOString() });

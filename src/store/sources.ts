@@ -8,6 +8,8 @@
  * tensors, so the checks made there (non-finite values refused with file, key and count) apply to
  * every analysis.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { GlassyError } from '../core/errors.js';
 import { Run } from './run.js';
 
@@ -41,5 +43,18 @@ export function countNetworkReplicas(run: Run): number {
 export function checkReplicaIndex(field: string, i: number, count: number): void {
   if (!Number.isInteger(i) || i < 0 || i >= count) {
     throw GlassyError.invalid(field, i, `a replica index in [0, ${count}) (the source run has ${count} replica${count === 1 ? '' : 's'})`);
+  }
+}
+
+/**
+ * Reads every replica tensor file of each input that is a run directory, so that a non-finite
+ * weight (refused by Run.readTensors with file, key and count) stops a command before it creates
+ * its own run — not inside a replica, after the run directory exists.
+ */
+export function checkInputRuns(paths: readonly string[]): void {
+  for (const dir of paths) {
+    if (!existsSync(join(dir, 'manifest.json'))) continue;
+    const run = Run.open(dir);
+    for (const name of run.listTensors()) run.readTensors(name);
   }
 }

@@ -38,6 +38,8 @@ export function register(program: Command): void {
       throw new GlassyError(`${run.dir} is still running (pid ${run.manifest.pid} on ${run.manifest.host}); ` +
         'stop it first, or pass --force if that process is gone', 'run', run.dir, 'an interrupted or failed run');
     }
+    // One mechanism for "is it live?": the run's lock (store/lock.ts); shards share the run.
+    if (!exec.shard) run.claim({ force: flags['force'] === true });
     if (!readEnsemble(run.dir)) {
       throw new GlassyError(`${run.dir} was not made by an ensemble run (no ensemble.json); rerun its protocol command`,
         'run', run.dir, 'a run made by glassy run or a replica protocol');

@@ -1,6 +1,7 @@
 /**
  * `glassy worker --redis URL`: take replica jobs from the queue until stopped. Start any number,
- * on any machines that see the run directories at the same paths. SIGINT/SIGTERM stop it at
+ * on any machines that reach the Redis server: jobs, checkpoints, input files and results travel
+ * through Redis, so a worker needs no access to the run directory (docs/scale.md). SIGINT/SIGTERM stop it at
  * once; its running jobs are picked up by other workers (after the lock expires) and resume from
  * their checkpoints.
  */
@@ -21,6 +22,7 @@ interface WorkerFlags {
   lockDuration: number;
   stalledInterval: number;
   maxStalled: number;
+  scratch?: string;
 }
 
 export function register(program: Command): void {
@@ -33,6 +35,7 @@ export function register(program: Command): void {
     .option('--lock-duration <ms>', 'job lock lifetime; a dead worker\'s job is retaken after it', posInt, 30000)
     .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers', posInt, 30000)
     .option('--max-stalled <n>', 'times a job may be retaken from dead workers before it fails', posInt, 3)
+    .option('--scratch <dir>', 'where replicas run before their files go back through Redis (default: the temp directory)')
     .action(async (f: WorkerFlags) => {
       const { connectionFor } = await import('../../executor/queue.js');
       const { startQueueWorker } = await import('../../executor/queue-worker.js');
@@ -41,6 +44,7 @@ export function register(program: Command): void {
       const handle = await startQueueWorker({
         redis: f.redis, queue: f.queue, concurrency, registry: registry.url,
         lockDurationMs: f.lockDuration, stalledIntervalMs: f.stalledInterval, maxStalledCount: f.maxStalled,
+        ...(f.scratch !== undefined ? { scratch: f.scratch } : {}),
       });
       process.stderr.write(`glassy worker ${process.pid} ready: queue "${f.queue}" on ${f.redis}, concurrency ${concurrency}\n`);
       await new Promise<void>((resolve) => {

@@ -21,6 +21,8 @@ export const task: ReplicaTask<WalkConfig> = {
   run(config: WalkConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
     return config.kind === 'spinglass' ? runSpinWalker(config, ctx) : runNetworkWalker(config, ctx);
   },
+  // The source run (its weights, configurations and data config); a files data set of the source is not copied.
+  inputs: (config: WalkConfig) => [config.source],
   finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: WalkConfig): Promise<Record<string, unknown>> {
     return config.kind === 'spinglass' ? finalizeSpinWalk(run, outcomes, config) : finalizeNetworkWalk(run, outcomes, config);
   },

@@ -6,7 +6,7 @@
 import type { AxisOptions, Json, Plot, Row, VlSpec } from '../spec.js';
 import { num } from '../spec.js';
 import { HEIGHT, SUMMARY_COLOR, WIDTH, themed } from '../theme.js';
-import { colorChannel, filterPlaceable, quantChannel, type ColorMode } from './common.js';
+import { colorChannel, filterPlaceable, placeable, quantChannel, type ColorMode } from './common.js';
 
 export interface Series {
   /** Legend label (unique within a plot). */
@@ -41,12 +41,25 @@ export interface LineOptions {
   legendTitle?: string | null;
   /** Join points in data order (sweeps up then down) rather than sorted by x. */
   keepOrder?: boolean;
+  /** Vertical marks at given x (e.g. transitions β_c), each a grey dotted rule with its label on top. */
+  marks?: { x: number; label: string }[];
   /** Colour domain (series names) shared across panels; default: this plot's main series. */
   colorDomain?: string[];
   caption?: string;
   width?: number;
   height?: number;
 }
+
+/** Vertical marks (transitions): dark grey, apart from the Okabe–Ito series colours. */
+const MARK_COLOR = '#555555';
+
+/** Legend entries drawn as opaque strokes, whatever the band and hover layers merged into it. */
+export const LINE_LEGEND: { [k: string]: Json } = {
+  symbolType: 'stroke',
+  symbolStrokeWidth: 2.5,
+  symbolOpacity: 1,
+  encode: { symbols: { update: { opacity: { value: 1 } } } },
+};
 
 /** Above this many points a series gets no invisible hover targets (keeps the page light). */
 const MAX_HOVER_POINTS = 4000;
@@ -95,15 +108,18 @@ export function lineLayers(opts: LineOptions, rows: Row[]): { [k: string]: Json 
   const colorMode = opts.color ?? 'category';
   // A lone main series over thin replicas is "the mean": black reads as the summary.
   const loneMean = names.length === 1 && opts.series.some((s) => s.role === 'thin');
-  const color: { [k: string]: Json } = loneMean
-    ? { value: SUMMARY_COLOR }
+  const shared: { [k: string]: Json } | null = loneMean
+    ? null
     : { ...colorChannel(names, colorMode, opts.legendTitle === undefined ? null : opts.legendTitle), field: 'group' };
+  // The main line layer carries the legend's look (a stroke per series, fully opaque). Vega-Lite
+  // merges the legends of all layers on one colour scale, and `legend: null` on any layer removes
+  // the merged legend altogether — so the other layers leave the legend alone rather than null it.
+  const color: { [k: string]: Json } = shared ? { ...shared, legend: LINE_LEGEND } : { value: SUMMARY_COLOR };
   const x = quantChannel('x', opts.x);
   const y = quantChannel('y', opts.y);
   const order: { [k: string]: Json } = opts.keepOrder ? { order: { field: 'i', type: 'quantitative' } } : {};
   const isMain = { filter: "datum.role === 'main'" };
-  // Only the main line layer draws the legend: bands and hover dots would add pale duplicate symbols.
-  const quiet: { [k: string]: Json } = 'field' in color ? { ...color, legend: null } : color;
+  const quiet: { [k: string]: Json } = shared ?? color;
   const layers: { [k: string]: Json }[] = [];
   const hasThin = opts.series.some((s) => s.role === 'thin');
   if (hasThin) {
@@ -135,6 +151,20 @@ export function lineLayers(opts: LineOptions, rows: Row[]): { [k: string]: Json 
       transform: [{ filter: "datum.role === 'reference'" }],
       mark: { type: 'line', strokeWidth: 1.5, strokeDash: [6, 4], color: SUMMARY_COLOR, clip: true },
       encoding: { x, y, detail: { field: 'series', type: 'nominal' }, ...order },
+    });
+  }
+  const marks = (opts.marks ?? []).filter((m) => placeable(m.x, opts.x.scale));
+  if (marks.length > 0) {
+    const mx = quantChannel('mx', opts.x);
+    layers.push({
+      data: { values: marks.map((m) => ({ mx: m.x, label: m.label })) },
+      mark: { type: 'rule', strokeDash: [2, 3], strokeWidth: 1.2, color: MARK_COLOR },
+      encoding: { x: mx, tooltip: [{ field: 'label', type: 'nominal', title: 'mark' }] },
+    });
+    layers.push({
+      data: { values: marks.map((m) => ({ mx: m.x, label: m.label })) },
+      mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, dy: 2, angle: 0, fontSize: 11, color: MARK_COLOR },
+      encoding: { x: mx, y: { value: 0 }, text: { field: 'label', type: 'nominal' } },
     });
   }
   const manyPoints = rows.length > MAX_HOVER_POINTS;

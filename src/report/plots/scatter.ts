@@ -15,6 +15,8 @@ export interface ScatterOptions {
   ys: ArrayLike<number>;
   /** Optional label per point (tooltip). */
   labels?: string[];
+  /** Replaces the default subtitle (Pearson r of the fit), e.g. with a rank correlation and its CI. */
+  subtitle?: string;
   caption?: string;
 }
 
@@ -77,9 +79,9 @@ export function scatterPlot(opts: ScatterOptions): Plot {
     }
   }
   const space = opts.x.scale === 'log' || opts.y.scale === 'log' ? ' (fit in log coordinates)' : '';
-  const subtitle = Number.isFinite(fit.r)
+  const subtitle = opts.subtitle ?? (Number.isFinite(fit.r)
     ? `Pearson r = ${fit.r.toFixed(3)}, slope = ${fmt(fit.slope)}, n = ${fit.n}${space}`
-    : `n = ${fit.n}: too few distinct points for a fit`;
+    : `n = ${fit.n}: too few distinct points for a fit`);
   const x = quantChannel('x', opts.x);
   const y = quantChannel('y', opts.y);
   const spec: VlSpec = themed({

@@ -5,7 +5,7 @@
  */
 import type { AxisOptions, Json, Plot, Row, VlSpec } from '../spec.js';
 import { num } from '../spec.js';
-import { HEIGHT, SUMMARY_COLOR, WIDTH, themed } from '../theme.js';
+import { HEIGHT, OKABE_ITO, SUMMARY_COLOR, WIDTH, themed } from '../theme.js';
 import { colorChannel, filterPlaceable, placeable, quantChannel, type ColorMode } from './common.js';
 
 export interface Series {
@@ -108,18 +108,20 @@ export function lineLayers(opts: LineOptions, rows: Row[]): { [k: string]: Json 
   const colorMode = opts.color ?? 'category';
   // A lone main series over thin replicas is "the mean": black reads as the summary.
   const loneMean = names.length === 1 && opts.series.some((s) => s.role === 'thin');
-  const shared: { [k: string]: Json } | null = loneMean
+  // One series needs no legend: the axis title names it.
+  const lone = names.length === 1 && !loneMean;
+  const shared: { [k: string]: Json } | null = loneMean || lone
     ? null
     : { ...colorChannel(names, colorMode, opts.legendTitle === undefined ? null : opts.legendTitle), field: 'group' };
-  // The main line layer carries the legend's look (a stroke per series, fully opaque). Vega-Lite
-  // merges the legends of all layers on one colour scale, and `legend: null` on any layer removes
-  // the merged legend altogether — so the other layers leave the legend alone rather than null it.
-  const color: { [k: string]: Json } = shared ? { ...shared, legend: LINE_LEGEND } : { value: SUMMARY_COLOR };
+  // Vega-Lite merges the legends of all layers on one colour scale, and `legend: null` on any layer
+  // removes the merged legend altogether; so every layer carries the same legend (opaque strokes).
+  const color: { [k: string]: Json } = shared ? { ...shared, legend: LINE_LEGEND } : { value: lone ? (OKABE_ITO[0] as string) : SUMMARY_COLOR };
   const x = quantChannel('x', opts.x);
   const y = quantChannel('y', opts.y);
   const order: { [k: string]: Json } = opts.keepOrder ? { order: { field: 'i', type: 'quantitative' } } : {};
   const isMain = { filter: "datum.role === 'main'" };
-  const quiet: { [k: string]: Json } = shared ?? color;
+  // Every layer states the same legend, so whichever Vega-Lite's merge keeps, it draws opaque strokes.
+  const quiet: { [k: string]: Json } = color;
   const layers: { [k: string]: Json }[] = [];
   const hasThin = opts.series.some((s) => s.role === 'thin');
   if (hasThin) {

@@ -18,6 +18,29 @@ export function sweeps(ctx: RecipeContext, L: number): { name: string; idx: numb
   ].filter((s) => s.idx.length > 0);
 }
 
+/** The transitions β_c of summary.transitions (or summary.beta_c), labelled by sweep direction. */
+export function transitionMarks(ctx: RecipeContext, direction?: string): { x: number; label: string }[] {
+  const tr = ctx.summary('transitions');
+  const marks: { x: number; label: string }[] = [];
+  if (Array.isArray(tr)) {
+    for (const t of tr) {
+      if (!t || typeof t !== 'object') continue;
+      const r = t as Record<string, unknown>;
+      const b = r['beta_c'];
+      const d = typeof r['direction'] === 'string' ? (r['direction'] as string) : '';
+      if (typeof b !== 'number' || !Number.isFinite(b)) continue;
+      if (direction && d && d !== direction) continue;
+      // A transition the run found not significant is still marked, but says so.
+      const sig = r['significant'] === false ? ' (n.s.)' : '';
+      marks.push({ x: b, label: `β_c${d ? ` ${d === 'up' ? '↑' : '↓'}` : ''}${sig}` });
+    }
+  } else {
+    const bc = ctx.summary('beta_c');
+    if (Array.isArray(bc)) for (const b of bc) if (typeof b === 'number' && Number.isFinite(b)) marks.push({ x: b, label: 'β_c' });
+  }
+  return marks;
+}
+
 const pick = (a: Float64Array, idx: number[]): Float64Array => Float64Array.from(idx, (i) => a[i] as number);
 
 const PANELS: { array: string; y: string; log: boolean }[] = [
@@ -39,6 +62,8 @@ const phase: ItemDef = {
     for (const p of PANELS) {
       if (!ctx.has(p.array)) continue;
       const v = ctx.vec(p.array, lam.length);
+      // Not measured in this run (e.g. λ_min without --hessian-k): no empty panel.
+      if (!v.some((x) => Number.isFinite(x))) continue;
       const series: Series[] = groups.map((g) => ({ name: g.name, x: pick(lam, g.idx), y: pick(v, g.idx) }));
       if (p.array === 'lambda_min') {
         // The fold condition of [E]: a continuation minimum loses stability where λ_min reaches −2λ.
@@ -47,9 +72,11 @@ const phase: ItemDef = {
       panels.push({ y: { title: p.y, scale: p.log ? 'log' : 'linear' }, series });
     }
     if (panels.length === 0) throw new Error(`none of ${PANELS.map((p) => p.array).join(', ')} is present`);
+    const marks = transitionMarks(ctx);
     return phasePlot({
       name: 'phase',
       title: 'Observables vs L2 strength λ',
+      marks,
       x: { title: 'L2 strength λ' },
       panels,
       keepOrder: true,
@@ -57,7 +84,8 @@ const phase: ItemDef = {
       legendTitle: 'sweep',
       caption: [
         groups.length > 1 ? 'Up and down sweeps drawn separately: where they differ the system shows hysteresis.' : '',
-        ctx.has('lambda_min') ? 'Dashed: −2λ; a continuation minimum loses stability (a fold) where λ_min reaches it.' : '',
+        panels.some((p) => p.series.some((x) => x.role === 'reference')) ? 'Dashed: −2λ; a continuation minimum loses stability (a fold) where λ_min reaches it.' : '',
+        marks.length ? `Dotted verticals: the ${marks.length} transition(s) β_c the run detected (↑ up sweep, ↓ down sweep; table "transitions" above).` : 'The run reports no transition.',
       ].filter(Boolean).join(' '),
     });
   },
@@ -98,6 +126,37 @@ function classAccuracy(direction: 'up' | 'down' | 'all'): ItemDef {
   };
 }
 
+/** Accuracy of each class vs λ, one line per class, the sweeps in separate panels. */
+const classLines: ItemDef = {
+  kind: 'plot',
+  name: 'class_accuracy_lines',
+  title: 'Accuracy per class vs λ',
+  requires: ['lambdas', 'class_accuracy'],
+  build(ctx) {
+    const lam = ctx.vec('lambdas');
+    const m = ctx.mat('class_accuracy', lam.length);
+    const groups = sweeps(ctx, lam.length);
+    const classes = Array.from({ length: m.cols }, (_, c) => `class ${c}`);
+    const panels: PhasePanel[] = groups.map((g) => {
+      const idx = [...g.idx].sort((a, b) => (lam[a] as number) - (lam[b] as number));
+      return {
+        y: { title: groups.length > 1 ? `accuracy (${g.name} sweep)` : 'accuracy', domain: [0, 1] },
+        series: classes.map((name, c) => ({ name, x: pick(lam, idx), y: Float64Array.from(idx, (i) => m.data[i * m.cols + c] as number) })),
+      };
+    });
+    return phasePlot({
+      name: 'class_accuracy_lines',
+      title: 'Accuracy per class vs λ',
+      x: { title: 'L2 strength λ' },
+      panels,
+      legendTitle: 'class',
+      points: lam.length <= 60,
+      marks: transitionMarks(ctx),
+      caption: 'Test accuracy of each class; classes drop out in groups at the transitions (dotted). One panel per sweep direction.',
+    });
+  },
+};
+
 const scatter: ItemDef = {
   kind: 'plot',
   name: 'error_vs_norm',
@@ -121,5 +180,5 @@ const scatter: ItemDef = {
 export const l2sweepRecipe: Recipe = {
   protocol: 'l2sweep',
   description: 'The L2 probe: training with an L2 pull of strength λ, swept up (and down).',
-  items: [phase, classAccuracy('all'), classAccuracy('down'), scatter],
+  items: [phase, classLines, classAccuracy('all'), classAccuracy('down'), scatter],
 };

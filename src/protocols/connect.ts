@@ -399,6 +399,12 @@ export interface BuiltPath {
 
 export type PathBuilder = (ctx: PathContext) => Promise<BuiltPath>;
 
+function concatRows(rows: Float64Array[]): Float64Array {
+  const out = new Float64Array(rows.length * (rows[0]?.length ?? 0));
+  rows.forEach((r, i) => out.set(r, i * r.length));
+  return out;
+}
+
 /** Domain index of the connect streams inside Stream.probe (see rng.ts: no domain is renumbered). */
 const CONNECT = 3;
 
@@ -420,8 +426,14 @@ const bezierBuilder: PathBuilder = async (ctx) => {
   const after = meanLossAlong(path, land.evalTrain, config.bezier.evalPoints);
   const mid0 = new Float64Array(ctx.a.length);
   for (let i = 0; i < mid0.length; i++) mid0[i] = 0.5 * (ctx.a[i]! + ctx.b[i]!);
+  // The curve's three points (θ_b aligned under --align), so `glassy surface --path` can draw it.
+  const points = new Float64Array(3 * ctx.a.length);
+  points.set(ctx.a, 0);
+  points.set(control, ctx.a.length);
+  points.set(ctx.b, 2 * ctx.a.length);
   return {
     path,
+    arrays: { bezier_points: { data: points, shape: [3, ctx.a.length] } },
     summary: {
       bezier_steps: steps,
       bezier_mean_loss_before: before,
@@ -447,7 +459,12 @@ const nebBuilder: PathBuilder = async (ctx) => {
   for (let i = 0; i < M + 2; i++) imageLoss[i] = land.evalTrain.evaluate(r.points[i]!).loss;
   return {
     path: polylinePath(r.points),
-    arrays: { neb_image_train_loss: { data: imageLoss }, neb_image_energy: { data: r.energies } },
+    arrays: {
+      neb_image_train_loss: { data: imageLoss },
+      neb_image_energy: { data: r.energies },
+      // The chain itself (end points included), so `glassy surface --path` can draw it.
+      neb_images: { data: concatRows(r.points), shape: [r.points.length, ctx.a.length] },
+    },
     summary: {
       neb_steps: r.steps,
       neb_max_force: r.maxForce,

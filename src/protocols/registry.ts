@@ -18,6 +18,7 @@ const protocols: Record<string, Loader> = {
   aging: async () => (await import('./aging.js')).task as ReplicaTask<unknown>,
   walk: async () => (await import('./walk.js')).task as ReplicaTask<unknown>,
   flatness: async () => (await import('./flatness.js')).task as ReplicaTask<unknown>,
+  surface: async () => (await import('./surface.js')).task as ReplicaTask<unknown>,
 };
 
 export function protocolNames(): string[] {

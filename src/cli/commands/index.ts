@@ -26,4 +26,5 @@ export const commands: Array<() => Promise<{ register: Register }>> = [
   () => import('./connect.js'),
   () => import('./hessian.js'),
   () => import('./flatness.js'),
+  () => import('./surface.js'),
 ];

@@ -14,6 +14,7 @@ import { walkRecipe } from './walk.js';
 import { l2sweepRecipe } from './l2sweep.js';
 import { permuteRecipe } from './permute.js';
 import { flatnessRecipe } from './flatness.js';
+import { surfaceRecipe } from './surface.js';
 
 const RECIPES = new Map<string, Recipe>();
 
@@ -34,6 +35,7 @@ registerRecipe({ ...pathsRecipe, protocol: 'connect' });
 registerRecipe(l2sweepRecipe);
 registerRecipe(walkRecipe);
 registerRecipe(flatnessRecipe);
+registerRecipe(surfaceRecipe);
 
 /** Protocols with a recipe. */
 export function knownProtocols(): string[] {

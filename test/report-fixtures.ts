@@ -74,6 +74,8 @@ export function makeCluster(dir: string, K = 6): string {
   const q = new Float64Array(K * K);
   for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) q[i * K + j] = i === j ? 1 : group(i) === group(j) ? 0.8 : 0.1;
   run.writeArray('overlap', q, [K, K]);
+  // Before alignment the replicas look unrelated: q near 0 off the diagonal.
+  run.writeArray('overlap_unaligned', q.map((v, i) => (i % (K + 1) === 0 ? v : 0.05 * Math.sin(i))), [K, K]);
   const order = Int32Array.from([...Array.from({ length: K }, (_, i) => i).filter((i) => group(i) === 0), ...Array.from({ length: K }, (_, i) => i).filter((i) => group(i) === 1)]);
   run.writeArray('leaf_order', order);
   const qr = new Float64Array(K * K);

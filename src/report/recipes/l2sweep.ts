@@ -24,6 +24,7 @@ export function transitionMarks(ctx: RecipeContext, direction?: string): { x: nu
   const marks: { x: number; label: string }[] = [];
   if (Array.isArray(tr)) {
     for (const t of tr) {
+      if (typeof t === 'number' && Number.isFinite(t)) marks.push({ x: t, label: 'β_c' });
       if (!t || typeof t !== 'object') continue;
       const r = t as Record<string, unknown>;
       const b = r['beta_c'];

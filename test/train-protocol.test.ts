@@ -8,10 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { parseTrainConfig, task, measurementSteps } from '../src/protocols/train.js';
+import { parseTrainConfig, measurementSteps } from '../src/protocols/train.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
 import { arrayDiff, GLASSY, removeDir, tempDir } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 const teacherStudent = {
   data: { source: 'teacher-student', d: 20, nTrain: 2000, nTest: 1000, hidden: 0, nClasses: 2 },
@@ -25,7 +26,7 @@ const teacherStudent = {
 
 async function train(dir: string, raw: Record<string, unknown>, replicas: number, seed: number, workers = 1) {
   const run = Run.create(dir, { protocol: 'train', config: parseTrainConfig(raw), seed });
-  return runEnsemble(run, task, { replicas, executor: workers > 1 ? 'local' : 'inprocess', workers, progress: 'none', handleSignals: false });
+  return runEnsemble(run, registry, { replicas, executor: workers > 1 ? 'local' : 'inprocess', workers, progress: 'none', handleSignals: false });
 }
 
 test('a perceptron student learns a perceptron teacher (known teacher–student case)', async () => {

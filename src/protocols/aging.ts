@@ -19,12 +19,13 @@
  * of the raw C would mix that growth with aging; on the sphere and for Ising spins Ĉ = C.
  */
 import { GlassyError } from '../core/errors.js';
+import type { Protocol } from '../executor/protocol.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { averageTwoTime, replicaMean, TWO_TIME_OBSERVABLES, type TwoTimeMatrices, type TwoTimeObservable } from '../observables/aging.js';
 import { agingCollapse, fitPowerLaw, type CollapseResult } from '../observables/scaling.js';
 import type { Run } from '../store/run.js';
 import {
-  agingGrids, agingPoints, agingUnits, decodeUnit, mlpSizes, parseAgingConfig, pointAxisName, type AgingConfig,
+  agingConfigSchema, agingGrids, agingPoints, agingUnits, checkAgingConfig, decodeUnit, mlpSizes, pointAxisName, type AgingConfig,
 } from './aging/config.js';
 import { driveAging, type AgingTrajectory } from './aging/driver.js';
 import { FlatAgingTrajectory, PSpinAgingTrajectory, SkAgingTrajectory } from './aging/glass.js';
@@ -240,8 +241,6 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: AgingCon
 }
 
 export const task: ReplicaTask<AgingConfig> = {
-  protocol: 'aging',
-  parseConfig: parseAgingConfig,
   run: runReplica,
   finalize,
   estimateMemory(config: AgingConfig): number {
@@ -273,4 +272,13 @@ export const task: ReplicaTask<AgingConfig> = {
       case 'flat': return config.flat!.n * 8 * (4 + 2 * held) + base;
     }
   },
+};
+
+export const protocol: Protocol<AgingConfig> = {
+  name: 'aging',
+  schema: agingConfigSchema,
+  check: checkAgingConfig,
+  replicas: agingUnits,
+  cli: { description: 'aging after a quench: Δ(tw,tw+t), C(tw,tw+t) and the energy for networks (SGD), the p-spin, SK (Baity-Jesi et al. 2018)', topLevel: false },
+  task: async () => task,
 };

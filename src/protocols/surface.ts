@@ -11,7 +11,6 @@
  * on the block size. The plane itself depends only on (config, seed): every replica rebuilds it.
  * Methods and conventions: docs/surface.md.
  */
-import { z } from 'zod';
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { gradientDescentSphere } from '../dynamics/sphere.js';
@@ -20,63 +19,8 @@ import { PSpin, randomSpherePoint } from '../landscapes/pspin.js';
 import { axis, planePoint, planeThrough, projectOntoPlane, randomPlane, type Plane } from '../observables/surface.js';
 import { Run } from '../store/run.js';
 import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource } from './connect.js';
-import { zodError } from './train.js';
+import type { SurfaceConfig } from './surface/protocol.js';
 import { readReplicaWeights } from './weights.js';
-
-export const surfaceConfigSchema = z.object({
-  /** A complete train run (null with `pspin`). */
-  source: z.string().min(1).nullable().default(null),
-  /** A spherical p-spin instead of a network: N spins, order p, a GD-descended point as the centre. */
-  pspin: z
-    .object({
-      n: z.number().int().min(4),
-      p: z.union([z.literal(2), z.literal(3), z.literal(4)]).default(3),
-      seed: z.number().int().min(0).default(0),
-      sample: z.number().int().min(0).default(0),
-      gdSteps: z.number().int().min(0).default(2000),
-      dt: z.number().positive().default(0.05),
-    })
-    .nullable()
-    .default(null),
-  /** The replica at the centre of Li et al.'s plane. */
-  replica: z.number().int().min(0).default(0),
-  /** Three replicas a, b, c: the plane through them (Garipov et al.); null: Li et al.'s random plane. */
-  through: z.array(z.number().int().min(0)).length(3).nullable().default(null),
-  /** A connect run whose Bézier curve / NEB chain is drawn on the plane (and spans it without `through`). */
-  path: z.string().min(1).nullable().default(null),
-  /** Grid points per axis (G × G evaluations). */
-  grid: z.number().int().min(2).max(401).default(21),
-  /** Random plane: α, β ∈ [−range, range] (in units of the normalised directions). */
-  range: z.number().positive().default(1),
-  /** Plane through points: the margin around them, as a fraction of their extent. */
-  margin: z.number().min(0).default(0.25),
-  normalisation: z.enum(['filter', 'layer', 'none']).default('filter'),
-  /** Which loss is evaluated at every grid point (networks). */
-  loss: z.enum(['train', 'test', 'both']).default('train'),
-  /** Training samples the loss is measured on (the first n; null: all). */
-  trainSamples: z.number().int().positive().nullable().default(2000),
-  /** Grid rows per replica (the unit of parallel work and of checkpoints); does not change the numbers. */
-  rowsPerReplica: z.number().int().min(1).default(2),
-});
-
-export type SurfaceConfig = z.infer<typeof surfaceConfigSchema>;
-
-export function parseSurfaceConfig(raw: unknown): SurfaceConfig {
-  const r = surfaceConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  const c = r.data;
-  if ((c.source === null) === (c.pspin === null)) {
-    throw GlassyError.invalid('source', c.source, 'either a train run or a p-spin (--pspin-n), not both or neither');
-  }
-  if (c.pspin && (c.through || c.path)) throw GlassyError.invalid('through', c.through ?? c.path, 'a network run (the p-spin plane is a random plane through one minimum)');
-  if (c.pspin && c.loss !== 'train') throw GlassyError.invalid('loss', c.loss, '"train" for the p-spin (its energy per spin)');
-  return c;
-}
-
-/** Number of replicas (row blocks) of a config. */
-export function surfaceReplicas(c: SurfaceConfig): number {
-  return Math.ceil(c.grid / c.rowsPerReplica);
-}
 
 /** What the grid points are evaluated with. */
 interface Evaluators {
@@ -349,8 +293,7 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: SurfaceC
 }
 
 export const task: ReplicaTask<SurfaceConfig> = {
-  protocol: 'surface',
-  parseConfig: parseSurfaceConfig,
+  validate: (config) => void prepareSurface(config),
   run: runBlock,
   finalize,
   estimateMemory(config: SurfaceConfig): number {
@@ -360,12 +303,11 @@ export const task: ReplicaTask<SurfaceConfig> = {
   },
 };
 
-/** Everything checked before a run directory is created. */
-export function prepareSurface(config: SurfaceConfig): { seed: number } {
-  if (config.pspin) return { seed: config.pspin.seed };
+/** Everything checked before a run directory is created: the source, the replica indices, the connect run. */
+export function prepareSurface(config: SurfaceConfig): void {
+  if (config.pspin) return;
   const src = openTrainSource(config.source!);
   if (config.through) config.through.forEach((i, k) => checkReplicaIndex(`through[${k}]`, i, src));
   else checkReplicaIndex('replica', config.replica, src);
   if (config.path) connectPath(config.path, config.source!);
-  return { seed: src.seed };
 }

@@ -9,11 +9,10 @@
  * Measurements are taken at log-spaced SGD steps (DEEP-GLASS's LogList, Baity-Jesi et al. 2018)
  * merged with every epoch end, so early dynamics are resolved and epochs are comparable.
  */
-import { z } from 'zod';
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { Float } from '../core/backend.js';
-import { loadDataset, dataSpecSchema, type Dataset, type DataSpec } from '../data/index.js';
+import { loadDataset, type Dataset, type DataSpec } from '../data/index.js';
 import { BatchSchedule } from '../dynamics/batches.js';
 import { createOptimizer } from '../dynamics/optimizers.js';
 import { Trainer } from '../dynamics/trainer.js';
@@ -21,70 +20,11 @@ import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } fr
 import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
 import { logList } from '../observables/aging.js';
 import type { Run } from '../store/run.js';
+import type { TrainConfig } from './train/protocol.js';
 import { replicaName, writeReplicaWeights } from './weights.js';
-import { flattenSchema, flattenedLandscape, restoreFlattened } from './flatten.js'; // [curvature: SAM / Entropy-SGD]
+import { flattenedLandscape, restoreFlattened } from './flatten.js'; // [curvature: SAM / Entropy-SGD]
 
-export const modelSchema = z.object({
-  sizes: z.array(z.number().int().positive()).min(2),
-  activation: z.enum(['relu', 'tanh', 'linear', 'sigmoid']).default('relu'),
-  bias: z.boolean().default(true),
-  output: z.enum(['linear', 'sigmoid']).default('linear'),
-});
-
-export const optimizerSchema = z.object({
-  kind: z.enum(['sgd', 'momentum', 'adam', 'gd', 'langevin']).default('sgd'),
-  lr: z.number().positive().default(0.1),
-  momentum: z.number().min(0).max(1).default(0.9),
-  beta1: z.number().min(0).max(1).default(0.9),
-  beta2: z.number().min(0).max(1).default(0.999),
-  eps: z.number().positive().default(1e-8),
-  temperature: z.number().min(0).default(0),
-});
-
-export const trainConfigSchema = z.object({
-  data: dataSpecSchema,
-  model: modelSchema,
-  loss: z.enum(['ce', 'mse', 'hinge']).default('ce'),
-  optimizer: optimizerSchema.default(optimizerSchema.parse({})),
-  batch: z.number().int().positive().default(128),
-  epochs: z.number().positive().default(5),
-  /** 'full' is forced for gradient descent ('gd'). */
-  sampling: z.enum(['shuffle', 'replacement', 'full']).default('shuffle'),
-  /** λ in λ‖θ‖² (Ersoy et al.'s convention, no ½). */
-  l2: z.number().min(0).default(0),
-  precision: z.enum(['f32', 'f64']).default('f32'),
-  init: z.enum(['pytorch', 'he']).default('pytorch'),
-  variant: z.enum(['init', 'order', 'both', 'subset']).default('both'),
-  /** Training-set size per replica for variant 'subset' (default: half the training set). */
-  subsetSize: z.number().int().positive().optional(),
-  /** Number of log-spaced measurement times (epoch ends are added). */
-  measurePoints: z.number().int().min(2).default(24),
-  /** Training loss is measured on the first this-many training samples (null: all of them). */
-  evalTrainSamples: z.number().int().positive().nullable().default(null),
-  /** SGD steps between checkpoints (does not change results). */
-  checkpointEvery: z.number().int().positive().default(2000),
-  /** [curvature] Flatness-seeking training: SAM or Entropy-SGD (protocols/flatten.ts); absent = plain. */
-  flatten: flattenSchema.optional(),
-});
-
-export type TrainConfig = z.infer<typeof trainConfigSchema>;
-
-/** Parse a raw config; zod issues become one GlassyError naming the field. */
-export function parseTrainConfig(raw: unknown): TrainConfig {
-  const r = trainConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  const c = r.data;
-  if (c.optimizer.kind === 'gd') c.sampling = 'full';
-  return c;
-}
-
-export function zodError(err: z.ZodError, raw: unknown): GlassyError {
-  const issue = err.issues[0]!;
-  const field = issue.path.join('.') || '(config)';
-  let value: unknown = raw;
-  for (const k of issue.path) value = value && typeof value === 'object' ? (value as Record<string | number, unknown>)[k as string] : undefined;
-  return GlassyError.invalid(field, value, issue.message.replace(/^Invalid input: /, ''));
-}
+export { modelSchema, optimizerSchema, trainConfigSchema, parseTrainConfig, type TrainConfig } from './train/protocol.js';
 
 // ---- data: loaded once per thread, shared by the replicas a worker runs --------------------------
 
@@ -271,8 +211,7 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[]): Promise<Record<
 }
 
 export const task: ReplicaTask<TrainConfig> = {
-  protocol: 'train',
-  parseConfig: parseTrainConfig,
+  validate: (config, seed) => { checkTrainData(config, seed); },
   run: runReplica,
   finalize,
   estimateMemory(config: TrainConfig): number {

@@ -8,8 +8,8 @@
 import { Option, type Command } from 'commander';
 import { GlassyError } from '../../core/errors.js';
 import { runEnsemble } from '../../executor/ensemble.js';
-import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
-import { agingPoints, agingUnits, parseAgingConfig, task } from '../../protocols/aging.js';
+import { addExecutorFlags, executorOptionsFrom } from '../executor-flags.js';
+import { agingPoints, agingUnits, parseAgingConfig } from '../../protocols/aging.js';
 import { mlpSizes, trainConfigOf } from '../../protocols/aging/config.js';
 import { checkTrainData } from '../../protocols/train.js';
 import { Run } from '../../store/run.js';
@@ -17,7 +17,8 @@ import { addTrainingOptions, trainingConfigFrom } from '../training-options.js';
 import {
   integer, intList, loadConfigFile, merge, nonNegative, nonNegativeInt, numberList, positive, positiveInt, printJson, defaultRunDir,
 } from '../options.js';
-import { reportResult } from './run.js';
+import { reportResult } from '../protocol-command.js';
+import { registry } from '../../registry.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -58,7 +59,7 @@ export function register(program: Command): void {
     .option('--overwrite', 'replace an existing run directory')
     .option('--json', 'print one JSON object: exponents α, μ and final energy per point');
   addTrainingOptions(cmd);
-  addExecutorOptions(cmd);
+  addExecutorFlags(cmd);
   cmd.action(async (flags: Record<string, unknown>) => {
     const exec = executorOptionsFrom(flags);
     const fromFile = typeof flags['config'] === 'string' ? loadConfigFile(flags['config']) : {};
@@ -105,7 +106,7 @@ export function register(program: Command): void {
     }
     const dir = (flags['out'] as string | undefined) ?? defaultRunDir('aging');
     const run = Run.create(dir, { protocol: 'aging', config, seed }, { overwrite: flags['overwrite'] === true });
-    const result = await runEnsemble(run, task, { ...exec, replicas: agingUnits(config), label: `aging ${run.dir}` });
+    const result = await runEnsemble(run, registry, { ...exec, replicas: agingUnits(config), label: `aging ${run.dir}` });
     if (flags['json'] === true) {
       printJson({
         run: run.dir,
@@ -118,7 +119,7 @@ export function register(program: Command): void {
       });
       if (result.status === 'failed') process.exitCode = 1;
     } else {
-      reportResult(result, false);
+      await reportResult(result, false);
     }
   });
 }

@@ -1,6 +1,5 @@
 /** `glassy report RUN`: RUN/report.html (offline, interactive) and RUN/plots/*.svg|png. */
 import type { Command } from 'commander';
-import { buildReport } from '../../report/report.js';
 
 export function register(program: Command): void {
   program
@@ -10,6 +9,7 @@ export function register(program: Command): void {
     .option('--no-png', 'skip the PNG files (faster)')
     .option('--json', 'print { "report": PATH, "plots": [...] } on stdout')
     .action(async (dir: string, flags: { png: boolean; json?: boolean }) => {
+      const { buildReport } = await import('../../report/report.js');
       const r = await buildReport(dir, { png: flags.png });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ report: r.report, plots: r.plots, unavailable: r.unavailable })}\n`);

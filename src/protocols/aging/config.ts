@@ -14,11 +14,11 @@
  * float64 throughout, time = SGD steps.
  */
 import { z } from 'zod';
-import { GlassyError } from '../../core/errors.js';
+import { GlassyError, parseWith } from '../../core/errors.js';
 import { dataSpecSchema } from '../../data/index.js';
 import { couplingBytes, DEFAULT_MAX_BYTES, type PSpinOrder } from '../../landscapes/pspin.js';
 import { logList } from '../../observables/aging.js';
-import { modelSchema, optimizerSchema, zodError, type TrainConfig } from '../train.js';
+import { modelSchema, optimizerSchema, type TrainConfig } from '../train.js';
 
 export const AGING_LANDSCAPES = ['mlp', 'pspin', 'sk', 'flat'] as const;
 export type AgingLandscapeKind = (typeof AGING_LANDSCAPES)[number];
@@ -109,13 +109,14 @@ export type AgingFlatConfig = z.infer<typeof agingFlatSchema>;
 
 /** Parse and complete a raw config; every problem is one GlassyError naming the field. */
 export function parseAgingConfig(raw: unknown): AgingConfig {
-  const r = agingConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  const c = r.data;
-  const section = (k: AgingLandscapeKind): unknown => (raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[k] : undefined);
+  return checkAgingConfig(parseWith(agingConfigSchema, raw));
+}
+
+/** The landscape's section present and consistent, its defaults filled in, the grids valid. */
+export function checkAgingConfig(c: AgingConfig): AgingConfig {
   switch (c.landscape) {
     case 'mlp': {
-      if (!c.mlp) throw GlassyError.invalid('mlp', section('mlp'), 'the network section (model, data, ...) for --landscape mlp');
+      if (!c.mlp) throw GlassyError.invalid('mlp', c.mlp, 'the network section (model, data, ...) for --landscape mlp');
       if (c.samples !== 1) throw GlassyError.invalid('samples', c.samples, '1 for --landscape mlp (disorder samples are for pspin and sk)');
       if (c.mlp.optimizer.kind === 'gd') c.mlp.sampling = 'full';
       break;

@@ -35,6 +35,8 @@ export interface LineOptions {
   errorStyle?: 'band' | 'bars';
   /** Draw a dot at every point (default: true with error bars, false otherwise). */
   points?: boolean;
+  /** false: points only, not joined (a scatter of several series with a legend). */
+  lines?: boolean;
   /** category (Okabe–Ito) or sequential (viridis, for ordered families like tw or T). */
   color?: ColorMode;
   /** Legend title (e.g. "t_w (steps)"). */
@@ -115,7 +117,8 @@ export function lineLayers(opts: LineOptions, rows: Row[]): { [k: string]: Json 
     : { ...colorChannel(names, colorMode, opts.legendTitle === undefined ? null : opts.legendTitle), field: 'group' };
   // Vega-Lite merges the legends of all layers on one colour scale, and `legend: null` on any layer
   // removes the merged legend altogether; so every layer carries the same legend (opaque strokes).
-  const color: { [k: string]: Json } = shared ? { ...shared, legend: LINE_LEGEND } : { value: lone ? (OKABE_ITO[0] as string) : SUMMARY_COLOR };
+  const legend: { [k: string]: Json } = opts.lines === false ? { ...LINE_LEGEND, symbolType: 'circle' } : LINE_LEGEND;
+  const color: { [k: string]: Json } = shared ? { ...shared, legend } : { value: lone ? (OKABE_ITO[0] as string) : SUMMARY_COLOR };
   const x = quantChannel('x', opts.x);
   const y = quantChannel('y', opts.y);
   const order: { [k: string]: Json } = opts.keepOrder ? { order: { field: 'i', type: 'quantitative' } } : {};
@@ -172,7 +175,7 @@ export function lineLayers(opts: LineOptions, rows: Row[]): { [k: string]: Json 
   const manyPoints = rows.length > MAX_HOVER_POINTS;
   layers.push({
     transform: [isMain],
-    mark: { type: 'line', strokeWidth: hasThin ? 2.6 : 2, clip: true },
+    mark: opts.lines === false ? { type: 'point', filled: true, size: 50, clip: true } : { type: 'line', strokeWidth: hasThin ? 2.6 : 2, clip: true },
     encoding: { x, y, color, detail: { field: 'series', type: 'nominal' }, ...order },
     // Zoom/pan: bind an interval selection to the scales (Vega-Lite "bind: scales").
     params: [{ name: `zoom_${safeParam(opts.name)}`, select: { type: 'interval', encodings: ['x', 'y'] }, bind: 'scales' }],

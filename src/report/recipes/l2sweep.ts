@@ -1,4 +1,4 @@
-/** Recipe for `l2sweep` ([E]): observables vs the L2 strength λ, up and down sweeps, class accuracy. */
+/** Recipe for `l2sweep` ([E]): observables vs the L2 strength β, up and down sweeps, class accuracy. */
 import { phasePlot, type PhasePanel } from '../plots/phase.js';
 import { gridHeatmap } from '../plots/heatmap.js';
 import { scatterPlot } from '../plots/scatter.js';
@@ -42,6 +42,15 @@ export function transitionMarks(ctx: RecipeContext, direction?: string): { x: nu
   return marks;
 }
 
+/** The β axis, naming the L2 convention when the run records it (penalty β‖θ − θ_ref‖² or Adam weight decay β). */
+function betaTitle(ctx: RecipeContext): string {
+  const c = ctx.manifest.config as Record<string, unknown> | undefined;
+  const form = c?.['l2Form'] ?? (c?.['l2'] as Record<string, unknown> | undefined)?.['form'];
+  if (form === 'penalty') return 'L2 strength β (penalty β‖θ − θ_ref‖²)';
+  if (form === 'weight-decay') return 'L2 strength β (weight decay β, Adam)';
+  return 'L2 strength β';
+}
+
 const pick = (a: Float64Array, idx: number[]): Float64Array => Float64Array.from(idx, (i) => a[i] as number);
 
 const PANELS: { array: string; y: string; log: boolean }[] = [
@@ -54,7 +63,7 @@ const PANELS: { array: string; y: string; log: boolean }[] = [
 const phase: ItemDef = {
   kind: 'plot',
   name: 'phase',
-  title: 'Observables vs L2 strength λ',
+  title: 'Observables vs L2 strength β',
   requires: ['lambdas'],
   build(ctx) {
     const lam = ctx.vec('lambdas');
@@ -67,8 +76,8 @@ const phase: ItemDef = {
       if (!v.some((x) => Number.isFinite(x))) continue;
       const series: Series[] = groups.map((g) => ({ name: g.name, x: pick(lam, g.idx), y: pick(v, g.idx) }));
       if (p.array === 'lambda_min') {
-        // The fold condition of [E]: a continuation minimum loses stability where λ_min reaches −2λ.
-        series.push({ name: '−2λ (fold)', x: lam, y: lam.map((l) => -2 * l), role: 'reference' });
+        // The fold condition of [E]: a continuation minimum loses stability where λ_min reaches −2β.
+        series.push({ name: '−2β (fold)', x: lam, y: lam.map((l) => -2 * l), role: 'reference' });
       }
       panels.push({ y: { title: p.y, scale: p.log ? 'log' : 'linear' }, series });
     }
@@ -76,16 +85,16 @@ const phase: ItemDef = {
     const marks = transitionMarks(ctx);
     return phasePlot({
       name: 'phase',
-      title: 'Observables vs L2 strength λ',
+      title: 'Observables vs L2 strength β',
       marks,
-      x: { title: 'L2 strength λ' },
+      x: { title: betaTitle(ctx) },
       panels,
       keepOrder: true,
       points: lam.length <= 200,
       legendTitle: 'sweep',
       caption: [
         groups.length > 1 ? 'Up and down sweeps drawn separately: where they differ the system shows hysteresis.' : '',
-        panels.some((p) => p.series.some((x) => x.role === 'reference')) ? 'Dashed: −2λ; a continuation minimum loses stability (a fold) where λ_min reaches it.' : '',
+        panels.some((p) => p.series.some((x) => x.role === 'reference')) ? 'Dashed: −2β; a continuation minimum loses stability (a fold) where λ_min reaches it.' : '',
         marks.length ? `Dotted verticals: the ${marks.length} transition(s) β_c the run detected (↑ up sweep, ↓ down sweep; table "transitions" above).` : 'The run reports no transition.',
       ].filter(Boolean).join(' '),
     });
@@ -94,7 +103,7 @@ const phase: ItemDef = {
 
 function classAccuracy(direction: 'up' | 'down' | 'all'): ItemDef {
   const name = direction === 'down' ? 'class_accuracy_down' : 'class_accuracy';
-  const title = `Accuracy per class vs λ${direction === 'all' ? '' : ` (${direction} sweep)`}`;
+  const title = `Accuracy per class vs β${direction === 'all' ? '' : ` (${direction} sweep)`}`;
   return {
     kind: 'plot',
     name,
@@ -107,31 +116,31 @@ function classAccuracy(direction: 'up' | 'down' | 'all'): ItemDef {
       const want = direction === 'down' ? 'down' : ctx.has('direction') ? 'up' : 'sweep';
       const g = groups.find((s) => s.name === want);
       if (!g) throw new Error(`no ${want} sweep in direction`);
-      // Cells need increasing x: sort this sweep's points by λ.
+      // Cells need increasing x: sort this sweep's points by β.
       const idx = [...g.idx].sort((a, b) => (lam[a] as number) - (lam[b] as number));
       const values = new Float64Array(m.cols * idx.length);
       for (let c = 0; c < m.cols; c++) idx.forEach((i, k) => (values[c * idx.length + k] = m.data[i * m.cols + c] as number));
       return gridHeatmap({
         name,
-        title: want === 'sweep' ? title : `Accuracy per class vs λ (${want} sweep)`,
+        title: want === 'sweep' ? title : `Accuracy per class vs β (${want} sweep)`,
         values,
         x: pick(lam, idx),
-        xAxis: { title: 'L2 strength λ' },
+        xAxis: { title: betaTitle(ctx) },
         categories: Array.from({ length: m.cols }, (_, c) => String(c)),
         categoryTitle: 'class',
         colorTitle: 'accuracy',
         domain: [0, 1],
-        caption: 'Classes are lost in groups as λ crosses a transition.',
+        caption: 'Classes are lost in groups as β crosses a transition.',
       });
     },
   };
 }
 
-/** Accuracy of each class vs λ, one line per class, the sweeps in separate panels. */
+/** Accuracy of each class vs β, one line per class, the sweeps in separate panels. */
 const classLines: ItemDef = {
   kind: 'plot',
   name: 'class_accuracy_lines',
-  title: 'Accuracy per class vs λ',
+  title: 'Accuracy per class vs β',
   requires: ['lambdas', 'class_accuracy'],
   build(ctx) {
     const lam = ctx.vec('lambdas');
@@ -147,8 +156,8 @@ const classLines: ItemDef = {
     });
     return phasePlot({
       name: 'class_accuracy_lines',
-      title: 'Accuracy per class vs λ',
-      x: { title: 'L2 strength λ' },
+      title: 'Accuracy per class vs β',
+      x: { title: betaTitle(ctx) },
       panels,
       legendTitle: 'class',
       points: lam.length <= 60,
@@ -173,13 +182,13 @@ const scatter: ItemDef = {
       y: { title: 'test error (fraction)' },
       xs: r,
       ys: ctx.vec('test_error', r.length),
-      ...(lam ? { labels: Array.from(lam, (l) => `λ = ${l}`) } : {}),
+      ...(lam ? { labels: Array.from(lam, (l) => `β = ${l}`) } : {}),
     });
   },
 };
 
 export const l2sweepRecipe: Recipe = {
   protocol: 'l2sweep',
-  description: 'The L2 probe: training with an L2 pull of strength λ, swept up (and down).',
+  description: 'The L2 probe: training with an L2 pull of strength β, swept up (and down).',
   items: [phase, classLines, classAccuracy('all'), classAccuracy('down'), scatter],
 };

@@ -86,7 +86,7 @@ const vsDistance: ItemDef = {
       x: { title: 'distance |θ − Pθ|' },
       y: { title: 'barrier' },
       series,
-      points: true,
+      lines: false,
       legendTitle: 'barrier of',
       caption: 'Every permutation path (all k and repeats), ordered by the distance between its end points.',
     });

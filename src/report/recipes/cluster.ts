@@ -111,6 +111,7 @@ const pq: ItemDef = {
       series.push({ name: 'after alignment', edges: e, counts: binSamples(after, e) }, { name: 'before alignment', edges: e, counts: binSamples(before, e) });
       ranges.push(range(after), range(before));
       note = `Histograms of the ${after.length} replica pairs a < b of overlap (aligned) and overlap_unaligned.`;
+      if (after.every((v, i) => v === before[i])) note += ' Here alignment changed no overlap: the two histograms coincide.';
     } else {
       series.push({ name: 'P(q)', edges, counts });
       ranges.push(occupied(edges, counts));
@@ -128,6 +129,7 @@ const pq: ItemDef = {
       series,
       curves,
       legendTitle: null,
+      outlines: series.length > 1,
       caption: [
         `The q axis spans the occupied range [${fmt(domain[0])}, ${fmt(domain[1])}] (q ∈ [−1, 1]).`,
         series.length > 1 ? 'Before alignment, permutation (or spin-flip) symmetry hides how close replicas are; alignment removes it.' : '',

@@ -23,6 +23,14 @@ const TW_PER_POINT = 4;
 
 type Obs = 'delta' | 'corr' | 'corr_norm';
 
+/** What one unit of the run's time axis is: SGD steps, MC sweeps, or Langevin steps of length dt. */
+function timeUnit(ctx: RecipeContext): string {
+  const dt = ctx.summary('dt');
+  if (typeof dt === 'number') return `steps of dt = ${fmt(dt)}; time = steps·dt`;
+  const l = ctx.summary('landscape');
+  return l === 'mlp' ? 'SGD steps' : l === 'sk' || l === 'ising3d' ? 'MC sweeps' : 'steps';
+}
+
 /** The fitted collapse exponent μ of each point (mu_delta for Δ, mu_corr for Ĉ and C); NaN = not fitted. */
 function fittedMu(ctx: RecipeContext, obs: Obs, P: number): Float64Array {
   const name = obs === 'delta' ? 'mu_delta' : 'mu_corr';
@@ -97,7 +105,7 @@ function family(obs: Obs, collapse: boolean): ItemDef {
       return linePlot({
         name,
         title,
-        x: { title: collapse ? 't / t_w^μ' : 'lag t (steps)', scale: 'log' },
+        x: { title: collapse ? 't / t_w^μ' : `lag t (${timeUnit(ctx)})`, scale: 'log' },
         y: { title: text.y, scale: obs === 'delta' ? 'log' : 'linear' },
         series,
         color: labels.length > 1 ? 'category' : 'sequential',
@@ -121,7 +129,7 @@ const energy: ItemDef = {
     return linePlot({
       name: 'energy',
       title: 'Energy (loss) vs time',
-      x: { title: 'time (SGD steps)', scale: 'log' },
+      x: { title: `time (${timeUnit(ctx)})`, scale: 'log' },
       y: { title: 'energy / training loss' },
       series: labels.map((label, p) => ({ name: label || 'energy', x: t, y: row(mean, p), ...(se ? { se: row(se, p) } : {}) })),
     });

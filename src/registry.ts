@@ -19,14 +19,20 @@ export interface Entry extends RegistryEntry {
 export const entries: Readonly<Record<string, Entry>> = {
   selftest: { protocol: async () => (await import('./protocols/selftest.js')).protocol },
   train: { protocol: async () => (await import('./protocols/train/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/train.js')).trainRecipe },
-  flatness: { protocol: async () => (await import('./protocols/flatness/protocol.js')).protocol },
+  flatness: { protocol: async () => (await import('./protocols/flatness/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/flatness.js')).flatnessRecipe },
   l2sweep: { protocol: async () => (await import('./protocols/l2sweep/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/l2sweep.js')).l2sweepRecipe },
-  aging: { protocol: async () => (await import('./protocols/aging.js')).protocol, recipe: async () => (await import('./report/recipes/aging.js')).agingRecipe },
+  aging: { protocol: async () => (await import('./protocols/aging/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/aging.js')).agingRecipe },
   surface: { protocol: async () => (await import('./protocols/surface/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/surface.js')).surfaceRecipe },
   walk: { protocol: walkProtocol, recipe: async () => (await import('./report/recipes/walk.js')).walkRecipe },
 };
 
 export const registry = createRegistry(import.meta.url, entries);
+
+/** The report recipe of a registered protocol (undefined: none registered; report/ then uses its generic one). */
+export async function recipeOf(protocol: string): Promise<Recipe | undefined> {
+  const entry = Object.hasOwn(entries, protocol) ? entries[protocol] : undefined;
+  return entry?.recipe?.();
+}
 
 /** The network walk until its module exports its own Protocol object. */
 async function walkProtocol(): Promise<Protocol<unknown>> {

@@ -126,3 +126,20 @@ test('a diverging run is reported by replica with the step and a hint', async ()
     removeDir(dir);
   }
 });
+
+test('the ensemble test error averages the replicas\' predictions (one replica: its own error)', async () => {
+  const dir = tempDir('train-ens');
+  try {
+    const one = await train(join(dir, 'one'), { ...teacherStudent, epochs: 1 }, 1, 5);
+    assert.equal(one.summary!['ensemble_test_error'], one.summary!['final_test_error_mean']);
+    const three = await train(join(dir, 'three'), { ...teacherStudent, epochs: 1 }, 3, 5);
+    const e = three.summary!['ensemble_test_error'] as number;
+    assert.ok(e >= 0 && e <= 1, String(e));
+    // Where every replica's argmax is the label, the average's is too (each class's mean probability
+    // is at most the label's): the ensemble errs only where some replica errs.
+    const finals = Array.from(Run.open(join(dir, 'three')).readArray('final_test_error').data as Float64Array);
+    assert.ok(e <= finals.reduce((a, b) => a + b, 0) + 1e-12, `${e} vs ${finals}`);
+  } finally {
+    removeDir(dir);
+  }
+});

@@ -46,6 +46,10 @@ export function applyGroup(entry: string, flags: Record<string, unknown>, raw: R
     node = node[k] as Record<string, unknown>;
   }
   const last = at[at.length - 1]!;
-  node[last] = group.apply(flags, (node[last] as Record<string, unknown> | undefined) ?? {});
+  const before = node[last] as Record<string, unknown> | undefined;
+  const after = group.apply(flags, before ?? {});
+  // Nothing said and no section: leave it absent rather than create an empty one.
+  if (before === undefined && Object.keys(after).length === 0) return raw;
+  node[last] = after;
   return out;
 }

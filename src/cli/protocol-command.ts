@@ -21,7 +21,8 @@ import { type Protocol, type Registry, parseConfig } from '../executor/protocol.
 import type { FlagSpec } from '../executor/protocol.js';
 import { type ExecutorOptions, addExecutorFlags, executorOptionsFrom } from './executor-flags.js';
 import { applyGroup, flagGroup } from './flag-groups.js';
-import { applySets, defaultRunDir, loadConfigFile, merge, printJson } from './options.js';
+import { recipeOf } from '../registry.js';
+import { applySets, defaultRunDir, derivedRunDir, loadConfigFile, merge, printJson } from './options.js';
 
 /** Flags every protocol command has; a schema field that would take one of these names gets no flag. */
 const COMMON = new Set([
@@ -57,6 +58,8 @@ export interface FieldFlag {
   aliases: string[];
   short?: string;
   variadic?: boolean;
+  /** The field takes one number (a shared list flag then gives it a one-element list's value). */
+  scalar?: boolean;
   /** The nearest enclosing object with a default: a flag inside it overrides that default field by field. */
   section?: { path: string[]; value: Record<string, unknown> };
 }
@@ -128,7 +131,8 @@ export function fieldFlags(protocol: Protocol): FieldFlag[] {
   for (const { path, schema, required, section } of leaves) {
     const o = (overrides[path.join('.')] || {}) as FlagSpec;
     const flag = o.flag ?? kebab(count.get(path.at(-1)!)! > 1 ? path.join('-') : path.at(-1)!);
-    if (COMMON.has(flag) && !o.flag) continue;
+    // A field may not take a flag the command already has (--replicas only exists when K is a flag).
+    if (COMMON.has(flag) && !o.flag && !(flag === 'replicas' && protocol.replicas)) continue;
     const t = Array.isArray(schema.type) ? schema.type[0] : schema.type;
     const representable = t === 'number' || t === 'integer' || t === 'boolean' || t === 'string' || t === 'array' || o.parse;
     if (!representable) continue;
@@ -148,6 +152,7 @@ export function fieldFlags(protocol: Protocol): FieldFlag[] {
     else if (t === 'number' || t === 'integer') f.parse = numberParser(t === 'integer', flag);
     else if (t === 'array') f.parse = listParser(schema.items ?? {});
     if (t === 'string' && schema.enum) f.choices = schema.enum.map(String);
+    if (t === 'number' || t === 'integer') f.scalar = true;
     if (f.kind === 'negatable') f.help = `turn off: ${base}`;
     out.push(f);
   }
@@ -174,6 +179,12 @@ function addFieldFlag(cmd: Command, f: FieldFlag): void {
     if (argParser) a.argParser(argParser);
     cmd.addOption(a);
   }
+}
+
+/** The values of the enum field `selector`: the names of the sections it chooses between. */
+function sectionNames(protocol: Protocol, selector: string): string[] {
+  const root = toJSONSchema(protocol.schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return (root.properties?.[selector]?.enum ?? []).map(String);
 }
 
 function valueAt(v: unknown, path: readonly string[]): unknown {
@@ -227,18 +238,28 @@ export function rawConfig(protocol: Protocol, cmd: Command, args: unknown[], fla
     if (args[i] !== undefined) setPath(raw, a.field.split('.'), args[i]);
   });
   const over: Record<string, unknown> = {};
-  for (const f of fieldFlags(protocol)) {
+  const all = fieldFlags(protocol);
+  const selector = protocol.cli.sectionBy;
+  const selected = selector === undefined ? undefined
+    : given(cmd, camel(kebab(selector)), flags) ? flags[camel(kebab(selector))] : raw[selector];
+  const sections = new Set(selector === undefined ? [] : sectionNames(protocol, selector));
+  const inOtherSection = (path: readonly string[]): boolean => sections.has(path[0]!) && path[0] !== selected;
+  for (const f of all) {
     const keys = [f.key, ...f.aliases.map(camel)];
     const key = keys.find((k) => given(cmd, k, flags));
-    if (key === undefined) continue;
+    if (key === undefined || inOtherSection(f.path)) continue;
     // A flag in a defaulted section starts from that default, not from the section's bare schema.
     if (f.section && valueAt(raw, f.section.path) === undefined && valueAt(over, f.section.path) === undefined) {
       setPath(over, f.section.path, structuredClone(f.section.value));
     }
-    setPath(over, f.path, flags[key]);
+    // A shared list flag (--temperature 0.5) given to a field that takes one value.
+    const v = flags[key];
+    setPath(over, f.path, f.scalar && Array.isArray(v) && v.length === 1 ? v[0] : v);
   }
   raw = merge(raw, over);
-  for (const entry of protocol.cli.groups ?? []) raw = applyGroup(entry, flags, raw);
+  for (const entry of protocol.cli.groups ?? []) {
+    if (!inOtherSection(entry.split('.'))) raw = applyGroup(entry, flags, raw);
+  }
   const seed = given(cmd, 'seed', flags) ? flags.seed : typeof fileSeed === 'number' ? fileSeed : flags.seed;
   const replicas = given(cmd, 'replicas', flags) ? flags.replicas : typeof fileReplicas === 'number' && !protocol.replicas ? fileReplicas : flags.replicas;
   return { raw, seed, replicas };
@@ -268,7 +289,12 @@ export function addProtocolCommand(parent: Command, name: string, protocol: Prot
     const n = a.variadic ? `${a.name}...` : a.name;
     cmd.argument(a.optional ? `[${n}]` : `<${n}>`, a.description);
   }
-  for (const f of fieldFlags(protocol)) addFieldFlag(cmd, f);
+  const added = new Set<string>();
+  for (const f of fieldFlags(protocol)) {
+    // Several sections may share a flag (cli.sectionBy): it is added once.
+    if (!added.has(f.flag)) addFieldFlag(cmd, f);
+    added.add(f.flag);
+  }
   for (const g of cli.groups ?? []) flagGroup(g).group.add(cmd);
   cmd
     .option('--config <file>', 'config file (JSON or YAML) with the same fields; flags override it')
@@ -276,7 +302,7 @@ export function addProtocolCommand(parent: Command, name: string, protocol: Prot
     .option('--seed <s>', 'seed of every random stream', intFlag, 0);
   if (!protocol.replicas) cmd.option('--replicas <K>', 'number of replicas K', positiveIntFlag, cli.defaultReplicas ?? 1);
   cmd
-    .option('--out <dir>', `run directory (default: ${cli.defaultOut ? 'derived from the source' : `runs/${protocol.name}-<time>`})`)
+    .option('--out <dir>', `run directory (default: ${cli.outFrom ? `<source>-${protocol.name}` : `runs/${protocol.name}-<time>`})`)
     .option('--overwrite', 'replace an existing run directory')
     .option('--prepare', 'only create the run directory (then: glassy resume RUN --shard i/n, glassy merge RUN)')
     .option('--no-report', 'do not write RUN/report.html when the run completes')
@@ -299,6 +325,10 @@ export interface CommandResult {
   seconds: number;
   replicas: number;
   failed: Array<{ index: number; error: string }>;
+  /** Replica indices run by this call, and those already done (a resumed run). */
+  ran?: number[];
+  skipped?: number[];
+  shard?: { index: number; count: number };
   report?: string;
 }
 
@@ -326,7 +356,7 @@ export async function runProtocol(protocol: Protocol, registry: Registry, cmd: C
     const { probeRedis } = await import('../executor/queue.js');
     await probeRedis(exec.redis!);
   }
-  const dir = flags.out ?? protocol.cli.defaultOut?.(config as Record<string, unknown>) ?? defaultRunDir(protocol.name);
+  const dir = flags.out ?? defaultOut(protocol, raw);
 
   const run = createOrJoin(Run, dir, { protocol: protocol.name, config, seed }, exec.shard !== undefined, flags.overwrite === true);
   prepareEnsemble(run, protocol.name, replicas, exec.checkpointEvery);
@@ -347,7 +377,8 @@ export async function reportResult(r: EnsembleResult, json: boolean, report = tr
   describe?: (s: Record<string, unknown>) => string[]): Promise<void> {
   const out: CommandResult = {
     run: r.runDir, protocol: r.protocol, status: r.status, summary: r.summary ?? null,
-    seconds: r.seconds, replicas: r.replicas, failed: r.failed,
+    seconds: r.seconds, replicas: r.replicas, failed: r.failed, ran: r.ran, skipped: r.skipped,
+    ...(r.shard ? { shard: r.shard } : {}),
   };
   if (r.status === 'complete' && report) {
     const path = await writeReport(r.runDir);
@@ -355,6 +386,14 @@ export async function reportResult(r: EnsembleResult, json: boolean, report = tr
   }
   const { formatEnsembleResult } = await import('../executor/ensemble.js');
   printResult(out, formatEnsembleResult(r), json, describe);
+}
+
+/** `<source>-<name>` for an analysis of a source run (as the user typed it), else runs/<name>-<time>. */
+function defaultOut(protocol: Protocol, raw: Record<string, unknown>): string {
+  const field = protocol.cli.outFrom;
+  const v = field === undefined ? undefined : valueAt(raw, field.split('.'));
+  const source = Array.isArray(v) ? v[0] : v;
+  return typeof source === 'string' ? derivedRunDir(source, protocol.name) : defaultRunDir(protocol.name);
 }
 
 /** A config error on a field that has a flag is told in the flag's name: what the user typed. */
@@ -374,7 +413,9 @@ function inFlagTerms<T>(protocol: Protocol, parse: () => T): T {
 export async function writeReport(runDir: string): Promise<string | undefined> {
   try {
     const { buildReport } = await import('../report/report.js');
-    return (await buildReport(runDir, { png: false })).report;
+    const { Run } = await import('../store/run.js');
+    const recipe = await recipeOf(Run.open(runDir).manifest.protocol);
+    return (await buildReport(runDir, { png: false, ...(recipe ? { recipe } : {}) })).report;
   } catch (err) {
     process.stderr.write(`warning: the report of ${runDir} could not be written (${(err as Error).message}); try glassy report ${runDir}\n`);
     return undefined;

@@ -60,10 +60,19 @@ export interface ProtocolCli {
   readonly flags?: Readonly<Record<string, FlagSpec | false>>;
   /** Named flag groups the CLI adds (cli/flag-groups.ts), e.g. 'data' for the data-set flags. */
   readonly groups?: readonly string[];
+  /**
+   * A config field (an enum) whose value names the one section of the config in use — aging's
+   * `landscape` selects `mlp`, `pspin`, `sk` or `flat`. Flags of the other sections are ignored,
+   * and several sections may share one flag (`--n` is pspin.n, sk.n or flat.n).
+   */
+  readonly sectionBy?: string;
   /** Default of --replicas when K is a flag (no `replicas(config)`); default 1. */
   readonly defaultReplicas?: number;
-  /** Default run directory when --out is not given, e.g. `${source}-hessian` (cli default: runs/<name>-<time>). */
-  readonly defaultOut?: (config: Record<string, unknown>) => string | undefined;
+  /**
+   * The config field holding the source run (or runs: the first counts) of an analysis: the default
+   * run directory is then `<source>-<name>` beside it; without it, runs/<name>-<UTC time>.
+   */
+  readonly outFrom?: string;
   /** Lines printed under the one-line result (not with --json), e.g. a table of correlations. */
   readonly describeSummary?: (summary: Record<string, unknown>) => string[];
 }

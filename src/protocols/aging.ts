@@ -19,17 +19,17 @@
  * of the raw C would mix that growth with aging; on the sphere and for Ising spins Ĉ = C.
  */
 import { GlassyError } from '../core/errors.js';
-import type { Protocol } from '../executor/protocol.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { averageTwoTime, replicaMean, TWO_TIME_OBSERVABLES, type TwoTimeMatrices, type TwoTimeObservable } from '../observables/aging.js';
 import { agingCollapse, fitPowerLaw, type CollapseResult } from '../observables/scaling.js';
 import type { Run } from '../store/run.js';
 import {
-  agingConfigSchema, agingGrids, agingPoints, agingUnits, checkAgingConfig, decodeUnit, mlpSizes, pointAxisName, type AgingConfig,
+  agingGrids, agingPoints, agingUnits, decodeUnit, mlpSizes, pointAxisName, trainConfigOf, type AgingConfig,
 } from './aging/config.js';
 import { driveAging, type AgingTrajectory } from './aging/driver.js';
 import { FlatAgingTrajectory, PSpinAgingTrajectory, SkAgingTrajectory } from './aging/glass.js';
 import { MlpAgingTrajectory } from './aging/mlp.js';
+import { checkTrainData } from './train.js';
 import { replicaName, writeReplicaWeights } from './weights.js';
 
 export { parseAgingConfig, agingUnits, agingPoints, agingGrids, decodeUnit } from './aging/config.js';
@@ -241,6 +241,14 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: AgingCon
 }
 
 export const task: ReplicaTask<AgingConfig> = {
+  validate(config, seed) {
+    // The data must load and fit every network of the sweep before a run directory exists.
+    if (config.landscape !== 'mlp') return;
+    for (const w of agingPoints(config)) {
+      mlpSizes(config.mlp!, w);
+      checkTrainData(trainConfigOf(config.mlp!, w, config.checkpointEvery), seed);
+    }
+  },
   run: runReplica,
   finalize,
   estimateMemory(config: AgingConfig): number {
@@ -272,13 +280,4 @@ export const task: ReplicaTask<AgingConfig> = {
       case 'flat': return config.flat!.n * 8 * (4 + 2 * held) + base;
     }
   },
-};
-
-export const protocol: Protocol<AgingConfig> = {
-  name: 'aging',
-  schema: agingConfigSchema,
-  check: checkAgingConfig,
-  replicas: agingUnits,
-  cli: { description: 'aging after a quench: Δ(tw,tw+t), C(tw,tw+t) and the energy for networks (SGD), the p-spin, SK (Baity-Jesi et al. 2018)', topLevel: false },
-  task: async () => task,
 };

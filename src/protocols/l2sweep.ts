@@ -21,9 +21,7 @@
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
-import { BatchSchedule } from '../dynamics/batches.js';
-import { createOptimizer } from '../dynamics/optimizers.js';
-import { Trainer } from '../dynamics/trainer.js';
+import { trainerFromConfig } from '../dynamics/from-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import type { MlpLandscape } from '../landscapes/mlp/network.js';
 import { lanczos } from '../observables/hessian/lanczos.js';
@@ -120,20 +118,19 @@ export function runSweep<X extends Float>(
   const { train, test } = land;
   const C = test.layout.arch.sizes[test.layout.arch.sizes.length - 1]!;
   const sched = schedule(config);
-  const batches = new BatchSchedule(train.nSamples, config.batch, 'shuffle', Rng.stream(ctx.seed, Stream.dataOrder, ctx.index));
-  const optimizer = createOptimizer(config.optimizer, train.dim, theta, Rng.stream(ctx.seed, Stream.noise, ctx.index));
-  const trainer = new Trainer(train, theta, optimizer, batches, { replica: ctx.index, lr: config.optimizer.lr });
+  const trainer = trainerFromConfig(train, theta, { ...config, sampling: 'shuffle' },
+    { order: Rng.stream(ctx.seed, Stream.dataOrder, ctx.index), noise: Rng.stream(ctx.seed, Stream.noise, ctx.index) }, ctx.index);
   train.l2Ref = ref;
   const points: Point[] = resume ? [...resume.points] : [];
 
   /** Train at β until the epoch-mean CE stops improving (Ersoy et al.'s early stopping). */
   const relax = (beta: number): number => {
     train.l2 = beta;
-    if (!config.inheritOptimizer) optimizer.reset();
+    if (!config.inheritOptimizer) trainer.optimizer.reset();
     let best = Infinity;
     let since = 0;
     let epochs = 0;
-    const steps = batches.stepsPerEpoch;
+    const steps = trainer.schedule.stepsPerEpoch;
     while (epochs < config.maxEpochs && since < config.patience) {
       let sum = 0;
       for (let s = 0; s < steps; s++) {

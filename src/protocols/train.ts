@@ -13,15 +13,13 @@ import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { Float } from '../core/backend.js';
 import { loadDataset, type Dataset, type DataSpec } from '../data/index.js';
-import { BatchSchedule } from '../dynamics/batches.js';
-import { createOptimizer } from '../dynamics/optimizers.js';
-import { Trainer } from '../dynamics/trainer.js';
+import { trainerFromConfig } from '../dynamics/from-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
 import { logList } from '../observables/aging.js';
 import type { Run } from '../store/run.js';
 import type { TrainConfig } from './train/protocol.js';
-import { replicaName, writeReplicaWeights } from './weights.js';
+import { readReplicaWeights, replicaName, writeReplicaWeights } from './weights.js';
 import { flattenedLandscape, restoreFlattened } from './flatten.js'; // [curvature: SAM / Entropy-SGD]
 
 export { modelSchema, optimizerSchema, trainConfigSchema, parseTrainConfig, type TrainConfig } from './train/protocol.js';
@@ -123,10 +121,10 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
   const { seed, index } = ctx;
   const { train, evalTrain, test, initStream, orderStream } = replicaSetup(config, seed, index);
   const theta = train.newConfig();
-  const schedule = new BatchSchedule(train.nSamples, config.batch, config.sampling, Rng.stream(seed, Stream.dataOrder, orderStream));
-  const optimizer = createOptimizer(config.optimizer, train.dim, theta, Rng.stream(seed, Stream.noise, index));
   const stepped = flattenedLandscape(train, config.flatten, seed, index); // [curvature] SAM / Entropy-SGD wrapper, or train itself
-  const trainer = new Trainer(stepped, theta, optimizer, schedule, { replica: index, lr: config.optimizer.lr });
+  const trainer = trainerFromConfig(stepped, theta, config,
+    { order: Rng.stream(seed, Stream.dataOrder, orderStream), noise: Rng.stream(seed, Stream.noise, index) }, index);
+  const schedule = trainer.schedule;
   const total = Math.max(1, Math.round(config.epochs * schedule.stepsPerEpoch));
   const steps = measurementSteps(total, schedule.stepsPerEpoch, config.measurePoints);
   const series = Object.fromEntries(SERIES.map((k) => [k, new Float64Array(steps.length).fill(NaN)])) as Record<(typeof SERIES)[number], Float64Array>;
@@ -188,7 +186,7 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
 }
 
 /** Stack the per-replica series into [K, T] ensemble arrays (axis 0 = replica). */
-async function finalize(run: Run, outcomes: ReplicaOutcomeOk[]): Promise<Record<string, unknown>> {
+async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): Promise<Record<string, unknown>> {
   const K = outcomes.length;
   const first = replicaName(outcomes[0]!.index);
   const steps = run.readArray(`per-replica/${first}/steps`).data as Int32Array;
@@ -207,7 +205,47 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[]): Promise<Record<
     summary[`final_${k}_mean`] = mean;
     summary[`final_${k}_se`] = se;
   }
+  const ensemble = ensembleTestError(run, outcomes, config);
+  if (ensemble !== null) summary['ensemble_test_error'] = ensemble;
   return summary;
+}
+
+/**
+ * Test error of the ensemble's averaged prediction: the K replicas' class probabilities (softmax of
+ * the outputs for cross-entropy, the outputs themselves for mse/hinge) averaged per test sample, then
+ * the argmax compared with the label — the number a deep-ensemble user quotes beside the mean
+ * single-network error. Null for regression data (no classes).
+ */
+function ensembleTestError(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): number | null {
+  const { ds, test } = replicaSetup(config, run.manifest.seed, 0);
+  if (ds.nClasses <= 0 || ds.test.y.length === 0) return null;
+  const n = ds.test.y.length;
+  const C = ds.nClasses;
+  const mean = new Float64Array(n * C);
+  const theta = test.newConfig();
+  for (const o of outcomes) {
+    theta.set(readReplicaWeights(run, o.index).theta);
+    const f = test.outputs(theta);
+    for (let i = 0; i < n; i++) {
+      const row = f.subarray(i * C, i * C + C);
+      if (config.loss === 'ce') {
+        let max = -Infinity;
+        for (const v of row) max = Math.max(max, v);
+        let z = 0;
+        for (const v of row) z += Math.exp(v - max);
+        for (let c = 0; c < C; c++) mean[i * C + c]! += Math.exp(row[c]! - max) / z;
+      } else {
+        for (let c = 0; c < C; c++) mean[i * C + c]! += row[c]!;
+      }
+    }
+  }
+  let wrong = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < C; c++) if (mean[i * C + c]! > mean[i * C + best]!) best = c;
+    if (best !== ds.test.y[i]) wrong++;
+  }
+  return wrong / n;
 }
 
 export const task: ReplicaTask<TrainConfig> = {

@@ -82,7 +82,7 @@ export const protocol: Protocol<SurfaceConfig> = {
       through: { value: 'a,b,c', parse: intList, help: 'the plane through three replicas instead of a random plane' },
       path: { value: 'connect-run', help: 'a connect run (bezier or neb) drawn on the plane; without --through its path spans the plane' },
     },
-    defaultOut: (c) => (typeof c['source'] === 'string' ? `${c['source'].replace(/\/+$/, '')}-surface` : `runs/surface-pspin-${String((c['pspin'] as { n?: number } | null)?.n)}`),
+    outFrom: 'source',
     describeSummary: (s) => [`plane ${String(s['plane'])}; ${String(s['evaluations'])} points, ${s['kind'] === 'pspin' ? 'energy per spin' : 'training loss'} ${fmt(s['train_loss_min'])} … ${fmt(s['train_loss_max'])}`],
   },
   task: async () => (await import('../surface.js')).task,

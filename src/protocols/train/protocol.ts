@@ -103,6 +103,14 @@ export const protocol: Protocol<TrainConfig> = {
   cli: {
     description: 'train K replicas of a fully connected network; write weights (.safetensors) and learning curves (.npy)',
     groups: ['data'],
+    describeSummary: (s) => {
+      const f = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(2)} %` : 'n/a');
+      const k = typeof s['replicas'] === 'number' ? s['replicas'] : '?';
+      return [
+        `test error: mean of ${k} replicas ${f(s['final_test_error_mean'])} ± ${f(s['final_test_error_se'])} (standard error); ` +
+        `ensemble (averaged prediction) ${f(s['ensemble_test_error'])}`,
+      ];
+    },
     flags: {
       ...trainFlags,
       evalTrainSamples: { flag: 'train-samples', value: 'n', aliases: ['eval-train-samples'] },

@@ -135,7 +135,7 @@ function measureScatter(m: { name: string; title: string; log: boolean }): ItemD
         ? 'no rank correlation (fewer than 3 finite values)'
         : c.power
           ? `Spearman ρ = ${fmt(c.spearman)}, 95 % CI [${fmt(c.lo)}, ${fmt(c.hi)}], n = ${c.n}`
-          : `no power (${c.reason}); ρ = ${fmt(c.spearman)} is not evidence`;
+          : `No power (${c.reason}): ρ = ${fmt(c.spearman)} is not evidence.`;
       const src = ctx.has('source_index') ? ctx.vec('source_index', x.length) : null;
       const rep = ctx.has('replica_index') ? ctx.vec('replica_index', x.length) : null;
       return scatterPlot({

@@ -185,7 +185,7 @@ const DEFINING: Record<string, { figure: string; legend: RegExp | null; text?: R
   spinglass: { figure: 'pq', legend: /./ },
   hessian: { figure: 'density', legend: null, text: /density/ },
   permute: { figure: 'barrier_vs_k', legend: /test loss/ },
-  flatness: { figure: 'correlations', legend: /no power/, text: /no power/ },
+  flatness: { figure: 'correlation_forest', legend: /no power/, text: /no power/ },
   surface: { figure: 'surface_train_loss_contour', legend: /training loss/ },
   connect: { figure: 'path_train_loss', legend: /permuted-linear/ },
 };

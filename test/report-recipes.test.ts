@@ -42,7 +42,7 @@ const EXPECTED: Record<string, string[]> = {
   paths: ['path_train_loss', 'path_test_loss', 'path_test_error'],
   l2sweep: ['phase', 'class_accuracy_lines', 'class_accuracy', 'class_accuracy_down', 'error_vs_norm'],
   permute: ['barrier_vs_k', 'barrier_vs_distance', 'path_train_loss', 'path_test_loss', 'path_test_error'],
-  flatness: ['correlations', 'correlation_table', 'lambda_max_vs_test_error', 'trace_vs_test_error', 'log_volume_vs_test_error', 'sharpness_vs_test_error', 'local_entropy_gap_vs_test_error', 'mean_rise_vs_test_error', 'walk_ruggedness_vs_test_error'],
+  flatness: ['correlation_forest', 'correlations', 'lambda_max_vs_test_error', 'trace_vs_test_error', 'log_volume_vs_test_error', 'sharpness_vs_test_error', 'local_entropy_gap_vs_test_error', 'mean_rise_vs_test_error', 'walk_ruggedness_vs_test_error'],
   surface: ['surface_train_loss_contour', 'surface_train_loss_3d', 'surface_test_loss_contour', 'surface_test_loss_3d', 'surface_test_error_contour'],
 };
 
@@ -109,7 +109,7 @@ test('recipes put the run\'s numbers in the specs', () => {
   assert.deepEqual(values(vsK, 'x').slice(0, 3), [2, 4, 16]);
   assert.ok(Math.abs((values(vsK, 'y')[0] as number) - 0.105) < 1e-12);
   // flatness: a measure the run says has no power is labelled so; one without a power field is judged by its CI
-  const forest = get('flatness', 'correlations');
+  const forest = get('flatness', 'correlation_forest');
   const labels = values(forest, 'label');
   assert.ok(labels.includes('log_volume (n = 8) (no power)'));
   assert.ok(labels.includes('lambda_max (n = 8)') && labels.includes('trace (n = 8)'));
@@ -221,4 +221,20 @@ test('CLI: report --json, compare, and one-line errors for bad input', () => {
   const b = spawnSync(process.execPath, [BIN, 'report', broken], { encoding: 'utf8' });
   assert.equal(b.status, 2);
   assert.match(b.stderr, /manifest\.json is not valid JSON/);
+});
+
+test('key figures: nested summary records become tables of their own, never JSON cut short', async () => {
+  const dir = F.makePermute(join(root, 'permute-keys'));
+  await buildReport(dir, { png: false });
+  const html = readFileSync(join(dir, 'report.html'), 'utf8');
+  assert.match(html, /<table id="table-summary-per_k"><tr><th>k<\/th><th>barrier<\/th><th>test_barrier<\/th><th>distance<\/th><th>displaced<\/th><\/tr>/);
+  assert.match(html, /<td class="">random<\/td>/);
+  const keyFigures = html.slice(html.indexOf('id="key-figures"'), html.indexOf('<h2>Results</h2>'));
+  assert.doesNotMatch(keyFigures, /\.\.\.|…|\{"/);
+  // flatness: the recipe's correlation table replaces the raw summary list
+  const fl = F.makeFlatness(join(root, 'flatness-keys'));
+  await buildReport(fl, { png: false });
+  const fh = readFileSync(join(fl, 'report.html'), 'utf8');
+  assert.doesNotMatch(fh, /table-summary-correlations/);
+  assert.match(fh, /table-correlations-data/);
 });

@@ -110,7 +110,9 @@ export function reportHtml(run: RunSource, description: string, results: ItemRes
   sections.push('<h2 id="key-figures">Key figures</h2>');
   const summary = summaryLayout(m);
   if (summary.rows.length) sections.push(kvTable(summary.rows));
-  for (const t of summary.tables) sections.push(`<h3 id="${esc(t.name)}">${esc(t.title)}</h3>${tableHtml(t)}`);
+  // A summary list the recipe already shows as a table of its own (e.g. l2sweep's transitions) is not repeated.
+  const recipeTables = new Set(results.filter((r) => r.kind === 'table' && r.status === 'ok').map((r) => r.name));
+  for (const t of summary.tables.filter((t) => !recipeTables.has(t.title))) sections.push(`<h3 id="${esc(t.name)}">${esc(t.title)}</h3>${tableHtml(t)}`);
   if (!summary.rows.length && !summary.tables.length) sections.push('<p class="na">The run recorded no summary.</p>');
 
   sections.push('<h2>Results</h2>');

@@ -39,8 +39,12 @@ const n = (v: unknown): number => (typeof v === 'number' ? v : NaN);
  */
 function powerOf(entry: Record<string, unknown>, nObs: number, lo: number, hi: number): { power: boolean; reason: string } {
   const p = entry['power'];
-  if (typeof p === 'boolean') return { power: p, reason: p ? '' : 'the run reports no power' };
-  if (typeof p === 'string') return { power: !/no/i.test(p), reason: p };
+  const said = typeof entry['reason'] === 'string' ? (entry['reason'] as string) : '';
+  if (typeof p === 'boolean') return { power: p, reason: p ? '' : said || 'the run reports no power' };
+  // 'ok' | 'low' | 'none': a CI wider than half of [−1, 1] ('low') is no evidence either.
+  if (p === 'ok') return { power: true, reason: '' };
+  if (p === 'low') return { power: false, reason: said || `low power: 95 % CI [${fmt(lo)}, ${fmt(hi)}] covers more than half of [−1, 1]` };
+  if (typeof p === 'string') return { power: false, reason: said || `the run reports power "${p}"` };
   if (p && typeof p === 'object' && typeof (p as { has?: unknown }).has === 'boolean') {
     const has = (p as { has: boolean }).has;
     return { power: has, reason: has ? '' : 'the run reports no power' };
@@ -72,7 +76,7 @@ function noPowerText(cs: Correlation[]): string {
 
 const forest: ItemDef = {
   kind: 'plot',
-  name: 'correlations',
+  name: 'correlation_forest',
   title: 'Rank correlation of each flatness measure with test error',
   requires: [],
   build(ctx) {
@@ -81,7 +85,7 @@ const forest: ItemDef = {
     const rows: IntervalRow[] = cs.map((c) => ({ label: `${c.measure} (n = ${c.n})`, value: c.spearman, lo: c.lo, hi: c.hi, power: c.power }));
     const none = cs.filter((c) => !c.power);
     return intervalPlot({
-      name: 'correlations',
+      name: 'correlation_forest',
       title: 'Spearman ρ(measure, test error) with 95 % CI',
       xTitle: 'Spearman ρ',
       rows,
@@ -97,14 +101,15 @@ const forest: ItemDef = {
 
 const table: ItemDef = {
   kind: 'table',
-  name: 'correlation_table',
+  // Named as the summary key: the key figures then leave the raw list to this table.
+  name: 'correlations',
   title: 'Correlations with test error',
   requires: [],
   build(ctx): Table {
     const cs = correlations(ctx);
     const f = (v: number): string | null => (Number.isFinite(v) ? fmt(v) : null);
     return {
-      name: 'correlation_table',
+      name: 'correlations',
       title: 'Correlations with test error',
       columns: ['measure', 'n', 'Spearman ρ', '95 % CI', 'Kendall τ', 'verdict'],
       rows: cs.map((c) => [

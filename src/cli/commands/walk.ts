@@ -10,7 +10,7 @@ import { parseWalkConfig, prepareWalk } from '../../protocols/walk.js';
 import { parseSpinWalkConfig, prepareSpinWalk, runSpinWalk } from '../../protocols/walk-spins.js';
 import { Run } from '../../store/run.js';
 import { nonNegative, nonNegativeInt, positive, positiveInt, printJson, derivedRunDir } from '../options.js';
-import { reportResult } from '../protocol-command.js';
+import { reportResult } from '../result.js';
 import { registry } from '../../registry.js';
 
 export function register(program: Command): void {

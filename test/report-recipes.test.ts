@@ -238,3 +238,20 @@ test('key figures: nested summary records become tables of their own, never JSON
   assert.doesNotMatch(fh, /table-summary-correlations/);
   assert.match(fh, /table-correlations-data/);
 });
+
+test('cluster P(q): the run\'s common axis before and after alignment is drawn as two series', () => {
+  const dir = join(root, 'pq-axis');
+  const r = Run.create(dir, { protocol: 'cluster', config: {}, seed: 1 }, { overwrite: true });
+  r.writeArray('pq_edges', Float64Array.from([0, 0.5, 1]));
+  r.writeArray('pq_hist', Float64Array.from([1, 2]));
+  r.writeArray('pq_axis_edges', Float64Array.from([0.2, 0.3, 0.4, 0.5]));
+  r.writeArray('pq_axis_hist_aligned', Float64Array.from([0, 5, 5]));
+  r.writeArray('pq_axis_hist_unaligned', Float64Array.from([10, 0, 0]));
+  r.finish({});
+  const pq = evaluateRecipe(recipeFor('cluster'), Run.open(dir)).find((x) => x.name === 'pq');
+  assert.ok(pq && pq.status === 'ok' && pq.kind === 'plot');
+  const names = new Set(values(pq.plot.spec, 'series'));
+  assert.ok(names.has('after alignment') && names.has('before alignment'));
+  // the axis fits the occupied bins [0.2, 0.5], not [−1, 1]
+  assert.match(pq.plot.caption ?? '', /\[0\.17, 0\.53\]/);
+});

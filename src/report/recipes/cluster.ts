@@ -97,7 +97,18 @@ const pq: ItemDef = {
     const unalignedName = UNALIGNED_HIST.find((n) => ctx.has(n));
     const square = (n: string): boolean => ctx.has(n) && ctx.array(n).shape.length === 2 && ctx.array(n).shape[0] === ctx.array(n).shape[1];
     let note = '';
-    if (unalignedName) {
+    if (ctx.has('pq_axis_edges') && ctx.has('pq_axis_hist_aligned')) {
+      // The run's own common axis for P(q) before and after alignment (docs/run-format/cluster.md).
+      const e = ctx.vec('pq_axis_edges');
+      const after = ctx.vec('pq_axis_hist_aligned', e.length - 1);
+      series.push({ name: 'after alignment', edges: e, counts: after });
+      ranges.push(occupied(e, after));
+      if (ctx.has('pq_axis_hist_unaligned')) {
+        const before = ctx.vec('pq_axis_hist_unaligned', e.length - 1);
+        series.push({ name: 'before alignment', edges: e, counts: before });
+        ranges.push(occupied(e, before));
+      }
+    } else if (unalignedName) {
       // The run's own histograms, before and after alignment, on the run's bins.
       const u = ctx.vec(unalignedName, counts.length);
       series.push({ name: 'after alignment', edges, counts }, { name: 'before alignment', edges, counts: u });

@@ -18,15 +18,16 @@ export interface Entry extends RegistryEntry {
 export const entries: Readonly<Record<string, Entry>> = {
   selftest: { protocol: async () => (await import('./protocols/selftest.js')).protocol },
   train: { protocol: async () => (await import('./protocols/train/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/train.js')).trainRecipe },
-  flatness: { protocol: async () => (await import('./protocols/flatness/protocol.js')).protocol },
+  flatness: { protocol: async () => (await import('./protocols/flatness/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/flatness.js')).flatnessRecipe },
   l2sweep: { protocol: async () => (await import('./protocols/l2sweep/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/l2sweep.js')).l2sweepRecipe },
   aging: { protocol: async () => (await import('./protocols/aging/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/aging.js')).agingRecipe },
   walk: { protocol: async () => (await import('./protocols/walk/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/walk.js')).walkRecipe },
   spinglass: { protocol: async () => (await import('./protocols/spinglass/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/spinglass.js')).spinglassRecipe },
   cluster: { protocol: async () => (await import('./protocols/cluster/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/cluster.js')).clusterRecipe },
   hessian: { protocol: async () => (await import('./protocols/hessian/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/hessian.js')).hessianRecipe },
-  permute: { protocol: async () => (await import('./protocols/permute/protocol.js')).protocol, recipe: async () => ({ ...(await import('./report/recipes/paths.js')).pathsRecipe, protocol: 'permute' }) },
+  permute: { protocol: async () => (await import('./protocols/permute/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/permute.js')).permuteRecipe },
   connect: { protocol: async () => (await import('./protocols/connect/protocol.js')).protocol, recipe: async () => ({ ...(await import('./report/recipes/paths.js')).pathsRecipe, protocol: 'connect' }) },
+  surface: { protocol: async () => (await import('./protocols/surface/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/surface.js')).surfaceRecipe },
 };
 
 export const registry = createRegistry(import.meta.url, entries);

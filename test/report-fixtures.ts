@@ -2,6 +2,8 @@
  * Synthetic run directories for the report tests, one per protocol recipe, written through the
  * store. Values are simple closed forms so tests can look for them in specs and pages.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Run } from '../src/store/run.js';
 
 export interface FixtureSet {
@@ -72,6 +74,8 @@ export function makeCluster(dir: string, K = 6): string {
   const q = new Float64Array(K * K);
   for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) q[i * K + j] = i === j ? 1 : group(i) === group(j) ? 0.8 : 0.1;
   run.writeArray('overlap', q, [K, K]);
+  // Before alignment the replicas look unrelated: q near 0 off the diagonal.
+  run.writeArray('overlap_unaligned', q.map((v, i) => (i % (K + 1) === 0 ? v : 0.05 * Math.sin(i))), [K, K]);
   const order = Int32Array.from([...Array.from({ length: K }, (_, i) => i).filter((i) => group(i) === 0), ...Array.from({ length: K }, (_, i) => i).filter((i) => group(i) === 1)]);
   run.writeArray('leaf_order', order);
   const qr = new Float64Array(K * K);
@@ -123,6 +127,10 @@ export function makeAging(dir: string, opts: { scale?: number; protocol?: string
   run.writeArray('delta_se', ds, [tw.length, t.length]);
   run.writeArray('corr_mean', cm, [tw.length, t.length]);
   run.writeArray('corr_se', cs, [tw.length, t.length]);
+  run.writeArray('corr_norm_mean', cm, [tw.length, t.length]);
+  run.writeArray('corr_norm_se', cs, [tw.length, t.length]);
+  run.writeArray('mu_delta', Float64Array.of(0.9));
+  run.writeArray('mu_corr', Float64Array.of(0.85));
   const et = logspace(0, 4, 10);
   run.writeArray('energy_times', et);
   run.writeArray('energy_mean', et.map((x) => -1.15 + 3 / (8 * x)));
@@ -212,4 +220,69 @@ export async function rawGet(port: number, path: string, host = '127.0.0.1', hos
     });
     sock.on('error', fail);
   });
+}
+
+/** A permute run: K = 3 values of k, R = 2 repeats, with the paths arrays. */
+export function makePermute(dir: string): string {
+  makePaths(dir);
+  const run = Run.open(dir);
+  const K = 3;
+  const R = 2;
+  run.writeArray('permute_k', Int32Array.from([2, 4, -1]));
+  const grid = (f: (k: number, r: number) => number) => Float64Array.from({ length: K * R }, (_, i) => f(Math.floor(i / R), i % R));
+  run.writeArray('permute_displaced', grid((k) => [2, 4, 16][k]!), [K, R]);
+  run.writeArray('permute_distance', grid((k, r) => 1 + k + 0.1 * r), [K, R]);
+  run.writeArray('permute_barrier', grid((k, r) => 0.1 * (k + 1) + 0.01 * r), [K, R]);
+  run.writeArray('permute_barrier_test', grid((k, r) => 0.12 * (k + 1) + 0.01 * r), [K, R]);
+  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({
+    ...m,
+    protocol: 'permute',
+    summary: { ...(m['summary'] as object), per_k: [{ k: 2, barrier: 0.105, test_barrier: 0.125, distance: 1.05, displaced: 2 }, { k: 4, barrier: 0.205, test_barrier: 0.245, distance: 2.05, displaced: 4 }, { k: 'random', barrier: 0.305, test_barrier: 0.365, distance: 3.05, displaced: 16 }] },
+  }));
+  return dir;
+}
+
+/** A flatness run: 8 replicas, two measures with power, one without (the run says so), one unmeasured. */
+export function makeFlatness(dir: string): string {
+  const run = Run.create(dir, { protocol: 'flatness', config: {}, seed: 5 }, { overwrite: true });
+  const K = 8;
+  const err = Float64Array.from({ length: K }, (_, i) => 0.1 + 0.01 * i);
+  run.writeArray('test_error', err);
+  run.writeArray('lambda_max', err.map((e) => 10 * e + 1));
+  run.writeArray('trace', err.map((e, i) => 50 * e + (i % 3)));
+  run.writeArray('log_volume', err.map((_, i) => (i * 7) % 5));
+  run.writeArray('walk_ruggedness', err.map(() => NaN));
+  run.finish({
+    replicas: K,
+    measures: ['lambda_max', 'trace', 'log_volume', 'walk_ruggedness'],
+    correlations: [
+      { measure: 'lambda_max', n: K, spearman: 1, spearman_lo: 0.9, spearman_hi: 1, kendall: 1, kendall_lo: 0.9, kendall_hi: 1, power: true },
+      { measure: 'trace', n: K, spearman: 0.8, spearman_lo: 0.5, spearman_hi: 0.95, kendall: 0.6, kendall_lo: 0.3, kendall_hi: 0.9 },
+      { measure: 'log_volume', n: K, spearman: 0.1, spearman_lo: -0.7, spearman_hi: 0.8, kendall: 0.05, kendall_lo: -0.6, kendall_hi: 0.7, power: false },
+      { measure: 'walk_ruggedness', n: 0, spearman: null, spearman_lo: null, spearman_hi: null, kendall: null, kendall_lo: null, kendall_hi: null },
+    ],
+  });
+  return dir;
+}
+
+/** A surface run: a 9 × 9 bowl with two marked minima and a path between them. */
+export function makeSurface(dir: string): string {
+  const run = Run.create(dir, { protocol: 'surface', config: {}, seed: 6 }, { overwrite: true });
+  const G = 9;
+  const a = Float64Array.from({ length: G }, (_, i) => -1 + (2 * i) / (G - 1));
+  run.writeArray('surface_alpha', a);
+  run.writeArray('surface_beta', a);
+  const v = new Float64Array(G * G);
+  for (let i = 0; i < G; i++) for (let j = 0; j < G; j++) v[i * G + j] = 0.1 + (a[j]! ** 2 - 0.5) ** 2 + a[i]! ** 2;
+  run.writeArray('surface_train_loss', v, [G, G]);
+  run.writeArray('surface_test_loss', v.map((x) => x + 0.05), [G, G]);
+  run.writeArray('surface_test_error', v.map((x) => Math.min(1, x / 2)), [G, G]);
+  run.writeArray('surface_marks_alpha', Float64Array.of(-0.7, 0.7));
+  run.writeArray('surface_marks_beta', Float64Array.of(0, 0));
+  const t = Float64Array.from({ length: 11 }, (_, k) => k / 10);
+  run.writeArray('surface_path_alpha', t.map((x) => -0.7 + 1.4 * x));
+  run.writeArray('surface_path_beta', t.map((x) => 0.3 * Math.sin(Math.PI * x)));
+  run.finish({ kind: 'network', plane: 'through replicas 0, 1, 2 (Garipov et al. 2018)', coordinates: 'parameter-space distance from the first point', marks: [{ name: 'replica 0' }, { name: 'replica 1' }], path: 'Bézier curve', path_max_off_plane: 0 });
+  return dir;
 }

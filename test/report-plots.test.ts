@@ -44,7 +44,8 @@ test('line plot: log x drops t = 0 (and says so), band is y ± SE, zoom bound to
   assert.equal(at(line, 'encoding.y.scale.type'), 'linear');
   assert.equal(at(line, 'encoding.x.title'), 'time t (SGD steps)');
   assert.equal(at(line, 'params.0.bind'), 'scales');
-  assert.equal(at(line, 'encoding.color.scale.range.0'), OKABE_ITO[0]);
+  // One series: coloured Okabe–Ito blue, no legend needed (the axis names it).
+  assert.equal(at(line, 'encoding.color.value'), OKABE_ITO[0]);
   assert.ok(toVega(p.spec)['marks'], 'vega-lite compiles it');
 });
 

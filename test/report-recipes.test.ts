@@ -27,6 +27,9 @@ before(() => {
   runs['hessian'] = F.makeHessian(join(root, 'hessian'));
   runs['paths'] = F.makePaths(join(root, 'paths'));
   runs['l2sweep'] = F.makeL2sweep(join(root, 'l2sweep'));
+  runs['permute'] = F.makePermute(join(root, 'permute'));
+  runs['flatness'] = F.makeFlatness(join(root, 'flatness'));
+  runs['surface'] = F.makeSurface(join(root, 'surface'));
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
@@ -34,19 +37,30 @@ const EXPECTED: Record<string, string[]> = {
   train: ['train_loss', 'test_loss', 'train_error', 'test_error', 'final_test_error'],
   spinglass: ['energy_vs_T', 'q2_vs_T', 'binder_vs_T', 'pq', 'energy_vs_time'],
   cluster: ['overlap', 'dendrogram', 'pq', 'ultrametric'],
-  aging: ['delta', 'corr', 'delta_collapse', 'corr_collapse', 'energy'],
+  aging: ['delta', 'corr_norm', 'delta_collapse', 'corr_norm_collapse', 'corr', 'energy'],
   hessian: ['eigenvalues', 'density', 'trace'],
   paths: ['path_train_loss', 'path_test_loss', 'path_test_error'],
-  l2sweep: ['transitions', 'phase', 'class_accuracy', 'class_accuracy_down', 'error_vs_norm'],
+  l2sweep: ['transitions', 'phase', 'class_accuracy_lines', 'class_accuracy', 'class_accuracy_down', 'error_vs_norm'],
+  permute: ['barrier_vs_k', 'barrier_vs_distance', 'path_train_loss', 'path_test_loss', 'path_test_error'],
+  flatness: ['correlation_forest', 'correlations', 'lambda_max_vs_test_error', 'trace_vs_test_error', 'log_volume_vs_test_error', 'sharpness_vs_test_error', 'local_entropy_gap_vs_test_error', 'mean_rise_vs_test_error', 'walk_ruggedness_vs_test_error'],
+  surface: ['surface_train_loss_contour', 'surface_train_loss_3d', 'surface_test_loss_contour', 'surface_test_loss_3d', 'surface_test_error_contour'],
+};
+
+/** Items a fixture leaves out on purpose (the run did not measure them). */
+const ABSENT: Record<string, string[]> = {
+  flatness: ['sharpness_vs_test_error', 'local_entropy_gap_vs_test_error', 'mean_rise_vs_test_error', 'walk_ruggedness_vs_test_error'],
 };
 
 test('every protocol recipe builds every item from a complete run', () => {
   // permute and connect write the paths arrays; walk has its own test (test/walk-spins.test.ts).
-  assert.deepEqual(knownProtocols(), [...Object.keys(EXPECTED), 'permute', 'connect', 'walk'].sort());
-  for (const [protocol, items] of [...Object.entries(EXPECTED), ['permute', EXPECTED['paths']!], ['connect', EXPECTED['paths']!]] as const) {
-    const res = evaluateRecipe(recipeFor(protocol), Run.open(runs[protocol === 'permute' || protocol === 'connect' ? 'paths' : protocol] as string));
+  assert.deepEqual(knownProtocols(), [...Object.keys(EXPECTED), 'connect', 'walk'].sort());
+  for (const [protocol, items] of [...Object.entries(EXPECTED), ['connect', EXPECTED['paths']!]] as const) {
+    const res = evaluateRecipe(recipeFor(protocol), Run.open(runs[protocol === 'connect' ? 'paths' : protocol] as string));
     assert.deepEqual(res.map((r) => r.name), items, protocol);
-    for (const r of res) assert.equal(r.status, 'ok', `${protocol}/${r.name}: ${r.status === 'unavailable' ? r.reason : ''}`);
+    for (const r of res) {
+      const want = ABSENT[protocol]?.includes(r.name) ? 'unavailable' : 'ok';
+      assert.equal(r.status, want, `${protocol}/${r.name}: ${r.status === 'unavailable' ? r.reason : ''}`);
+    }
   }
 });
 
@@ -82,10 +96,23 @@ test('recipes put the run\'s numbers in the specs', () => {
   // paths: names from manifest.summary.paths
   const series = values(get('paths', 'path_train_loss'), 'series');
   assert.ok(series.includes('linear') && series.includes('permuted-linear'));
-  // aging collapse leaves out t_w = 0 and rescales t by t_w: t = 1000, t_w = 1000 → 1
+  // aging collapse leaves out t_w = 0 and rescales t by t_w^μ at the fitted μ (0.9), not μ = 1
   const collapse = get('aging', 'delta_collapse');
   assert.ok(!values(collapse, 'series').includes('t_w = 0'));
-  assert.ok(values(collapse, 'x').includes(1));
+  assert.ok(values(collapse, 'x').some((x) => Math.abs((x as number) - 1000 / 1000 ** 0.9) < 1e-9));
+  assert.ok(!values(collapse, 'x').includes(1));
+  const cc = evaluateRecipe(recipeFor('aging'), Run.open(runs['aging'] as string)).find((x) => x.name === 'corr_norm_collapse');
+  assert.ok(cc && cc.status === 'ok' && cc.kind === 'plot');
+  assert.match(cc.plot.caption ?? '', /μ = 0\.85/);
+  // permute: barrier vs displaced units, mean over the 2 repeats
+  const vsK = get('permute', 'barrier_vs_k');
+  assert.deepEqual(values(vsK, 'x').slice(0, 3), [2, 4, 16]);
+  assert.ok(Math.abs((values(vsK, 'y')[0] as number) - 0.105) < 1e-12);
+  // flatness: a measure the run says has no power is labelled so; one without a power field is judged by its CI
+  const forest = get('flatness', 'correlation_forest');
+  const labels = values(forest, 'label');
+  assert.ok(labels.includes('log_volume (n = 8) (no power)'));
+  assert.ok(labels.includes('lambda_max (n = 8)') && labels.includes('trace (n = 8)'));
   // l2sweep: up and down sweeps as two series
   const phase = get('l2sweep', 'phase');
   assert.ok(values(phase, 'series').includes('up') && values(phase, 'series').includes('down'));
@@ -170,7 +197,7 @@ test('compare overlays what runs share and lists what only one has', async () =>
   const out = join(root, 'cmp');
   const r = await buildComparison([runs['cluster'] as string, runs['spinglass'] as string, runs['aging'] as string, pspin], out, { png: false });
   assert.equal(r.report, join(out, 'compare.html'));
-  assert.deepEqual(r.plots.map((p) => p.name), ['pq', 'aging_delta', 'aging_delta_collapse', 'aging_corr']);
+  assert.deepEqual(r.plots.map((p) => p.name), ['pq', 'aging_delta', 'aging_delta_collapse', 'aging_corr_norm', 'aging_corr_norm_collapse']);
   assert.deepEqual(r.onlyOne.map((o) => [o.name, o.run]), [['ultrametric', 'cluster']]);
   const html = readFileSync(r.report, 'utf8');
   assert.match(html, /spinglass \(T = 0\.4\)/, 'the SK run contributes its lowest temperature');
@@ -199,4 +226,37 @@ test('CLI: report --json, compare, and one-line errors for bad input', () => {
   const b = spawnSync(process.execPath, [BIN, 'report', broken], { encoding: 'utf8' });
   assert.equal(b.status, 2);
   assert.match(b.stderr, /manifest\.json is not valid JSON/);
+});
+
+test('key figures: nested summary records become tables of their own, never JSON cut short', async () => {
+  const dir = F.makePermute(join(root, 'permute-keys'));
+  await buildReport(dir, { png: false });
+  const html = readFileSync(join(dir, 'report.html'), 'utf8');
+  assert.match(html, /<table id="table-summary-per_k"><tr><th>k<\/th><th>barrier<\/th><th>test_barrier<\/th><th>distance<\/th><th>displaced<\/th><\/tr>/);
+  assert.match(html, /<td class="">random<\/td>/);
+  const keyFigures = html.slice(html.indexOf('id="key-figures"'), html.indexOf('<h2>Results</h2>'));
+  assert.doesNotMatch(keyFigures, /\.\.\.|…|\{"/);
+  // flatness: the recipe's correlation table replaces the raw summary list
+  const fl = F.makeFlatness(join(root, 'flatness-keys'));
+  await buildReport(fl, { png: false });
+  const fh = readFileSync(join(fl, 'report.html'), 'utf8');
+  assert.doesNotMatch(fh, /table-summary-correlations/);
+  assert.match(fh, /table-correlations-data/);
+});
+
+test('cluster P(q): the run\'s common axis before and after alignment is drawn as two series', () => {
+  const dir = join(root, 'pq-axis');
+  const r = Run.create(dir, { protocol: 'cluster', config: {}, seed: 1 }, { overwrite: true });
+  r.writeArray('pq_edges', Float64Array.from([0, 0.5, 1]));
+  r.writeArray('pq_hist', Float64Array.from([1, 2]));
+  r.writeArray('pq_axis_edges', Float64Array.from([0.2, 0.3, 0.4, 0.5]));
+  r.writeArray('pq_axis_hist_aligned', Float64Array.from([0, 5, 5]));
+  r.writeArray('pq_axis_hist_unaligned', Float64Array.from([10, 0, 0]));
+  r.finish({});
+  const pq = evaluateRecipe(recipeFor('cluster'), Run.open(dir)).find((x) => x.name === 'pq');
+  assert.ok(pq && pq.status === 'ok' && pq.kind === 'plot');
+  const names = new Set(values(pq.plot.spec, 'series'));
+  assert.ok(names.has('after alignment') && names.has('before alignment'));
+  // the axis fits the occupied bins [0.2, 0.5], not [−1, 1]
+  assert.match(pq.plot.caption ?? '', /\[0\.17, 0\.53\]/);
 });

@@ -74,13 +74,19 @@ interface MethodContext {
 /** What a path method returns: the curve, extra arrays (written under their own names) and key figures. */
 interface BuiltPath {
   path: Path;
-  arrays?: Record<string, Float64Array>;
+  arrays?: Record<string, Float64Array | { data: Float64Array; shape: number[] }>;
   summary?: ReplicaSummary;
 }
 
 // ---- checkpoints of the iterative methods ------------------------------------------------------
 
 function rngMeta(st: RngState): RngState { return { s: [...st.s], spare: st.spare }; }
+
+function concatRows(rows: Float64Array[]): Float64Array {
+  const out = new Float64Array(rows.length * (rows[0]?.length ?? 0));
+  rows.forEach((r, i) => out.set(r, i * r.length));
+  return out;
+}
 
 function optimizerToCheckpoint(o: OptimizerState, arrays: Checkpoint['arrays']): Record<string, unknown> {
   for (const [k, v] of Object.entries(o.arrays)) arrays[`opt.${k}`] = v;
@@ -160,7 +166,11 @@ const bezierBuilder = async (ctx: MethodContext): Promise<BuiltPath> => {
   const losses = fit.losses;
   return {
     path: bezierPath(ctx.a, fit.control, ctx.b),
-    arrays: { bezier_losses: Float64Array.from(losses) },
+    arrays: {
+      bezier_losses: Float64Array.from(losses),
+      // The curve's three points (θ_b aligned under --align), so `glassy surface --path` can draw it.
+      bezier_points: { data: concatRows([ctx.a, fit.control, ctx.b]), shape: [3, ctx.a.length] },
+    },
     summary: {
       bezier_steps: fit.step,
       bezier_max_steps: maxSteps,
@@ -204,7 +214,12 @@ const nebBuilder = async (ctx: MethodContext): Promise<BuiltPath> => {
   const top = r.climbingImage ?? Array.from(r.energies).indexOf(Math.max(...r.energies));
   return {
     path: polylinePath(r.points),
-    arrays: { neb_image_train_loss: imageLoss, neb_image_energy: r.energies },
+    arrays: {
+      neb_image_train_loss: imageLoss,
+      neb_image_energy: r.energies,
+      // The chain itself (end points included), so `glassy surface --path` can draw it.
+      neb_images: { data: concatRows(r.points), shape: [r.points.length, ctx.a.length] },
+    },
     summary: {
       neb_converged: r.converged,
       neb_max_force: r.maxForce,
@@ -257,7 +272,10 @@ async function runReplica(config: ConnectConfig, ctx: ReplicaContext): Promise<R
   const t = uniformGrid(config.points);
   const prof = profilePath(built.path, { train: land.evalTrain, test: land.test }, t);
   const fig = writePathRow(ctx.run, ctx.index, prof);
-  for (const [k, v] of Object.entries(built.arrays ?? {})) ctx.run.writeArray(k, v);
+  for (const [k, v] of Object.entries(built.arrays ?? {})) {
+    if (v instanceof Float64Array) ctx.run.writeArray(k, v);
+    else ctx.run.writeArray(k, v.data, v.shape);
+  }
   return { method, distance: distance(a, b), train_samples: land.trainSamples, ...fig, ...(built.summary ?? {}) };
 }
 

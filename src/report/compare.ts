@@ -95,38 +95,72 @@ const ultrametric: Comparable<{ u: Float64Array; nul: Float64Array | null }> = {
   },
 };
 
-type Family = { tw: Float64Array; t: Float64Array; mean: { data: Float64Array; rows: number; cols: number }; se: { data: Float64Array; rows: number; cols: number } | null };
+type Family = {
+  tw: Float64Array;
+  t: Float64Array;
+  mean: { data: Float64Array; rows: number; cols: number };
+  se: { data: Float64Array; rows: number; cols: number } | null;
+  /** Time per step: the p-spin's dt (time = steps·dt), 1 for SGD steps and MC sweeps. */
+  dt: number;
+  /** The μ the run fitted for this observable (NaN: none). */
+  mu: number;
+  unit: string;
+};
 
-function family(obs: 'delta' | 'corr'): (ctx: RecipeContext) => Family | null {
+type AgingObs = 'delta' | 'corr_norm';
+
+/** The time step of a run whose time is steps·dt (the p-spin's Langevin/GD), else 1. */
+function timeStep(ctx: RecipeContext): number {
+  const s = ctx.summary('dt');
+  if (typeof s === 'number' && s > 0) return s;
+  const c = ctx.manifest.config as Record<string, unknown> | undefined;
+  const d = c?.['dt'] ?? (c?.['pspin'] as Record<string, unknown> | undefined)?.['dt'];
+  return typeof d === 'number' && d > 0 ? d : 1;
+}
+
+function family(obs: AgingObs): (ctx: RecipeContext) => Family | null {
   return (ctx) => {
     if (!ctx.has('tw') || !ctx.has('t') || !ctx.has(`${obs}_mean`)) return null;
     const tw = ctx.vec('tw');
     const t = ctx.vec('t');
-    const mean = ctx.mat(`${obs}_mean`, tw.length, t.length);
-    const se = ctx.has(`${obs}_se`) ? ctx.mat(`${obs}_se`, tw.length, t.length) : null;
-    return { tw, t, mean, se };
+    // A sweep run stores [points × tw, t]: compare its first point.
+    const all = ctx.rowsOf(`${obs}_mean`, t.length);
+    const first = (m: { data: Float64Array; cols: number }) => ({ data: m.data.subarray(0, tw.length * m.cols), rows: tw.length, cols: m.cols });
+    const mean = first(all);
+    const se = ctx.has(`${obs}_se`) ? first(ctx.rowsOf(`${obs}_se`, t.length)) : null;
+    const dt = timeStep(ctx);
+    const muName = obs === 'delta' ? 'mu_delta' : 'mu_corr';
+    const mu = ctx.has(muName) ? (ctx.vec(muName)[0] ?? NaN) : NaN;
+    const landscape = String(ctx.summary('landscape') ?? '');
+    const unit = dt !== 1 ? 'time steps·dt' : landscape === 'mlp' ? 'SGD steps' : landscape ? 'sweeps or steps' : 'steps';
+    return { tw, t, mean, se, dt, mu, unit };
   };
 }
 
-function agingComparable(obs: 'delta' | 'corr', collapse: boolean): Comparable<Family> {
+function agingComparable(obs: AgingObs, collapse: boolean): Comparable<Family> {
   const isDelta = obs === 'delta';
   const name = `aging_${obs}${collapse ? '_collapse' : ''}`;
-  const title = `${isDelta ? 'Δ' : 'C'}(t_w, t_w+t) vs ${collapse ? 't / t_w' : 'lag t'}`;
+  const sym = isDelta ? 'Δ' : 'Ĉ';
+  const title = `${sym}(t_w, t_w+t) vs ${collapse ? 't / t_w^μ' : 'time t'}`;
   return {
     name,
     title,
     extract: family(obs),
     build(parts) {
       const series: Series[] = [];
+      const notes: string[] = [];
       for (const p of parts) {
-        const { tw, t, mean, se } = p.data;
+        const { tw, t, mean, se, dt, mu } = p.data;
+        const m = Number.isFinite(mu) ? mu : 1;
+        notes.push(`${p.label}: ${p.data.unit}${collapse ? `, μ = ${Number.isFinite(mu) ? fmt(mu) : '1 (not fitted)'}` : ''}`);
         for (let k = 0; k < tw.length; k++) {
-          const w = tw[k] as number;
+          const w = (tw[k] as number) * dt;
           if (collapse && !(w > 0)) continue;
+          const scale = Math.pow(w, m);
           series.push({
             name: `${p.label}: t_w = ${fmt(w)}`,
             group: p.label,
-            x: collapse ? t.map((v) => v / w) : t,
+            x: t.map((v) => (collapse ? (v * dt) / scale : v * dt)),
             y: row(mean, k),
             ...(se ? { se: row(se, k) } : {}),
           });
@@ -135,11 +169,11 @@ function agingComparable(obs: 'delta' | 'corr', collapse: boolean): Comparable<F
       return linePlot({
         name,
         title,
-        x: { title: collapse ? 't / t_w' : 'lag t (steps or sweeps)', scale: 'log' },
-        y: { title: isDelta ? 'Δ(t_w, t_w+t)' : 'C(t_w, t_w+t)', scale: isDelta ? 'log' : 'linear' },
+        x: { title: collapse ? 't / t_w^μ' : 'time t (steps·dt for the p-spin)', scale: 'log' },
+        y: { title: isDelta ? 'Δ(t_w, t_w+t)' : 'Ĉ(t_w, t_w+t)', scale: isDelta ? 'log' : 'linear' },
         series,
         legendTitle: 'run',
-        caption: 'One colour per run, one curve per waiting time t_w (hover for t_w). Time units are each run\'s own (SGD steps, MC sweeps).',
+        caption: `One colour per run, one curve per waiting time t_w (hover for t_w). Time: ${notes.join('; ')}.${collapse ? ' Each run collapsed at its own fitted μ.' : ''}`,
       });
     },
   };
@@ -154,13 +188,18 @@ const hessianDensity: Comparable<{ x: Float64Array; y: Float64Array }> = {
     return { x, y: ctx.vec('density_y', x.length) };
   },
   build(parts) {
+    // Floor the log axis at 1e-6 of the highest peak: below lies only Gaussian-broadening tail.
+    let peak = 0;
+    for (const p of parts) for (const v of p.data.y) if (Number.isFinite(v) && v > peak) peak = v;
+    const floor = peak > 0 ? peak * 1e-6 : 1e-12;
     return linePlot({
       name: 'hessian_density',
       title: 'Hessian spectral density',
       x: { title: 'eigenvalue λ' },
-      y: { title: 'density ρ(λ)', scale: 'log' },
-      series: parts.map((p) => ({ name: p.label, x: p.data.x, y: p.data.y })),
+      y: { title: 'density ρ(λ)', scale: 'log', domain: [floor, Math.max(peak * 2, floor * 10)] },
+      series: parts.map((p) => ({ name: p.label, x: p.data.x, y: p.data.y.map((v) => (v < floor ? floor : v)) })),
       legendTitle: 'run',
+      caption: `Stochastic Lanczos quadrature densities. The axis starts at 10⁻⁶ of the highest peak (${fmt(floor)}; lower values are drawn on it).`,
     });
   },
 };
@@ -214,7 +253,8 @@ export const COMPARABLES: readonly Comparable<unknown>[] = [
   ultrametric,
   agingComparable('delta', false),
   agingComparable('delta', true),
-  agingComparable('corr', false),
+  agingComparable('corr_norm', false),
+  agingComparable('corr_norm', true),
   hessianDensity,
   hessianTop,
   trainCurve('test_error', 'Test error vs time', 'test error (fraction)', false),

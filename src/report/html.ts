@@ -26,7 +26,9 @@ h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 32px 0 8p
 h3 { font-size: 16px; margin: 20px 0 6px; }
 .sub { color: var(--muted); margin: 0 0 16px; }
 table { border-collapse: collapse; margin: 6px 0 12px; font-size: 14px; }
-th, td { text-align: left; padding: 3px 12px 3px 0; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: 3px 12px 3px 0; border-bottom: 1px solid var(--line); vertical-align: top; max-width: 760px; overflow-wrap: break-word; }
+th { white-space: nowrap; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
 th { font-weight: 600; color: #333; }
 td.num { font-variant-numeric: tabular-nums; }
 pre { background: #f6f6f6; border: 1px solid var(--line); padding: 10px; overflow: auto; font-size: 13px; max-height: 420px; }
@@ -87,7 +89,7 @@ export function kvTable(rows: [string, string][]): string {
 export function tableHtml(t: Table): string {
   const head = `<tr>${t.columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`;
   const body = t.rows.map((r) => `<tr>${r.map((c) => `<td class="${typeof c === 'number' ? 'num' : ''}">${esc(c ?? '')}</td>`).join('')}</tr>`).join('');
-  return `<table id="table-${esc(t.name)}">${head}${body}</table>${t.caption ? `<p class="hint">${esc(t.caption)}</p>` : ''}`;
+  return `<div class="table-wrap"><table id="table-${esc(t.name)}">${head}${body}</table></div>${t.caption ? `<p class="hint">${esc(t.caption)}</p>` : ''}`;
 }
 
 /** A status badge. */

@@ -11,7 +11,7 @@ import { evaluateRecipe, recipeFor, type ItemResult, type Recipe } from './recip
 import { toVega, vegaToSvg, svgToPng } from './render.js';
 import type { Plot } from './spec.js';
 import { esc, figureHtml, kvTable, page, statusBadge, tableHtml, type RenderedPlot } from './html.js';
-import { provenanceRows, statusRows, summaryRows, timingRows } from './provenance.js';
+import { provenanceRows, statusRows, summaryLayout, timingRows } from './provenance.js';
 
 export interface ReportOptions {
   /** Write plots/<name>.png too (default true). */
@@ -108,8 +108,12 @@ export function reportHtml(run: RunSource, description: string, results: ItemRes
   sections.push(`<nav><ul>${toc}</ul></nav>`);
 
   sections.push('<h2 id="key-figures">Key figures</h2>');
-  const summary = summaryRows(m);
-  sections.push(summary.length ? kvTable(summary) : '<p class="na">The run recorded no summary.</p>');
+  const summary = summaryLayout(m);
+  if (summary.rows.length) sections.push(kvTable(summary.rows));
+  // A summary list the recipe already shows as a table of its own (e.g. l2sweep's transitions) is not repeated.
+  const recipeTables = new Set(results.filter((r) => r.kind === 'table' && r.status === 'ok').map((r) => r.name));
+  for (const t of summary.tables.filter((t) => !recipeTables.has(t.title))) sections.push(`<h3 id="${esc(t.name)}">${esc(t.title)}</h3>${tableHtml(t)}`);
+  if (!summary.rows.length && !summary.tables.length) sections.push('<p class="na">The run recorded no summary.</p>');
 
   sections.push('<h2>Results</h2>');
   for (const r of results) {

@@ -5,7 +5,9 @@
  * decoded once, refused if any segment is "..", resolved under the root, then its REAL path (after
  * symlinks) must still lie inside the root's real path — so "..", "%2e%2e", "%2f", absolute paths and
  * symlinks out of the directory all fail (403, or 404 when nothing is there). While bound to
- * loopback, requests whose Host header is not a loopback name are refused (DNS rebinding).
+ * loopback, requests whose Host header is not exactly a loopback name and this port are refused (DNS
+ * rebinding). Only what a report needs is served (report.html, compare.html, plots/*.svg|png, the
+ * run listing); dotfiles never. Nothing is ever written: a request only reads.
  * Pages are served with a CSP that forbids every network origin but this server.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -103,7 +105,8 @@ function describeRun(rootReal: string, dir: string): RunEntry {
   const path = relative(rootReal, dir).split(sep).join('/');
   const hasReport = existsSync(join(dir, 'report.html'));
   try {
-    const m = Run.open(dir).manifest;
+    // readOnly: a GET never writes (Run.open would record a dead 'running' run as interrupted).
+    const m = Run.open(dir, { readOnly: true }).manifest;
     return { path, protocol: m.protocol, status: m.status, created: m.created, hasReport };
   } catch (e) {
     return { path, protocol: null, status: null, created: null, hasReport, error: (e as Error).message };
@@ -128,8 +131,12 @@ export function resolveRequestPath(rootReal: string, rawTarget: string): Resolve
     return { status: 400, reason: 'malformed percent-encoding' };
   }
   if (decoded.includes('\0')) return { status: 400, reason: 'NUL in path' };
+  const segments = decoded.split(/[/\\]/);
   // Refuse ".." outright (also when it arrived encoded): no legitimate link contains it.
-  if (decoded.split(/[/\\]/).some((s) => s === '..')) return { status: 403, reason: 'path traversal' };
+  if (segments.some((s) => s === '..')) return { status: 403, reason: 'path traversal' };
+  // Dotfiles and dot-directories (.git/config, .env, .glassy-tmp-*) are never a report's.
+  if (segments.some((s) => s.startsWith('.'))) return { status: 403, reason: 'hidden file' };
+  if (!isReportFile(segments.filter((s) => s !== ''))) return { status: 404, reason: 'not part of a report' };
   const candidate = resolve(rootReal, `.${decoded}`);
   if (!inside(rootReal, candidate)) return { status: 403, reason: 'outside the served directory' };
   let real: string;
@@ -147,7 +154,29 @@ export function resolveRequestPath(rootReal: string, rawTarget: string): Resolve
     /* vanished between realpath and stat */
   }
   if (!isFile) return { status: 404, reason: 'not a file' };
+  // A report page is served only where it belongs: beside a run's manifest (or as a comparison page).
+  const dir = resolve(candidate, segments[segments.length - 2] === PLOTS ? '../..' : '..');
+  const last = segments[segments.length - 1];
+  if (last === REPORT_PAGE || segments[segments.length - 2] === PLOTS) {
+    if (!existsSync(join(dir, 'manifest.json')) && !existsSync(join(dir, COMPARE_PAGE))) return { status: 404, reason: 'not in a run directory' };
+  }
   return { status: 200, file: real };
+}
+
+const REPORT_PAGE = 'report.html';
+const COMPARE_PAGE = 'compare.html';
+const PLOTS = 'plots';
+const PLOT_FILE = /^[A-Za-z0-9_.-]+\.(svg|png)$/;
+
+/**
+ * What a report needs, and nothing else: a run's report.html, a comparison's compare.html, and the
+ * SVG/PNG files in their plots/ folder. Manifests, arrays, weights, checkpoints and whatever else
+ * lies in the served directory (a repository's sources, .env) are not served.
+ */
+function isReportFile(segments: string[]): boolean {
+  const last = segments[segments.length - 1] ?? '';
+  if (last === REPORT_PAGE || last === COMPARE_PAGE) return true;
+  return segments.length >= 2 && segments[segments.length - 2] === PLOTS && PLOT_FILE.test(last);
 }
 
 /** The index page: every run, its status, and a link to its report (or how to make one). */
@@ -177,16 +206,22 @@ export function indexHtml(runs: RunEntry[], rootLabel: string): string {
   });
 }
 
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
 
+/** A bind address on the loopback interface (then only loopback Host headers are accepted). */
 function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host) || host.startsWith('127.');
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
-function hostnameOf(hostHeader: string | undefined): string {
-  if (!hostHeader) return '';
-  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1);
-  return hostHeader.split(':')[0] ?? '';
+/**
+ * DNS-rebinding guard: the Host header must be exactly a loopback name with this server's port
+ * ("127.0.0.1:8765", "localhost:8765", "[::1]:8765"; the port may be left out only for port 80).
+ * A name merely starting with "127." (127.evil.com, 127.0.0.1.nip.io) is someone else's domain.
+ */
+export function allowedHost(hostHeader: string | undefined, port: number): boolean {
+  if (!hostHeader) return false;
+  const h = hostHeader.toLowerCase();
+  return LOOPBACK_NAMES.some((n) => h === `${n}:${port}` || (port === 80 && h === n));
 }
 
 function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8', head = false): void {
@@ -201,14 +236,14 @@ function securityHeaders(type: string): Record<string, string> {
 }
 
 /** The request handler (exported for tests that want to drive it without a socket). */
-export function handler(rootReal: string, rootLabel: string, loopbackOnly: boolean) {
+export function handler(rootReal: string, rootLabel: string, loopbackOnly: boolean, port: () => number) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const head = req.method === 'HEAD';
     if (req.method !== 'GET' && !head) {
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, 405, 'method not allowed\n');
     }
-    if (loopbackOnly && !isLoopback(hostnameOf(req.headers.host))) return send(res, 403, 'forbidden host\n', undefined, head);
+    if (loopbackOnly && !allowedHost(req.headers.host, port())) return send(res, 403, 'forbidden host\n', undefined, head);
     const target = req.url ?? '/';
     const path = target.split(/[?#]/, 1)[0];
     if (path === '/' || path === '/index.html') return send(res, 200, indexHtml(listRuns(rootReal), rootLabel), TYPES['.html'], head);
@@ -234,7 +269,8 @@ export async function startServer(opts: ServeOptions): Promise<GlassyServer> {
   const abs = resolve(opts.dir);
   if (!existsSync(abs) || !statSync(abs).isDirectory()) throw GlassyError.invalid('dir', opts.dir, 'an existing directory of runs');
   const rootReal = realpathSync(abs);
-  const server = createServer(handler(rootReal, opts.dir, isLoopback(host)));
+  let bound = port;
+  const server = createServer(handler(rootReal, opts.dir, isLoopback(host), () => bound));
   await new Promise<void>((ok, fail) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       fail(e.code === 'EADDRINUSE' ? GlassyError.invalid('--port', port, 'a free port (this one is in use; try --port 0)') : e.code === 'EADDRNOTAVAIL' || e.code === 'ENOTFOUND' ? GlassyError.invalid('--host', host, 'an address of this machine') : e),
@@ -242,6 +278,7 @@ export async function startServer(opts: ServeOptions): Promise<GlassyServer> {
     server.listen(port, host, () => ok());
   });
   const addr = server.address() as AddressInfo;
+  bound = addr.port;
   const shownHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   return {
     url: `http://${shownHost}:${addr.port}/`,

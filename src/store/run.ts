@@ -166,7 +166,7 @@ export class Run {
    * host was killed: it is reported (and recorded) as 'interrupted'. Runs of other hosts are left
    * as they are — their pids mean nothing here.
    */
-  static open(dir: string): Run {
+  static open(dir: string, opts: { readOnly?: boolean } = {}): Run {
     const abs = resolve(dir);
     const path = join(abs, MANIFEST);
     if (!existsSync(path)) {
@@ -188,8 +188,9 @@ export class Run {
     const m = run.m;
     if (m.status === 'running' && m.host === thisHost() && !pidAlive(m.pid)) {
       run.m = { ...m, status: 'interrupted' };
-      // Recording it is a courtesy; a read-only copy of a run must still open.
-      try { run.writeManifest(); } catch { /* keep the in-memory status */ }
+      // Recording it is a courtesy; a read-only copy of a run must still open, and a reader that
+      // promised not to write (glassy serve) only reports it.
+      if (!opts.readOnly) try { run.writeManifest(); } catch { /* keep the in-memory status */ }
     }
     return run;
   }

@@ -23,7 +23,10 @@ export function quantChannel(field: string, axis: AxisOptions, extra: { [k: stri
 export function colorChannel(names: string[], mode: ColorMode, title: string | null): { [k: string]: Json } {
   const scale: { [k: string]: Json } =
     mode === 'category'
-      ? { domain: names, range: names.map((_, i) => OKABE_ITO[i % OKABE_ITO.length] as string) }
+      ? names.length <= OKABE_ITO.length
+        ? { domain: names, range: names.map((_, i) => OKABE_ITO[i % OKABE_ITO.length] as string) }
+        : // More categories than Okabe–Ito has colours (e.g. ten digit classes): no colour may repeat.
+          { domain: names, scheme: names.length <= 10 ? 'tableau10' : 'category20' }
       : // extent stops short of viridis's pale yellow end, which vanishes on white.
         { domain: names, scheme: { name: SEQUENTIAL_SCHEME, extent: [0, 0.85] } };
   return { field: 'series', type: mode === 'category' ? 'nominal' : 'ordinal', title, scale, sort: names };

@@ -39,6 +39,8 @@ export interface HistogramOptions {
   rules?: { label: string; x: number }[];
   color?: ColorMode;
   legendTitle?: string | null;
+  /** Step outlines even for one or two series (where bars of two series would coincide and mix colours). */
+  outlines?: boolean;
   caption?: string;
 }
 
@@ -125,7 +127,7 @@ export function histogramPlot(opts: HistogramOptions): Plot {
     { field: 'x1', type: 'quantitative', title: 'to', format: '.4~g' },
     { field: 'y', type: 'quantitative', title: yTitle, format: '.4~g' },
   ];
-  if (opts.series.length <= 2) {
+  if (opts.series.length <= 2 && !opts.outlines) {
     // One or two series: translucent bars overlay legibly.
     layers.push({
       data: { values: rows },

@@ -5,8 +5,8 @@
  */
 import type { AxisOptions, Json, Plot, Row, VlSpec } from '../spec.js';
 import { num } from '../spec.js';
-import { HEIGHT, SUMMARY_COLOR, WIDTH, themed } from '../theme.js';
-import { colorChannel, filterPlaceable, quantChannel, type ColorMode } from './common.js';
+import { HEIGHT, OKABE_ITO, SUMMARY_COLOR, WIDTH, themed } from '../theme.js';
+import { colorChannel, filterPlaceable, placeable, quantChannel, type ColorMode } from './common.js';
 
 export interface Series {
   /** Legend label (unique within a plot). */
@@ -35,18 +35,33 @@ export interface LineOptions {
   errorStyle?: 'band' | 'bars';
   /** Draw a dot at every point (default: true with error bars, false otherwise). */
   points?: boolean;
+  /** false: points only, not joined (a scatter of several series with a legend). */
+  lines?: boolean;
   /** category (Okabe–Ito) or sequential (viridis, for ordered families like tw or T). */
   color?: ColorMode;
   /** Legend title (e.g. "t_w (steps)"). */
   legendTitle?: string | null;
   /** Join points in data order (sweeps up then down) rather than sorted by x. */
   keepOrder?: boolean;
+  /** Vertical marks at given x (e.g. transitions β_c), each a grey dotted rule with its label on top. */
+  marks?: { x: number; label: string }[];
   /** Colour domain (series names) shared across panels; default: this plot's main series. */
   colorDomain?: string[];
   caption?: string;
   width?: number;
   height?: number;
 }
+
+/** Vertical marks (transitions): dark grey, apart from the Okabe–Ito series colours. */
+const MARK_COLOR = '#555555';
+
+/** Legend entries drawn as opaque strokes, whatever the band and hover layers merged into it. */
+export const LINE_LEGEND: { [k: string]: Json } = {
+  symbolType: 'stroke',
+  symbolStrokeWidth: 2.5,
+  symbolOpacity: 1,
+  encode: { symbols: { update: { opacity: { value: 1 } } } },
+};
 
 /** Above this many points a series gets no invisible hover targets (keeps the page light). */
 const MAX_HOVER_POINTS = 4000;
@@ -95,15 +110,21 @@ export function lineLayers(opts: LineOptions, rows: Row[]): { [k: string]: Json 
   const colorMode = opts.color ?? 'category';
   // A lone main series over thin replicas is "the mean": black reads as the summary.
   const loneMean = names.length === 1 && opts.series.some((s) => s.role === 'thin');
-  const color: { [k: string]: Json } = loneMean
-    ? { value: SUMMARY_COLOR }
+  // One series needs no legend: the axis title names it.
+  const lone = names.length === 1 && !loneMean;
+  const shared: { [k: string]: Json } | null = loneMean || lone
+    ? null
     : { ...colorChannel(names, colorMode, opts.legendTitle === undefined ? null : opts.legendTitle), field: 'group' };
+  // Vega-Lite merges the legends of all layers on one colour scale, and `legend: null` on any layer
+  // removes the merged legend altogether; so every layer carries the same legend (opaque strokes).
+  const legend: { [k: string]: Json } = opts.lines === false ? { ...LINE_LEGEND, symbolType: 'circle' } : LINE_LEGEND;
+  const color: { [k: string]: Json } = shared ? { ...shared, legend } : { value: lone ? (OKABE_ITO[0] as string) : SUMMARY_COLOR };
   const x = quantChannel('x', opts.x);
   const y = quantChannel('y', opts.y);
   const order: { [k: string]: Json } = opts.keepOrder ? { order: { field: 'i', type: 'quantitative' } } : {};
   const isMain = { filter: "datum.role === 'main'" };
-  // Only the main line layer draws the legend: bands and hover dots would add pale duplicate symbols.
-  const quiet: { [k: string]: Json } = 'field' in color ? { ...color, legend: null } : color;
+  // Every layer states the same legend, so whichever Vega-Lite's merge keeps, it draws opaque strokes.
+  const quiet: { [k: string]: Json } = color;
   const layers: { [k: string]: Json }[] = [];
   const hasThin = opts.series.some((s) => s.role === 'thin');
   if (hasThin) {
@@ -137,10 +158,24 @@ export function lineLayers(opts: LineOptions, rows: Row[]): { [k: string]: Json 
       encoding: { x, y, detail: { field: 'series', type: 'nominal' }, ...order },
     });
   }
+  const marks = (opts.marks ?? []).filter((m) => placeable(m.x, opts.x.scale));
+  if (marks.length > 0) {
+    const mx = quantChannel('mx', opts.x);
+    layers.push({
+      data: { values: marks.map((m) => ({ mx: m.x, label: m.label })) },
+      mark: { type: 'rule', strokeDash: [2, 3], strokeWidth: 1.2, color: MARK_COLOR },
+      encoding: { x: mx, tooltip: [{ field: 'label', type: 'nominal', title: 'mark' }] },
+    });
+    layers.push({
+      data: { values: marks.map((m) => ({ mx: m.x, label: m.label })) },
+      mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, dy: 2, angle: 0, fontSize: 11, color: MARK_COLOR },
+      encoding: { x: mx, y: { value: 0 }, text: { field: 'label', type: 'nominal' } },
+    });
+  }
   const manyPoints = rows.length > MAX_HOVER_POINTS;
   layers.push({
     transform: [isMain],
-    mark: { type: 'line', strokeWidth: hasThin ? 2.6 : 2, clip: true },
+    mark: opts.lines === false ? { type: 'point', filled: true, size: 50, clip: true } : { type: 'line', strokeWidth: hasThin ? 2.6 : 2, clip: true },
     encoding: { x, y, color, detail: { field: 'series', type: 'nominal' }, ...order },
     // Zoom/pan: bind an interval selection to the scales (Vega-Lite "bind: scales").
     params: [{ name: `zoom_${safeParam(opts.name)}`, select: { type: 'interval', encodings: ['x', 'y'] }, bind: 'scales' }],

@@ -25,6 +25,8 @@ export interface PhaseOptions {
   /** Join points in sweep order (needed for up/down sweeps over the same λ). */
   keepOrder?: boolean;
   points?: boolean;
+  /** Vertical marks (e.g. β_c) drawn in every panel, labelled in the top one. */
+  marks?: { x: number; label: string }[];
   caption?: string;
 }
 
@@ -46,6 +48,7 @@ export function phasePlot(opts: PhaseOptions): Plot {
       ...(opts.legendTitle !== undefined ? { legendTitle: opts.legendTitle } : {}),
       ...(opts.keepOrder ? { keepOrder: true } : {}),
       ...(opts.points !== undefined ? { points: opts.points } : {}),
+      ...(opts.marks ? { marks: k === 0 ? opts.marks : opts.marks.map((m) => ({ x: m.x, label: '' })) } : {}),
     };
     const { rows, dropped: d } = seriesRows(p.series, opts.x, p.y);
     dropped += d;

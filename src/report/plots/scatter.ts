@@ -2,7 +2,7 @@
  * Scatter with a least-squares line and Pearson's r printed in the subtitle. The fit is done in the
  * coordinates shown (log10 on a log axis), because that is the line the eye compares with.
  */
-import type { AxisOptions, Plot, Row, VlSpec } from '../spec.js';
+import type { AxisOptions, Json, Plot, Row, VlSpec } from '../spec.js';
 import { HEIGHT, OKABE_ITO, SUMMARY_COLOR, WIDTH, themed } from '../theme.js';
 import { fmt, placeable, quantChannel } from './common.js';
 
@@ -15,6 +15,8 @@ export interface ScatterOptions {
   ys: ArrayLike<number>;
   /** Optional label per point (tooltip). */
   labels?: string[];
+  /** Replaces the default subtitle (Pearson r of the fit), e.g. with a rank correlation and its CI. */
+  subtitle?: string;
   caption?: string;
 }
 
@@ -77,11 +79,13 @@ export function scatterPlot(opts: ScatterOptions): Plot {
     }
   }
   const space = opts.x.scale === 'log' || opts.y.scale === 'log' ? ' (fit in log coordinates)' : '';
-  const subtitle = Number.isFinite(fit.r)
+  const subtitle = opts.subtitle ?? (Number.isFinite(fit.r)
     ? `Pearson r = ${fit.r.toFixed(3)}, slope = ${fmt(fit.slope)}, n = ${fit.n}${space}`
-    : `n = ${fit.n}: too few distinct points for a fit`;
-  const x = quantChannel('x', opts.x);
-  const y = quantChannel('y', opts.y);
+    : `n = ${fit.n}: too few distinct points for a fit`);
+  // Pixel padding so points at the extremes are not cut in half by the frame.
+  const padded = (c: { [k: string]: Json }): { [k: string]: Json } => ({ ...c, scale: { ...(c['scale'] as { [k: string]: Json }), padding: 12 } });
+  const x = padded(quantChannel('x', opts.x));
+  const y = padded(quantChannel('y', opts.y));
   const spec: VlSpec = themed({
     title: { text: opts.title, subtitle },
     width: WIDTH,

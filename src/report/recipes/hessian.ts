@@ -32,16 +32,27 @@ const density: ItemDef = {
   requires: ['density_x', 'density_y'],
   build(ctx) {
     const x = ctx.vec('density_x');
+    const y = ctx.vec('density_y', x.length);
+    // The Gaussian broadening's tails reach 1e-18 and below; a log axis down there is all tail.
+    // Floor at 1e-6 of the peak (six decades, PyHessian's plots show about as many) and say so.
+    let peak = 0;
+    for (const v of y) if (Number.isFinite(v) && v > peak) peak = v;
+    if (!(peak > 0)) throw new Error('density_y has no positive value');
+    const floor = peak * DENSITY_DECADES_FLOOR;
     return linePlot({
       name: 'density',
       title: 'Hessian spectral density',
       subtitle: 'stochastic Lanczos quadrature; log scale as in PyHessian',
       x: { title: 'eigenvalue λ' },
-      y: { title: 'density ρ(λ)', scale: 'log' },
-      series: [{ name: 'density', x, y: ctx.vec('density_y', x.length) }],
+      y: { title: 'density ρ(λ)', scale: 'log', domain: [floor, peak * 2] },
+      series: [{ name: 'density', x, y: y.map((v) => (v < floor ? floor : v)) }],
+      caption: `The density axis starts at 10⁻⁶ of the peak (${fmt(floor)}; lower values are drawn on it): below it lies only the tail of the Gaussian broadening (σ = ${fmt(Number(ctx.summary('density_sigma') ?? NaN))}).`,
     });
   },
 };
+
+/** Lowest density shown, relative to the peak. */
+const DENSITY_DECADES_FLOOR = 1e-6;
 
 const trace: ItemDef = {
   kind: 'plot',

@@ -12,6 +12,9 @@ import { hessianRecipe } from './hessian.js';
 import { pathsRecipe } from './paths.js';
 import { walkRecipe } from './walk.js';
 import { l2sweepRecipe } from './l2sweep.js';
+import { permuteRecipe } from './permute.js';
+import { flatnessRecipe } from './flatness.js';
+import { surfaceRecipe } from './surface.js';
 
 const RECIPES = new Map<string, Recipe>();
 
@@ -26,11 +29,13 @@ registerRecipe(clusterRecipe);
 registerRecipe(agingRecipe);
 registerRecipe(hessianRecipe);
 registerRecipe(pathsRecipe);
-// permute and connect write the paths arrays (docs/run-format/{permute,connect}.md).
-registerRecipe({ ...pathsRecipe, protocol: 'permute' });
+// connect writes the paths arrays (docs/run-format/connect.md); permute adds its barriers vs k.
+registerRecipe(permuteRecipe);
 registerRecipe({ ...pathsRecipe, protocol: 'connect' });
 registerRecipe(l2sweepRecipe);
 registerRecipe(walkRecipe);
+registerRecipe(flatnessRecipe);
+registerRecipe(surfaceRecipe);
 
 /** Protocols with a recipe. */
 export function knownProtocols(): string[] {

@@ -1,4 +1,4 @@
-/** Recipe for `l2sweep` ([E]): observables vs the L2 strength λ, up and down sweeps, class accuracy. */
+/** Recipe for `l2sweep` ([E]): observables vs the L2 strength β, up and down sweeps, class accuracy. */
 import { phasePlot, type PhasePanel } from '../plots/phase.js';
 import { gridHeatmap } from '../plots/heatmap.js';
 import { scatterPlot } from '../plots/scatter.js';
@@ -18,6 +18,39 @@ export function sweeps(ctx: RecipeContext, L: number): { name: string; idx: numb
   ].filter((s) => s.idx.length > 0);
 }
 
+/** The transitions β_c of summary.transitions (or summary.beta_c), labelled by sweep direction. */
+export function transitionMarks(ctx: RecipeContext, direction?: string): { x: number; label: string }[] {
+  const tr = ctx.summary('transitions');
+  const marks: { x: number; label: string }[] = [];
+  if (Array.isArray(tr)) {
+    for (const t of tr) {
+      if (typeof t === 'number' && Number.isFinite(t)) marks.push({ x: t, label: 'β_c' });
+      if (!t || typeof t !== 'object') continue;
+      const r = t as Record<string, unknown>;
+      const b = r['beta_c'];
+      const d = typeof r['direction'] === 'string' ? (r['direction'] as string) : '';
+      if (typeof b !== 'number' || !Number.isFinite(b)) continue;
+      if (direction && d && d !== direction) continue;
+      // A transition the run found not significant is still marked, but says so.
+      const sig = r['significant'] === false ? ' (n.s.)' : '';
+      marks.push({ x: b, label: `β_c${d ? ` ${d === 'up' ? '↑' : '↓'}` : ''}${sig}` });
+    }
+  } else {
+    const bc = ctx.summary('beta_c');
+    if (Array.isArray(bc)) for (const b of bc) if (typeof b === 'number' && Number.isFinite(b)) marks.push({ x: b, label: 'β_c' });
+  }
+  return marks;
+}
+
+/** The β axis, naming the L2 convention when the run records it (penalty β‖θ − θ_ref‖² or Adam weight decay β). */
+function betaTitle(ctx: RecipeContext): string {
+  const c = ctx.manifest.config as Record<string, unknown> | undefined;
+  const form = c?.['l2Form'] ?? (c?.['l2'] as Record<string, unknown> | undefined)?.['form'];
+  if (form === 'penalty') return 'L2 strength β (penalty β‖θ − θ_ref‖²)';
+  if (form === 'weight-decay') return 'L2 strength β (weight decay β, Adam)';
+  return 'L2 strength β';
+}
+
 const pick = (a: Float64Array, idx: number[]): Float64Array => Float64Array.from(idx, (i) => a[i] as number);
 
 const PANELS: { array: string; y: string; log: boolean }[] = [
@@ -30,7 +63,7 @@ const PANELS: { array: string; y: string; log: boolean }[] = [
 const phase: ItemDef = {
   kind: 'plot',
   name: 'phase',
-  title: 'Observables vs L2 strength λ',
+  title: 'Observables vs L2 strength β',
   requires: ['lambdas'],
   build(ctx) {
     const lam = ctx.vec('lambdas');
@@ -39,6 +72,8 @@ const phase: ItemDef = {
     for (const p of PANELS) {
       if (!ctx.has(p.array)) continue;
       const v = ctx.vec(p.array, lam.length);
+      // Not measured in this run (e.g. λ_min without --hessian-k): no empty panel.
+      if (!v.some((x) => Number.isFinite(x))) continue;
       const series: Series[] = groups.map((g) => ({ name: g.name, x: pick(lam, g.idx), y: pick(v, g.idx) }));
       if (p.array === 'lambda_min') {
         // The fold condition of [E]: a continuation minimum loses stability where λ_min reaches −2c,
@@ -49,19 +84,22 @@ const phase: ItemDef = {
       panels.push({ y: { title: p.y, scale: p.log ? 'log' : 'linear' }, series });
     }
     if (panels.length === 0) throw new Error(`none of ${PANELS.map((p) => p.array).join(', ')} is present`);
+    const marks = transitionMarks(ctx);
     return phasePlot({
       name: 'phase',
-      title: 'Observables vs L2 strength λ',
-      x: { title: 'L2 strength λ' },
+      title: 'Observables vs L2 strength β',
+      marks,
+      x: { title: betaTitle(ctx) },
       panels,
       keepOrder: true,
       points: lam.length <= 200,
       legendTitle: 'sweep',
       caption: [
         groups.length > 1 ? 'Up and down sweeps drawn separately: where they differ the system shows hysteresis.' : '',
-        ctx.has('lambda_min') ? 'Dashed: −2c (c the penalty coefficient: λ, or λ/2 in the weight-decay form); a continuation minimum loses stability (a fold) where λ_min reaches it.' : '',
+        panels.some((p) => p.series.some((x) => x.role === 'reference')) ? 'Dashed: −2c (c the penalty coefficient: λ, or λ/2 in the weight-decay form); a continuation minimum loses stability (a fold) where λ_min reaches it.' : '',
         (ctx.manifest.config as { l2Form?: string } | undefined)?.l2Form === 'weight-decay'
           ? 'λ on the weight-decay axis (torch Adam weight_decay=λ, penalty (λ/2)‖θ‖²), as Ersoy et al. report it.' : '',
+        marks.length ? `Dotted verticals: the ${marks.length} transition(s) β_c the run detected (↑ up sweep, ↓ down sweep; table "transitions" above).` : 'The run reports no transition.',
       ].filter(Boolean).join(' '),
     });
   },
@@ -69,7 +107,7 @@ const phase: ItemDef = {
 
 function classAccuracy(direction: 'up' | 'down' | 'all'): ItemDef {
   const name = direction === 'down' ? 'class_accuracy_down' : 'class_accuracy';
-  const title = `Accuracy per class vs λ${direction === 'all' ? '' : ` (${direction} sweep)`}`;
+  const title = `Accuracy per class vs β${direction === 'all' ? '' : ` (${direction} sweep)`}`;
   return {
     kind: 'plot',
     name,
@@ -82,25 +120,56 @@ function classAccuracy(direction: 'up' | 'down' | 'all'): ItemDef {
       const want = direction === 'down' ? 'down' : ctx.has('direction') ? 'up' : 'sweep';
       const g = groups.find((s) => s.name === want);
       if (!g) throw new Error(`no ${want} sweep in direction`);
-      // Cells need increasing x: sort this sweep's points by λ.
+      // Cells need increasing x: sort this sweep's points by β.
       const idx = [...g.idx].sort((a, b) => (lam[a] as number) - (lam[b] as number));
       const values = new Float64Array(m.cols * idx.length);
       for (let c = 0; c < m.cols; c++) idx.forEach((i, k) => (values[c * idx.length + k] = m.data[i * m.cols + c] as number));
       return gridHeatmap({
         name,
-        title: want === 'sweep' ? title : `Accuracy per class vs λ (${want} sweep)`,
+        title: want === 'sweep' ? title : `Accuracy per class vs β (${want} sweep)`,
         values,
         x: pick(lam, idx),
-        xAxis: { title: 'L2 strength λ' },
+        xAxis: { title: betaTitle(ctx) },
         categories: Array.from({ length: m.cols }, (_, c) => String(c)),
         categoryTitle: 'class',
         colorTitle: 'accuracy',
         domain: [0, 1],
-        caption: 'Classes are lost in groups as λ crosses a transition.',
+        caption: 'Classes are lost in groups as β crosses a transition.',
       });
     },
   };
 }
+
+/** Accuracy of each class vs β, one line per class, the sweeps in separate panels. */
+const classLines: ItemDef = {
+  kind: 'plot',
+  name: 'class_accuracy_lines',
+  title: 'Accuracy per class vs β',
+  requires: ['lambdas', 'class_accuracy'],
+  build(ctx) {
+    const lam = ctx.vec('lambdas');
+    const m = ctx.mat('class_accuracy', lam.length);
+    const groups = sweeps(ctx, lam.length);
+    const classes = Array.from({ length: m.cols }, (_, c) => `class ${c}`);
+    const panels: PhasePanel[] = groups.map((g) => {
+      const idx = [...g.idx].sort((a, b) => (lam[a] as number) - (lam[b] as number));
+      return {
+        y: { title: groups.length > 1 ? `accuracy (${g.name} sweep)` : 'accuracy', domain: [0, 1] },
+        series: classes.map((name, c) => ({ name, x: pick(lam, idx), y: Float64Array.from(idx, (i) => m.data[i * m.cols + c] as number) })),
+      };
+    });
+    return phasePlot({
+      name: 'class_accuracy_lines',
+      title: 'Accuracy per class vs β',
+      x: { title: betaTitle(ctx) },
+      panels,
+      legendTitle: 'class',
+      points: lam.length <= 60,
+      marks: transitionMarks(ctx),
+      caption: 'Test accuracy of each class; classes drop out in groups at the transitions (dotted). One panel per sweep direction.',
+    });
+  },
+};
 
 const scatter: ItemDef = {
   kind: 'plot',
@@ -117,7 +186,7 @@ const scatter: ItemDef = {
       y: { title: 'test error (fraction)' },
       xs: r,
       ys: ctx.vec('test_error', r.length),
-      ...(lam ? { labels: Array.from(lam, (l) => `λ = ${l}`) } : {}),
+      ...(lam ? { labels: Array.from(lam, (l) => `β = ${l}`) } : {}),
     });
   },
 };
@@ -159,5 +228,5 @@ const transitionTable: ItemDef = {
 export const l2sweepRecipe: Recipe = {
   protocol: 'l2sweep',
   description: 'The L2 probe: training with an L2 pull of strength λ, swept up (and down).',
-  items: [transitionTable, phase, classAccuracy('all'), classAccuracy('down'), scatter],
+  items: [transitionTable, phase, classLines, classAccuracy('all'), classAccuracy('down'), scatter],
 };

@@ -32,7 +32,8 @@ function along(array: string, title: string, y: string, log: boolean): ItemDef {
         title,
         x: { title: 'position along path t (0 = start, 1 = end)' },
         y: { title: y, scale: log ? 'log' : 'linear' },
-        series: names.map((name, p) => ({ name, x: t, y: row(m, p) })),
+        // Repeats of one path kind ("perm k=4 #0", "perm k=4 #1") share a colour.
+        series: names.map((name, p) => ({ name, group: name.replace(/ #\d+$/, ''), x: t, y: row(m, p) })),
         legendTitle: 'path',
       });
     },

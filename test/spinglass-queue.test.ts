@@ -6,10 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { readDone } from '../src/executor/markers.js';
+import { jobIdFor, keys } from '../src/executor/queue.js';
 import { registry } from '../src/registry.js';
 import { Run } from '../src/store/run.js';
 import { type Spawned, arrayDiff, freePort, redisAvailable, removeDir, spawnGlassy, startRedis, stopProcess, tempDir, waitFor } from './executor-helpers.js';
@@ -37,16 +38,23 @@ test('queue: PT samples on 2 workers, one SIGKILLed mid-sample: resumed elsewher
       executor: 'queue', redis: url, queue: 'sg-test', attempts: 3, backoffMs: 200, checkpointEvery: 500, progress: 'none', handleSignals: false,
     });
     const victim = workers[0]!;
+    // Checkpoints of queue jobs live in Redis (workers see no run directory): probe the job's key.
+    const redisClient = new Redis(url);
+    const checkpointed = new Set<number>();
+    const probing = new Set<number>();
     let held = -1;
     await waitFor(() => {
       const started = [...victim.stderr().matchAll(/replica (\d+) of \S+ started/g)].map((m) => Number(m[1]));
       const last = started[started.length - 1];
       if (last === undefined || new RegExp(`replica ${last} of \\S+ done`).test(victim.stderr())) return false;
-      let ck: string[] = [];
-      try { ck = readdirSync(join(dir, 'checkpoints', `replica-${String(last).padStart(4, '0')}`)); } catch { /* not yet */ }
-      if (ck.some((n) => n.endsWith('.ckpt'))) { held = last; return true; }
+      if (checkpointed.has(last)) { held = last; return true; }
+      if (!probing.has(last)) {
+        probing.add(last);
+        void redisClient.exists(keys.checkpoint('sg-test', jobIdFor(dir, last))).then((n) => { if (n) checkpointed.add(last); probing.delete(last); });
+      }
       return false;
     }, 30_000, 'worker 0 holding a checkpointed sample');
+    redisClient.disconnect();
     victim.child.kill('SIGKILL');
     await victim.exit;
     const result = await pending;

@@ -7,11 +7,19 @@
 import { Option, type Command } from 'commander';
 import { GlassyError } from '../core/errors.js';
 import { addDataOptions, dataSpecFrom } from './data-options.js';
+import { isSizesShorthand, parseSpec } from '../landscapes/network/spec.js';
 import { layerSizes, merge, nonNegative, positive, positiveInt } from './options.js';
+
+/** --model: the MLP shorthand (numbers) → sizes; anything else is a layer spec, checked here (one-line error). */
+function modelFlag(value: string): number[] | string {
+  if (isSizesShorthand(value)) return layerSizes(value);
+  parseSpec(value);
+  return value;
+}
 
 export function addTrainingOptions(cmd: Command): Command {
   cmd
-    .option('--model <sizes>', 'layer sizes, input to output, e.g. 784-100-10 (784-10: a perceptron)', layerSizes)
+    .option('--model <spec>', 'layer sizes 784-100-10 (an MLP), a layer spec such as conv(10,5)-maxpool(2)-relu-flatten-dense(10), or a preset (docs/networks.md)', modelFlag)
     .addOption(new Option('--activation <name>', 'hidden-unit activation').choices(['relu', 'tanh', 'linear', 'sigmoid']))
     .addOption(new Option('--output <name>', "output non-linearity ('sigmoid' with --loss mse as Baity-Jesi et al.)").choices(['linear', 'sigmoid']))
     .option('--no-bias', 'no bias parameters')
@@ -36,23 +44,38 @@ export function trainingConfigFrom(
   flags: Record<string, unknown>, fromFile: Record<string, unknown>, defaults: Record<string, unknown> = {},
 ): Record<string, unknown> {
   const base = merge(defaults, fromFile);
+  const given = flags['model'];
   const model = merge((base['model'] as Record<string, unknown> | undefined) ?? {}, {
-    sizes: flags['model'],
+    sizes: Array.isArray(given) ? given : undefined,
+    layers: typeof given === 'string' ? given : undefined,
     activation: flags['activation'],
     output: flags['output'],
     bias: flags['bias'] === false ? false : undefined,
   });
-  if (model['sizes'] === undefined) throw GlassyError.invalid('--model', undefined, 'layer sizes such as 784-100-10 (flag or config field model.sizes)');
+  // The flag replaces the file's model of the other kind.
+  if (typeof given === 'string') delete model['sizes'];
+  if (Array.isArray(given)) delete model['layers'];
+  if (model['sizes'] === undefined && model['layers'] === undefined) {
+    throw GlassyError.invalid('--model', undefined, 'layer sizes such as 784-100-10 or a layer spec (flag, or config field model.sizes or model.layers)');
+  }
   const optimizer = merge((base['optimizer'] as Record<string, unknown> | undefined) ?? {}, {
     kind: flags['optimizer'],
     lr: flags['lr'],
     momentum: flags['momentum'],
     temperature: flags['temperature'],
   });
-  const sizes = model['sizes'] as number[];
-  const data = dataSpecFrom(flags, base['data'], { inputs: sizes[0]!, classes: sizes[sizes.length - 1]! });
+  const data = dataSpecFrom(flags, base['data'], modelWidths(model));
   return merge(base, {
     data, model, optimizer,
     loss: flags['loss'], batch: flags['batch'], precision: flags['precision'], init: flags['init'],
   });
+}
+
+/** Input and output widths for the synthetic data sources: from the sizes, or (a layer spec has no input width; image sources give the shape) the last dense layer of the spec. */
+function modelWidths(model: Record<string, unknown>): { inputs: number; classes: number } {
+  const sizes = model['sizes'] as number[] | undefined;
+  if (sizes) return { inputs: sizes[0]!, classes: sizes[sizes.length - 1]! };
+  const layers = parseSpec(model['layers'] as string | string[]);
+  const last = [...layers].reverse().find((l) => l.kind === 'dense');
+  return { inputs: 0, classes: last && last.kind === 'dense' ? last.units : 0 };
 }

@@ -31,7 +31,7 @@ import {
 import { Run } from '../store/run.js';
 import { weightMatching } from '../symmetry/weight-matching.js';
 import { l2PathSchema } from './l2path.js';
-import { optimizerSchema, parseTrainConfig, replicaSetup, zodError, type TrainConfig } from './train.js';
+import { modelSizes, optimizerSchema, parseTrainConfig, replicaSetup, zodError, type TrainConfig } from './train.js';
 import { readReplicaWeights } from './weights.js';
 
 // ---- shared by walk, permute and connect --------------------------------------------------------
@@ -58,8 +58,8 @@ export function openTrainSource(dir: string): NetworkSource {
   const replicas = run.listTensors().filter((n) => /^replica-\d{4,}$/.test(n)).length;
   if (replicas < 1) throw GlassyError.invalid('source', run.dir, 'a run with trained replicas (replicas/replica-*.safetensors)');
   const config = parseTrainConfig(run.manifest.config);
-  const { sizes, activation, bias, output } = config.model;
-  return { run, config, seed: run.manifest.seed, replicas, layout: mlpLayout({ sizes, activation, bias, output }) };
+  const { activation, bias, output } = config.model;
+  return { run, config, seed: run.manifest.seed, replicas, layout: mlpLayout({ sizes: modelSizes(config.model), activation, bias, output }) };
 }
 
 /** Throws unless 0 ≤ i < K. */

@@ -19,13 +19,20 @@ import { createOptimizer } from '../dynamics/optimizers.js';
 import { Trainer } from '../dynamics/trainer.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
+import { createNetwork, networkLayout, parseSpec, type Network } from '../landscapes/network/index.js';
 import { logList } from '../observables/aging.js';
 import type { Run } from '../store/run.js';
 import { replicaName, writeReplicaWeights } from './weights.js';
 import { flattenSchema, flattenedLandscape, restoreFlattened } from './flatten.js'; // [curvature: SAM / Entropy-SGD]
 
 export const modelSchema = z.object({
-  sizes: z.array(z.number().int().positive()).min(2),
+  /** The MLP shorthand: layer sizes, input to output (784-100-10). */
+  sizes: z.array(z.number().int().positive()).min(2).optional(),
+  /**
+   * Or a network as a sequence of layers (landscapes/network/spec.ts): a spec string, a preset name or
+   * a list of tokens; the input shape comes from the data and activation/output come from the spec.
+   */
+  layers: z.union([z.string(), z.array(z.string())]).optional(),
   activation: z.enum(['relu', 'tanh', 'linear', 'sigmoid']).default('relu'),
   bias: z.boolean().default(true),
   output: z.enum(['linear', 'sigmoid']).default('linear'),
@@ -74,8 +81,18 @@ export function parseTrainConfig(raw: unknown): TrainConfig {
   const r = trainConfigSchema.safeParse(raw);
   if (!r.success) throw zodError(r.error, raw);
   const c = r.data;
+  if ((c.model.sizes === undefined) === (c.model.layers === undefined)) {
+    throw GlassyError.invalid('model', raw && typeof raw === 'object' ? (raw as Record<string, unknown>)['model'] : raw, 'either layer sizes (model.sizes, e.g. 784-100-10) or a layer spec (model.layers), exactly one');
+  }
+  if (c.model.layers !== undefined) parseSpec(c.model.layers); // a bad token: one line naming it
   if (c.optimizer.kind === 'gd') c.sampling = 'full';
   return c;
+}
+
+/** The layer sizes of an MLP model; a GlassyError for a layer-spec model (protocols that need an MLP). */
+export function modelSizes(model: TrainConfig['model']): number[] {
+  if (!model.sizes) throw GlassyError.invalid('model', model.layers, 'an MLP given by layer sizes such as 784-100-10 (this command does not run on layer specs yet)');
+  return model.sizes;
 }
 
 export function zodError(err: z.ZodError, raw: unknown): GlassyError {
@@ -143,8 +160,13 @@ export interface TrainedReplica<X extends Float> {
  */
 export function checkTrainData(config: TrainConfig, seed: number): Dataset {
   const ds = cachedDataset(config.data, seed);
-  const sizes = config.model.sizes;
   const outputs = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
+  if (config.model.layers !== undefined) {
+    const out = networkLayout(config.model.layers, inputShapeOf(ds)).outputs;
+    if (out !== outputs) throw GlassyError.invalid('model', config.model.layers, `a last layer of ${outputs} outputs (the data's ${ds.nClasses > 0 ? 'class' : 'target'} count), not ${out}`);
+    return ds;
+  }
+  const sizes = modelSizes(config.model);
   if (sizes[0] !== ds.nFeatures) throw GlassyError.invalid('model', sizes.join('-'), `a first layer of ${ds.nFeatures} inputs (the data's feature count)`);
   if (sizes[sizes.length - 1] !== outputs) throw GlassyError.invalid('model', sizes.join('-'), `a last layer of ${outputs} outputs (the data's ${ds.nClasses > 0 ? 'class' : 'target'} count)`);
   return ds;
@@ -155,7 +177,7 @@ export function replicaSetup(config: TrainConfig, seed: number, index: number) {
   const ds = checkTrainData(config, seed);
   const d = ds.nFeatures;
   const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
-  const arch = { ...config.model };
+  const arch = { ...config.model, sizes: modelSizes(config.model) };
   let rows: Int32Array | null = null;
   if (config.variant === 'subset') {
     const n = ds.train.n;
@@ -177,11 +199,40 @@ export function replicaSetup(config: TrainConfig, seed: number, index: number) {
   return { ds, train, evalTrain, test, initStream, orderStream };
 }
 
+/** Per-sample input shape of the data: the images' [C, H, W] where the source has one, else [d]. */
+export function inputShapeOf(ds: Dataset): number[] {
+  return ds.inputShape ?? [ds.nFeatures];
+}
+
+/** replicaSetup for a network given as a layer spec (landscapes/network): the same data and splits. */
+export function networkSetup(config: TrainConfig, seed: number, index: number) {
+  const ds = checkTrainData(config, seed);
+  const d = ds.nFeatures;
+  const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
+  let rows: Int32Array | null = null;
+  if (config.variant === 'subset') {
+    const n = ds.train.n;
+    const m = config.subsetSize ?? Math.floor(n / 2);
+    if (m > n) throw GlassyError.invalid('subsetSize', m, `at most the training-set size ${n}`);
+    rows = Rng.stream(seed, Stream.subset, index).permutation(n).subarray(0, m).sort();
+  }
+  const opts = { model: config.model.layers!, inputShape: inputShapeOf(ds), loss: config.loss, precision: config.precision, bias: config.model.bias } as const;
+  const train: Network = createNetwork({ ...opts, l2: config.l2 }, rowsOf(ds.train, d, C, rows));
+  const evalTrain: Network | null = config.evalTrainSamples === null && !rows
+    ? null
+    : createNetwork(opts, rowsOf(ds.train, d, C, rows, config.evalTrainSamples ?? undefined));
+  const test: Network = createNetwork(opts, rowsOf(ds.test, d, C, null));
+  const initStream = config.variant === 'init' || config.variant === 'both' ? index : 0;
+  const orderStream = config.variant === 'order' || config.variant === 'both' ? index : 0;
+  return { ds, train, evalTrain, test, initStream, orderStream };
+}
+
 const SERIES = ['train_loss', 'train_error', 'test_loss', 'test_error'] as const;
 
 async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
   const { seed, index } = ctx;
-  const { train, evalTrain, test, initStream, orderStream } = replicaSetup(config, seed, index);
+  const setup = config.model.layers !== undefined ? networkSetup(config, seed, index) : replicaSetup(config, seed, index);
+  const { train, evalTrain, test, initStream, orderStream } = setup;
   const theta = train.newConfig();
   const schedule = new BatchSchedule(train.nSamples, config.batch, config.sampling, Rng.stream(seed, Stream.dataOrder, orderStream));
   const optimizer = createOptimizer(config.optimizer, train.dim, theta, Rng.stream(seed, Stream.noise, index));
@@ -278,10 +329,16 @@ export const task: ReplicaTask<TrainConfig> = {
   estimateMemory(config: TrainConfig): number {
     // Inputs are held once as loaded (f32) and once in the landscape's precision, train and test.
     const bytes = config.precision === 'f64' ? 8 : 4;
-    const d = config.model.sizes[0]!;
     const n = 70_000; // upper bound used before the data is loaded (MNIST-sized)
+    if (config.model.layers !== undefined) {
+      // MNIST-sized images; activations of a chunk (sequential.ts bounds it to ~2M values per buffer, 4 buffer sets).
+      const params = networkLayout(config.model.layers, [1, 28, 28]).size;
+      return n * 784 * (4 + bytes) + params * bytes * 6 + 4 * (1 << 21) * bytes * 4 + 64 * 1024 * 1024;
+    }
+    const sizes = modelSizes(config.model);
+    const d = sizes[0]!;
     let params = 0;
-    for (let l = 0; l + 1 < config.model.sizes.length; l++) params += (config.model.sizes[l]! + 1) * config.model.sizes[l + 1]!;
+    for (let l = 0; l + 1 < sizes.length; l++) params += (sizes[l]! + 1) * sizes[l + 1]!;
     return n * d * (4 + bytes) + params * bytes * 6 + 64 * 1024 * 1024;
   },
 };

@@ -6,18 +6,30 @@
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
 import { mlpLayout, type MlpArchitecture, type MlpLayout } from '../landscapes/mlp/layout.js';
+import type { NetworkLayout } from '../landscapes/network/layout.js';
 import type { Run } from '../store/run.js';
 
 export function replicaName(index: number): string {
   return `replica-${String(index).padStart(4, '0')}`;
 }
 
-export function writeReplicaWeights(run: Run, index: number, layout: MlpLayout, theta: Float, seed: number, extra: Record<string, string> = {}): string {
+/**
+ * Writes one replica. An MLP's header carries `glassy.arch` ({sizes, activation, bias, output}); a
+ * network given as a layer spec carries `glassy.network` ({spec, inputShape}) and its tensors are
+ * named as the nn.Sequential built from the spec (landscapes/network/layout.ts).
+ */
+export function writeReplicaWeights(run: Run, index: number, layout: MlpLayout | NetworkLayout, theta: Float, seed: number, extra: Record<string, string> = {}): string {
   const tensors: Record<string, { data: Float; shape: number[] }> = {};
   for (const t of layout.tensors) tensors[t.name] = { data: theta.slice(t.offset, t.offset + t.size), shape: t.shape };
-  const { sizes, activation, bias, output } = layout.arch;
+  let model: Record<string, string>;
+  if ('arch' in layout) {
+    const { sizes, activation, bias, output } = layout.arch;
+    model = { 'glassy.arch': JSON.stringify({ sizes, activation, bias, output: output ?? 'linear' }) };
+  } else {
+    model = { 'glassy.network': JSON.stringify({ spec: layout.spec, inputShape: layout.inputShape }) };
+  }
   return run.writeTensors(replicaName(index), tensors, {
-    'glassy.arch': JSON.stringify({ sizes, activation, bias, output: output ?? 'linear' }),
+    ...model,
     'glassy.replica': String(index),
     'glassy.seed': String(seed),
     ...extra,
@@ -35,6 +47,9 @@ export function readReplicaWeights(run: Run, index: number): LoadedReplica {
   const name = replicaName(index);
   const { tensors, metadata } = run.readTensors(name);
   const file = `${run.dir}/replicas/${name}.safetensors`;
+  if (metadata['glassy.arch'] === undefined && metadata['glassy.network'] !== undefined) {
+    throw GlassyError.invalid(`${file}: metadata glassy.network`, metadata['glassy.network'], 'an MLP replica (this command does not run on layer-spec networks yet)');
+  }
   let arch: MlpArchitecture;
   try {
     arch = JSON.parse(metadata['glassy.arch'] ?? '') as MlpArchitecture;

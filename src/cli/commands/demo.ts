@@ -13,7 +13,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runEnsemble } from '../../executor/ensemble.js';
-import { checkTrainData, parseTrainConfig, task as trainTask } from '../../protocols/train.js';
+import { checkTrainData, modelSizes, parseTrainConfig, task as trainTask } from '../../protocols/train.js';
 import { parseClusterConfig, runCluster, type ClusterSummary } from '../../protocols/cluster.js';
 import { runSpinglass } from '../../protocols/spinglass.js';
 import { buildReport } from '../../report/report.js';
@@ -59,7 +59,7 @@ export function register(program: Command): void {
       });
       checkTrainData(trainConfig, flags.seed);
       const trainDir = join(out, 'mnist-ensemble');
-      say(flags.json, `glassy demo: training ${flags.replicas} networks ${trainConfig.model.sizes.join('-')} on MNIST → ${trainDir}`);
+      say(flags.json, `glassy demo: training ${flags.replicas} networks ${modelSizes(trainConfig.model).join('-')} on MNIST → ${trainDir}`);
       const trainRun = Run.create(trainDir, { protocol: 'train', config: trainConfig, seed: flags.seed }, { overwrite: true });
       const trained = await runEnsemble(trainRun, trainTask, {
         replicas: flags.replicas, executor: 'local', ...(flags.workers ? { workers: flags.workers } : {}),

@@ -39,6 +39,10 @@ export class MaxPool implements Layer {
     const [, ho, wo] = this.outShape as [number, number, number];
     const k = this.kernel, s = this.stride;
     const idx = this.argmax;
+    if (k === 2 && s === 2) {
+      this.forward2(x, y, B * c, h, w, ho, wo);
+      return;
+    }
     let o = 0;
     for (let plane = 0; plane < B * c; plane++) {
       const base = plane * h * w;
@@ -50,9 +54,37 @@ export class MaxPool implements Layer {
             const row = base + (oh * s + kh) * w + ow * s;
             for (let kw = 0; kw < k; kw++) {
               const v = x[row + kw]!;
-              // NaN propagates as in PyTorch (a NaN input wins its window).
-              if (v > m || Number.isNaN(v)) { m = v; best = row + kw; if (Number.isNaN(v)) break; }
+              // NaN propagates as in PyTorch: the first NaN of the window wins it.
+              if (m === m && (v > m || v !== v)) { m = v; best = row + kw; }
             }
+          }
+          y[o] = m;
+          idx[o] = best;
+        }
+      }
+    }
+  }
+
+  /** The common 2×2, stride-2 window, unrolled (same tie rule as the general loop; a NaN wins its window). */
+  private forward2(x: Float, y: Float, planes: number, h: number, w: number, ho: number, wo: number): void {
+    const idx = this.argmax;
+    let o = 0;
+    for (let plane = 0; plane < planes; plane++) {
+      const base = plane * h * w;
+      for (let oh = 0; oh < ho; oh++) {
+        let i0 = base + 2 * oh * w;
+        let i1 = i0 + w;
+        for (let ow = 0; ow < wo; ow++, o++, i0 += 2, i1 += 2) {
+          const a = x[i0]!, b = x[i0 + 1]!, c = x[i1]!, d = x[i1 + 1]!;
+          let m = a, best = i0;
+          if (b > m) { m = b; best = i0 + 1; }
+          if (c > m) { m = c; best = i1; }
+          if (d > m) { m = d; best = i1 + 1; }
+          const s = a + b + c + d;
+          if (s !== s) {
+            // a NaN (or ±∞ of both signs) in the window: the first NaN wins, as in PyTorch
+            best = a !== a ? i0 : b !== b ? i0 + 1 : c !== c ? i1 : d !== d ? i1 + 1 : best;
+            m = x[best]!;
           }
           y[o] = m;
           idx[o] = best;

@@ -31,13 +31,13 @@ export interface SequentialOptions {
   l2Ref?: Float | null;
   /** Whether dense and conv layers have biases (default true, as PyTorch). */
   bias?: boolean;
-  /** Rows per chunk for full-data passes (default: as many as fit ~2M activations per buffer, at most 1000). */
+  /** Rows per chunk for full-data passes (default: as many as fit ~1M activations per buffer, at most 1000). */
   chunk?: number;
   backend?: Backend;
 }
 
 /** Activation values per buffer that bound the default chunk (memory: a few such buffers per layer set). */
-const CHUNK_VALUES = 1 << 21;
+const CHUNK_VALUES = 1 << 20;
 
 class Buffers {
   readonly y: Float[];

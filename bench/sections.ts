@@ -7,10 +7,12 @@ import { gemmSection } from './gemm.js';
 import { sgdStepSection } from './sgd-step.js';
 import { spinglassSection } from './spinglass.js';
 import { ensembleSection } from './ensemble.js';
+import { convSection } from './conv.js';
 
 export const sections: Section[] = [
   gemmSection,
   sgdStepSection,
   spinglassSection,
   ensembleSection,
+  convSection,
 ];

@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as backends from '../src/core/backends/index.js';
 import { getBackend } from '../src/core/backends/index.js';
 import { Rng } from '../src/core/rng.js';
 import type { LossKind } from '../src/landscapes/mlp/loss.js';
@@ -238,4 +239,26 @@ test('layout: nn.Sequential names, OIHW shapes, floor output sizes', () => {
   assert.deepEqual(land.layout.layers.map((l) => l.outShape.join('x')), ['10x24x24', '10x12x12', '10x12x12', '20x8x8', '20x4x4', '20x4x4', '320', '80', '80', '10']);
   const odd = build({ spec: 'maxpool(2)-avgpool(2)-flatten-dense(2)', input: [1, 7, 9], loss: 'ce', classes: 2 }, 1).land;
   assert.deepEqual(odd.layout.layers.map((l) => l.outShape.join('x')), ['1x3x4', '1x1x2', '2', '2']);
+});
+
+test('every available backend gives the same gradient and HVP through conv and pools (chunked)', () => {
+  const { availableBackends } = backends;
+  const c: Case = { spec: 'conv(3,3)-maxpool(2)-tanh-conv(4,2,1,1)-avgpool(2)-relu-flatten-dense(3)', input: [2, 10, 10], loss: 'ce', classes: 3 };
+  const results = availableBackends().filter((b) => b.available).map((b) => {
+    const rng = Rng.stream(21, 1);
+    const data = randomData(rng, 9, 200, 3);
+    const land = createNetwork<Float64Array>({ model: c.spec, inputShape: c.input, loss: c.loss, precision: 'f64', chunk: 4, backend: getBackend(b.name) }, data);
+    const theta = land.newConfig();
+    land.initialise(theta, Rng.stream(21, 2));
+    const v = land.newConfig();
+    rng.fillNormal(v);
+    const g = land.newConfig(), hv = land.newConfig();
+    land.gradient(theta, g);
+    land.hvp(theta, v, hv);
+    return { name: b.name, g: [...g], hv: [...hv] };
+  });
+  for (const r of results.slice(1)) {
+    assert.ok(relErr(r.g, results[0]!.g) < 1e-12, `${r.name} gradient`);
+    assert.ok(relErr(r.hv, results[0]!.hv) < 1e-12, `${r.name} HVP`);
+  }
 });

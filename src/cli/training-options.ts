@@ -4,7 +4,7 @@
  * with a `--config` file in one place. Each command passes its own defaults (Ersoy et al.'s Adam,
  * Baity-Jesi et al.'s momentum 0.5, ...) through the protocol's schema, not through the flags.
  */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { GlassyError } from '../core/errors.js';
 import { addDataOptions, dataSpecFrom } from './data-options.js';
 import { isSizesShorthand, parseSpec } from '../landscapes/network/spec.js';
@@ -12,8 +12,13 @@ import { layerSizes, merge, nonNegative, positive, positiveInt } from './options
 
 /** --model: the MLP shorthand (numbers) → sizes; anything else is a layer spec, checked here (one-line error). */
 function modelFlag(value: string): number[] | string {
-  if (isSizesShorthand(value)) return layerSizes(value);
-  parseSpec(value);
+  // Digits without parentheses are (perhaps mistyped) layer sizes: the sizes message fits best.
+  if (isSizesShorthand(value) || (/^\s*\d/.test(value) && !/[()]/.test(value))) return layerSizes(value);
+  try {
+    parseSpec(value);
+  } catch (e) {
+    throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
+  }
   return value;
 }
 

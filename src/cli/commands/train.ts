@@ -15,7 +15,7 @@ import { integer, loadConfigFile, merge, nonNegative, nonNegativeInt, positive, 
 export function register(program: Command): void {
   const cmd = program
     .command('train')
-    .description('train K replicas of a fully connected network; write weights (.safetensors) and learning curves (.npy)')
+    .description('train K replicas of a network (MLP or layer spec); write weights (.safetensors) and learning curves (.npy)')
     .option('--config <file>', 'config file (JSON or YAML) with the same fields; flags override it')
     .option('--temperature <T>', 'temperature of --optimizer langevin', nonNegative)
     .option('--epochs <E>', 'epochs (may be fractional)', positive)

@@ -47,6 +47,8 @@ export class Conv2d implements Layer {
   /** Channel-major [C × rows·HW] outputs and output gradients. */
   private cn: Float | null = null;
   private cn2: Float | null = null;
+  /** Whether cn2 holds this batch's δY (set by backward, cleared by forward), so rBackward need not redo it. */
+  private dYReady = false;
 
   constructor(
     readonly token: string, index: number, inShape: Shape, readonly opts: ConvOptions, offset: number, bias: boolean,
@@ -86,14 +88,17 @@ export class Conv2d implements Layer {
 
   forward(theta: Float, x: Float, y: Float, B: number): void {
     const col = this.col!;
+    this.dYReady = false;
     this.im2col(x, B, col);
     this.gemmForward(slice(theta, this.weight), col, B, 0);
     this.toNchw(B, y, theta);
   }
 
   backward(theta: Float, _x: Float, _y: Float, dy: Float, dx: Float | null, g: Float | null, B: number, beta: 0 | 1): void {
+    if (!g && !dx) return; // the first layer in the HVP's backward pass: only δ's above it are needed
     const dY = this.cn2!;
     this.toCnhw(dy, B, dY);
+    this.dYReady = true;
     if (g) {
       this.gemmWeight(dY, this.col!, B, slice(g, this.weight), beta);
       if (this.bias) this.biasGrad(dY, B, g, beta);
@@ -122,7 +127,7 @@ export class Conv2d implements Layer {
   ): void {
     const dY = this.cn2!;
     const rdY = this.cn!;
-    this.toCnhw(dy, B, dY);
+    if (!this.dYReady) this.toCnhw(dy, B, dY);
     this.toCnhw(rdy, B, rdY);
     // R{∂E/∂W} = R{δY}·col(x)ᵀ + δY·col(R{x})ᵀ  (col(R{x}) is from this batch's rForward)
     const oW = slice(out, this.weight);

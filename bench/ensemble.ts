@@ -8,9 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { parseTrainConfig, task } from '../src/protocols/train.js';
+import { parseTrainConfig } from '../src/protocols/train.js';
 import { Run } from '../src/store/run.js';
 import { sig, type BenchSection, type Section } from './harness.js';
+import { registry } from '../src/registry.js';
 
 const config = parseTrainConfig({
   data: { source: 'mnist', nTest: 2000 },
@@ -26,7 +27,7 @@ async function wall(workers: number): Promise<number> {
   try {
     const run = Run.create(join(dir, 'run'), { protocol: 'train', config, seed: 1 });
     const t0 = performance.now();
-    const r = await runEnsemble(run, task, { replicas: 8, executor: 'local', workers, progress: 'none', handleSignals: false });
+    const r = await runEnsemble(run, registry, { replicas: 8, executor: 'local', workers, progress: 'none', handleSignals: false });
     if (r.status !== 'complete') throw new Error(`ensemble failed: ${JSON.stringify(r.failed)}`);
     return (performance.now() - t0) / 1000;
   } finally {

@@ -24,16 +24,16 @@ test('width sweep: the over-parametrised net fits the training set, the under-pa
       '--t-max', '3000', '--tw-points', '10', '--t-points', '20', '--energy-points', '20', '--replicas', '3',
       '--workers', '2', '--progress', 'none', '--out', dir, '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { status: string; replicas: number; points: Array<Record<string, number>> };
+    const out = JSON.parse(r.stdout) as { status: string; replicas: number; summary: { points: Array<Record<string, number>> } };
     assert.equal(out.status, 'complete');
     assert.equal(out.replicas, 6); // 2 widths × 3 replicas
-    const [narrow, wide] = out.points;
+    const [narrow, wide] = out.summary.points;
     assert.equal(narrow!['width'], 2);
     assert.equal(wide!['parameters'], 4602);
     assert.ok(wide!['final_energy_mean']! < 0.05 * narrow!['final_energy_mean']!,
       `final loss wide ${wide!['final_energy_mean']} vs narrow ${narrow!['final_energy_mean']}`);
     assert.ok(narrow!['final_energy_mean']! > 0.03, `the narrow net cannot fit: ${narrow!['final_energy_mean']}`);
-    for (const p of out.points) assert.ok(Number.isFinite(p['alpha']) && Number.isFinite(p['mu_delta']), JSON.stringify(p));
+    for (const p of out.summary.points) assert.ok(Number.isFinite(p['alpha']) && Number.isFinite(p['mu_delta']), JSON.stringify(p));
     // Arrays with the width axis.
     const run = Run.open(dir);
     const ntw = run.readArray('tw').shape[0]!;
@@ -53,15 +53,15 @@ test('bad input: one line naming the field, exit 2, no run directory', async () 
   const root = tempDir('aging-bad');
   const common = ['--progress', 'none', '--executor', 'inprocess'];
   const cases: Array<[string[], RegExp]> = [
-    [['--landscape', 'pspin', '--dynamics', 'gd', '--temperature', '0.5'], /^error: pspin\.temperatures: got \[0\.5\], expected \[0\] with --dynamics gd/],
-    [['--landscape', 'pspin', '--n', '3000'], /^error: pspin\.n: got 3000, expected a size whose couplings fit/],
+    [['--landscape', 'pspin', '--dynamics', 'gd', '--temperature', '0.5'], /^error: --temperature: got \[0\.5\], expected \[0\] with --dynamics gd/],
+    [['--landscape', 'pspin', '--n', '3000'], /^error: --n: got 3000, expected a size whose couplings fit/],
     [['--landscape', 'sk', '--t-max', '100', '--tw', '10,5'], /^error: tw\[1\]: got 5, expected a time > tw\[0\] = 10/],
     [['--landscape', 'sk', '--t-max', '100', '--tw', '0,500'], /^error: tw\[1\]: got 500, expected a waiting time ≤ tMax = 100/],
-    [['--landscape', 'mlp'], /^error: --model: got undefined, expected layer sizes/],
+    [['--landscape', 'mlp'], /^error: mlp: got undefined, expected the network section \(model, data, \.\.\.\) for --landscape mlp/],
     [['--landscape', 'mlp', '--model', '20-2', '--data', 'gaussian-mixture', '--widths', '5'], /^error: widths: got \[5\], expected a model with a hidden layer/],
-    [['--landscape', 'mlp', '--model', '20-5-2', '--data', 'gaussian-mixture', '--samples', '2'], /^error: samples: got 2, expected 1 for --landscape mlp/],
+    [['--landscape', 'mlp', '--model', '20-5-2', '--data', 'gaussian-mixture', '--samples', '2'], /^error: --samples: got 2, expected 1 for --landscape mlp/],
     [['--landscape', 'sk', '--temperature', '-1'], /^error: sk\.temperatures\.0: got -1, expected/],
-    [['--t-max', '100'], /^error: --landscape: got undefined, expected mlp, pspin, sk or flat/],
+    [['--t-max', '100'], /^error: --landscape: got undefined, expected one of "mlp", "pspin", "sk", "flat"/],
   ];
   try {
     for (const [k, [args, re]] of cases.entries()) {

@@ -12,6 +12,7 @@ import type { ReplicaContext } from '../src/executor/replica.js';
 import { agingUnits, parseAgingConfig, task, type AgingConfig } from '../src/protocols/aging.js';
 import { Run } from '../src/store/run.js';
 import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 const E_TH = -Math.sqrt(4 / 3); // p = 3 threshold energy (Cugliandolo–Kurchan 1993), covariance N q^p/2
 const E_GS = -1.1717; // p = 3 ground state (Crisanti–Sommers 1992)
@@ -19,7 +20,7 @@ const E_GS = -1.1717; // p = 3 ground state (Crisanti–Sommers 1992)
 async function agingRun(dir: string, raw: Record<string, unknown>, seed: number): Promise<{ run: Run; config: AgingConfig; summary: Record<string, unknown> }> {
   const config = parseAgingConfig(raw);
   const run = Run.create(dir, { protocol: 'aging', config, seed });
-  const r = await runEnsemble(run, task, { replicas: agingUnits(config), executor: 'inprocess', progress: 'none', handleSignals: false });
+  const r = await runEnsemble(run, registry, { replicas: agingUnits(config), executor: 'inprocess', progress: 'none', handleSignals: false });
   assert.equal(r.status, 'complete', JSON.stringify(r.failed));
   return { run: Run.open(dir), config, summary: r.summary! };
 }
@@ -226,7 +227,7 @@ test('a replica killed after a checkpoint and resumed gives arrays identical to 
       };
       await assert.rejects(task.run(config, ctx), /killed/);
       assert.equal(store.list().at(-1)?.step, 50);
-      const r = await runEnsemble(Run.open(dir), task, { executor: 'inprocess', progress: 'none', handleSignals: false });
+      const r = await runEnsemble(Run.open(dir), registry, { executor: 'inprocess', progress: 'none', handleSignals: false });
       assert.equal(r.status, 'complete');
       assert.deepEqual(arrayDiff(ref, dir), [], `${kind}: arrays differ after resume`);
     }

@@ -6,13 +6,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { parseTrainConfig, task } from '../src/protocols/train.js';
+import { parseTrainConfig } from '../src/protocols/train.js';
 import { parseClusterConfig, runCluster } from '../src/protocols/cluster.js';
 import { readReplicaWeights, writeReplicaWeights } from '../src/protocols/weights.js';
 import { randomPermutations, permuteParameters } from '../src/symmetry/permutation.js';
 import { Rng } from '../src/core/rng.js';
 import { Run } from '../src/store/run.js';
 import { removeDir, tempDir } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 test('cluster recovers hidden-unit permutations by weights and by activations', async () => {
   const dir = tempDir('cluster');
@@ -22,7 +23,7 @@ test('cluster recovers hidden-unit permutations by weights and by activations', 
       model: { sizes: [12, 10, 3], activation: 'tanh' }, optimizer: { kind: 'sgd', lr: 0.1 }, epochs: 2,
     });
     const run = Run.create(`${dir}/train`, { protocol: 'train', config, seed: 3 });
-    await runEnsemble(run, task, { replicas: 4, executor: 'inprocess', progress: 'none', handleSignals: false });
+    await runEnsemble(run, registry, { replicas: 4, executor: 'inprocess', progress: 'none', handleSignals: false });
     const r0 = readReplicaWeights(run, 0);
     for (let i = 1; i < 4; i++) {
       const p = permuteParameters(r0.layout, r0.theta, randomPermutations(r0.layout, Rng.stream(5, i)));

@@ -10,7 +10,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareEnsemble } from '../src/executor/ensemble.js';
 import { Run } from '../src/store/run.js';
-import { parseSelftestConfig, type SelftestConfig } from '../src/protocols/selftest.js';
+import { parseConfig } from '../src/executor/protocol.js';
+import { protocol as selftest, type SelftestConfig } from '../src/protocols/selftest.js';
 
 /** dist/test/ → repository root (bin/glassy.js lives there). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,7 +27,7 @@ export function removeDir(dir: string): void {
 
 /** Create a selftest run (manifest + ensemble.json) ready for runEnsemble. */
 export function selftestRun(dir: string, config: Partial<SelftestConfig>, replicas: number, seed: number): Run {
-  const run = Run.create(dir, { protocol: 'selftest', config: parseSelftestConfig(config), seed });
+  const run = Run.create(dir, { protocol: 'selftest', config: parseConfig(selftest, config), seed });
   prepareEnsemble(run, 'selftest', replicas);
   return run;
 }

@@ -11,9 +11,11 @@ import { join } from 'node:path';
 import { GlassyError } from '../src/core/errors.js';
 import { mergeRun, runEnsemble } from '../src/executor/ensemble.js';
 import { listDone, readDone } from '../src/executor/markers.js';
-import { task } from '../src/protocols/selftest.js';
+import { parseConfig } from '../src/executor/protocol.js';
+import { protocol, task } from '../src/protocols/selftest.js';
 import { Run } from '../src/store/run.js';
 import { arrayBytes, arrayDiff, removeDir, selftestRun, tempDir } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 const CONFIG = { dim: 24, steps: 300, recordEvery: 10, checkpointEvery: 50, temperature: 0.2 };
 const K = 6;
@@ -24,9 +26,9 @@ test('inprocess, 1 worker and 2 workers give bit-identical arrays; shards merged
   const root = tempDir('local');
   try {
     const dirs = { inproc: join(root, 'inproc'), w1: join(root, 'w1'), w2: join(root, 'w2'), shards: join(root, 'shards') };
-    const r0 = await runEnsemble(selftestRun(dirs.inproc, CONFIG, K, SEED), task, { ...quiet, executor: 'inprocess' });
-    const r1 = await runEnsemble(selftestRun(dirs.w1, CONFIG, K, SEED), task, { ...quiet, executor: 'local', workers: 1 });
-    const r2 = await runEnsemble(selftestRun(dirs.w2, CONFIG, K, SEED), task, { ...quiet, executor: 'local', workers: 2 });
+    const r0 = await runEnsemble(selftestRun(dirs.inproc, CONFIG, K, SEED), registry, { ...quiet, executor: 'inprocess' });
+    const r1 = await runEnsemble(selftestRun(dirs.w1, CONFIG, K, SEED), registry, { ...quiet, executor: 'local', workers: 1 });
+    const r2 = await runEnsemble(selftestRun(dirs.w2, CONFIG, K, SEED), registry, { ...quiet, executor: 'local', workers: 2 });
     for (const r of [r0, r1, r2]) {
       assert.equal(r.status, 'complete');
       assert.deepEqual(r.ran, [0, 1, 2, 3, 4, 5]);
@@ -46,20 +48,20 @@ test('inprocess, 1 worker and 2 workers give bit-identical arrays; shards merged
 
     // Shards: two "machines" each run half, then merge finalises.
     selftestRun(dirs.shards, CONFIG, K, SEED);
-    const s0 = await runEnsemble(Run.open(dirs.shards), task, { ...quiet, executor: 'local', workers: 2, shard: { index: 0, count: 2 } });
+    const s0 = await runEnsemble(Run.open(dirs.shards), registry, { ...quiet, executor: 'local', workers: 2, shard: { index: 0, count: 2 } });
     assert.equal(s0.status, 'shard-complete');
     assert.deepEqual(s0.ran, [0, 2, 4]);
-    await assert.rejects(mergeRun(dirs.shards), (err: unknown) => {
+    await assert.rejects(mergeRun(dirs.shards, registry), (err: unknown) => {
       assert.ok(err instanceof GlassyError);
       assert.match(err.message, /shards 1\/2 have not completed/);
       assert.match(err.message, /replicas 1, 3, 5 are not done/);
       return true;
     });
-    const s1 = await runEnsemble(Run.open(dirs.shards), task, { ...quiet, executor: 'inprocess', shard: { index: 1, count: 2 } });
+    const s1 = await runEnsemble(Run.open(dirs.shards), registry, { ...quiet, executor: 'inprocess', shard: { index: 1, count: 2 } });
     assert.deepEqual(s1.ran, [1, 3, 5]);
     const shardFile = JSON.parse(readFileSync(join(dirs.shards, 'shards', '1-of-2.json'), 'utf8')) as { indices: number[] };
     assert.deepEqual(shardFile.indices, [1, 3, 5]);
-    const merged = await mergeRun(dirs.shards);
+    const merged = await mergeRun(dirs.shards, registry);
     assert.equal(merged.shards, 2);
     assert.equal(Run.open(dirs.shards).status, 'complete');
     assert.deepEqual(arrayDiff(dirs.inproc, dirs.shards), []);
@@ -72,12 +74,12 @@ test('merge refuses replicas run by two shards of different splits', async () =>
   const dir = tempDir('merge');
   try {
     selftestRun(dir, { ...CONFIG, steps: 20 }, 4, 1);
-    await runEnsemble(Run.open(dir), task, { ...quiet, executor: 'inprocess', shard: { index: 0, count: 2 } });
-    await runEnsemble(Run.open(dir), task, { ...quiet, executor: 'inprocess', shard: { index: 1, count: 2 } });
-    await runEnsemble(Run.open(dir), task, { ...quiet, executor: 'inprocess', shard: { index: 0, count: 4 } });
-    await assert.rejects(mergeRun(dir), /shard files of different splits \(\/2, \/4\).*replicas 0 were run by more than one shard/);
+    await runEnsemble(Run.open(dir), registry, { ...quiet, executor: 'inprocess', shard: { index: 0, count: 2 } });
+    await runEnsemble(Run.open(dir), registry, { ...quiet, executor: 'inprocess', shard: { index: 1, count: 2 } });
+    await runEnsemble(Run.open(dir), registry, { ...quiet, executor: 'inprocess', shard: { index: 0, count: 4 } });
+    await assert.rejects(mergeRun(dir, registry), /shard files of different splits \(\/2, \/4\).*replicas 0 were run by more than one shard/);
     rmSync(join(dir, 'shards', '0-of-4.json'));
-    assert.equal((await mergeRun(dir)).replicas, 4);
+    assert.equal((await mergeRun(dir, registry)).replicas, 4);
   } finally {
     removeDir(dir);
   }
@@ -87,7 +89,7 @@ test('a failing replica is reported by index; the others complete; the run is fa
   const dir = tempDir('fail');
   try {
     const run = selftestRun(dir, { ...CONFIG, failReplicas: [2], failAtStep: 120 }, 4, SEED);
-    const r = await runEnsemble(run, task, { ...quiet, executor: 'local', workers: 2 });
+    const r = await runEnsemble(run, registry, { ...quiet, executor: 'local', workers: 2 });
     assert.equal(r.status, 'failed');
     assert.deepEqual(r.failed.map((f) => f.index), [2]);
     assert.equal(r.failed[0]!.error, 'selftest: replica 2 fails on purpose at step 120');
@@ -107,10 +109,10 @@ test('--max-memory refuses with the estimate × concurrent workers', async () =>
   const dir = tempDir('mem');
   try {
     const run = selftestRun(dir, { dim: 1024, steps: 10 }, 8, 0);
-    const per = task.estimateMemory!({ ...task.parseConfig!({ dim: 1024, steps: 10 }) });
+    const per = task.estimateMemory!(parseConfig(protocol, { dim: 1024, steps: 10 }));
     assert.ok(per > 16 * 1024 * 1024 && per < 17 * 1024 * 1024, String(per));
     await assert.rejects(
-      runEnsemble(run, task, { ...quiet, executor: 'local', workers: 4, maxMemory: 40 * 1024 * 1024 }),
+      runEnsemble(run, registry, { ...quiet, executor: 'local', workers: 4, maxMemory: 40 * 1024 * 1024 }),
       (err: unknown) => {
         assert.ok(err instanceof GlassyError);
         assert.match(err.message, /^max-memory: got 40\.0 MiB, expected at least 64\.\d MiB \(selftest needs about 16\.\d MiB per replica × 4 concurrent workers\); use --workers 2 or fewer/);

@@ -15,8 +15,8 @@ import { Queue } from 'bullmq';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { listDone, readDone } from '../src/executor/markers.js';
 import { jobIdFor } from '../src/executor/queue.js';
-import { task } from '../src/protocols/selftest.js';
 import { Run } from '../src/store/run.js';
+import { registry } from '../src/registry.js';
 import {
   type Spawned, arrayDiff, freePort, glassy, redisAvailable, removeDir, selftestRun, spawnGlassy, startRedis,
   stopProcess, tempDir, waitFor,
@@ -48,7 +48,7 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
   const workers: Spawned[] = [];
   try {
     const ref = join(root, 'reference');
-    const r0 = await runEnsemble(selftestRun(ref, { ...CONFIG, sleepMs: 0 }, K, SEED), task,
+    const r0 = await runEnsemble(selftestRun(ref, { ...CONFIG, sleepMs: 0 }, K, SEED), registry,
       { executor: 'inprocess', progress: 'none', handleSignals: false });
     assert.equal(r0.status, 'complete');
 
@@ -59,7 +59,7 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
     await waitFor(() => workers.every((w) => /ready/.test(w.stderr())), 20_000, 'three workers ready');
 
     const dir = join(root, 'queued');
-    const pending = runEnsemble(selftestRun(dir, CONFIG, K, SEED), task, {
+    const pending = runEnsemble(selftestRun(dir, CONFIG, K, SEED), registry, {
       executor: 'queue', redis: url, queue: queueName, attempts: 3, backoffMs: 200, progress: 'none', handleSignals: false,
     });
     // Kill worker 0 once it holds a job that has written a checkpoint.

@@ -11,9 +11,9 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { readDone } from '../src/executor/markers.js';
-import { task } from '../src/protocols/selftest.js';
 import { Run } from '../src/store/run.js';
 import { arrayDiff, glassy, removeDir, selftestRun, spawnGlassy, tempDir, waitFor } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 const K = 4;
 const SEED = 5;
@@ -52,7 +52,7 @@ async function runAndKill(dir: string): Promise<void> {
 async function reference(root: string): Promise<string> {
   const dir = join(root, 'reference');
   // No sleeping needed for the reference: sleepMs does not change the numbers (it is not in them).
-  const r = await runEnsemble(selftestRun(dir, { ...CONFIG, sleepMs: 0 }, K, SEED), task,
+  const r = await runEnsemble(selftestRun(dir, { ...CONFIG, sleepMs: 0 }, K, SEED), registry,
     { executor: 'inprocess', progress: 'none', handleSignals: false });
   assert.equal(r.status, 'complete');
   return dir;

@@ -11,12 +11,13 @@ import { join } from 'node:path';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import type { Checkpoint, ReplicaContext } from '../src/executor/replica.js';
 import { topEigenvalues } from '../src/observables/flatness.js';
-import { parseFlatnessConfig, resolveSources, task as flatnessTask, MEASURES } from '../src/protocols/flatness.js';
+import { parseFlatnessConfig, resolveSources, MEASURES } from '../src/protocols/flatness.js';
 import { parseHessianConfig, replicaLandscape, runHessian } from '../src/protocols/hessian.js';
 import { parseTrainConfig, task as trainTask } from '../src/protocols/train.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
 import { GLASSY, removeDir, tempDir } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 const mixture = {
   data: { source: 'gaussian-mixture', d: 10, nTrain: 300, nTest: 1000, nClasses: 3, separation: 2 },
@@ -31,7 +32,7 @@ const mixture = {
 
 async function train(dir: string, raw: Record<string, unknown>, replicas: number, seed: number) {
   const run = Run.create(dir, { protocol: 'train', config: parseTrainConfig(raw), seed });
-  const r = await runEnsemble(run, trainTask, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
+  const r = await runEnsemble(run, registry, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
   assert.equal(r.status, 'complete');
 }
 
@@ -54,7 +55,7 @@ test('SAM (ρ = 0.1) ends in flatter minima than SGD from the same seeds; the fl
     const config = parseFlatnessConfig({ sources, counts, traceSamples: 10, entropySamples: 8, bootstrap: 200 });
     const out = join(root, 'flatness');
     const run = Run.create(out, { protocol: 'flatness', config, seed: 1 });
-    const res = await runEnsemble(run, flatnessTask, { replicas: 8, executor: 'inprocess', progress: 'none', handleSignals: false });
+    const res = await runEnsemble(run, registry, { replicas: 8, executor: 'inprocess', progress: 'none', handleSignals: false });
     assert.equal(res.status, 'complete');
     const done = Run.open(out);
     const lm = done.readArray('lambda_max').data as Float64Array;

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { parseL2SweepConfig, task } from '../src/protocols/l2sweep.js';
+import { parseL2SweepConfig } from '../src/protocols/l2sweep.js';
 import { cachedDataset } from '../src/protocols/train.js';
 import { lanczos } from '../src/observables/hessian/lanczos.js';
 import { MlpLandscape } from '../src/landscapes/mlp/network.js';
@@ -18,6 +18,7 @@ import { getBackend } from '../src/core/backends/index.js';
 import { Rng } from '../src/core/rng.js';
 import { Run } from '../src/store/run.js';
 import { removeDir, tempDir } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 const data = { source: 'gaussian-mixture', d: 10, nClasses: 3, nTrain: 300, nTest: 300, separation: 2 } as const;
 const model = { sizes: [10, 6, 3], activation: 'tanh' as const, bias: false };
@@ -66,7 +67,7 @@ test('an upward sweep reaches the origin at β_c and the transition is detected 
       jumpFactor: 3,
     });
     const run = Run.create(dir, { protocol: 'l2sweep', config, seed }, {});
-    const r = await runEnsemble(run, task, { replicas: 1, executor: 'inprocess', progress: 'none', handleSignals: false });
+    const r = await runEnsemble(run, registry, { replicas: 1, executor: 'inprocess', progress: 'none', handleSignals: false });
     assert.equal(r.status, 'complete', JSON.stringify(r.failed));
     const out = Run.open(dir);
     const betas = out.readArray('lambdas').data as Float64Array;

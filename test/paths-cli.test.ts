@@ -8,9 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { parseTrainConfig, task } from '../src/protocols/train.js';
+import { parseTrainConfig } from '../src/protocols/train.js';
 import { Run } from '../src/store/run.js';
 import { GLASSY, removeDir, tempDir } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 function glassy(args: string[]) {
   return spawnSync(process.execPath, [GLASSY, ...args], { encoding: 'utf8' });
@@ -24,7 +25,7 @@ test('glassy walk/permute/connect: JSON on success; bad input named, non-zero ex
       data: { source: 'teacher-student', d: 10, nTrain: 300, nTest: 100, hidden: 4, nClasses: 2 },
       model: { sizes: [10, 6, 2], activation: 'relu' }, loss: 'ce', optimizer: { kind: 'sgd', lr: 0.1 }, batch: 30, epochs: 2, measurePoints: 3,
     };
-    const r0 = await runEnsemble(Run.create(src, { protocol: 'train', config: parseTrainConfig(raw), seed: 1 }), task, { replicas: 2, executor: 'inprocess', progress: 'none', handleSignals: false });
+    const r0 = await runEnsemble(Run.create(src, { protocol: 'train', config: parseTrainConfig(raw), seed: 1 }), registry, { replicas: 2, executor: 'inprocess', progress: 'none', handleSignals: false });
     assert.equal(r0.status, 'complete');
 
     const ok = glassy(['connect', src, '0', '1', '--method', 'linear', '--points', '5', '--json', '--out', join(root, 'c')]);

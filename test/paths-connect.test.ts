@@ -8,16 +8,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { nudgedElasticBand, openTrainSource, parseConnectConfig, pathLandscapes, runConnect } from '../src/protocols/connect.js';
-import { parseTrainConfig, task } from '../src/protocols/train.js';
+import { parseTrainConfig } from '../src/protocols/train.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Rng } from '../src/core/rng.js';
 import { barrier, distanceToSegment } from '../src/observables/path.js';
 import { Run } from '../src/store/run.js';
 import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 async function trainRun(dir: string, raw: Record<string, unknown>, replicas: number, seed: number): Promise<void> {
   const run = Run.create(dir, { protocol: 'train', config: parseTrainConfig(raw), seed });
-  const r = await runEnsemble(run, task, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
+  const r = await runEnsemble(run, registry, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
   assert.equal(r.status, 'complete');
 }
 

@@ -10,15 +10,16 @@ import { Rng } from '../src/core/rng.js';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { openTrainSource, pathLandscapes } from '../src/protocols/connect.js';
 import { parsePermuteConfig, runPermute } from '../src/protocols/permute.js';
-import { parseTrainConfig, task } from '../src/protocols/train.js';
+import { parseTrainConfig } from '../src/protocols/train.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
 import { displacedPermutations, permuteParameters, randomPermutations } from '../src/symmetry/permutation.js';
 import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 async function trainRun(dir: string, raw: Record<string, unknown>, replicas: number, seed: number): Promise<void> {
   const run = Run.create(dir, { protocol: 'train', config: parseTrainConfig(raw), seed });
-  const r = await runEnsemble(run, task, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
+  const r = await runEnsemble(run, registry, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
   assert.equal(r.status, 'complete');
 }
 

@@ -7,11 +7,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { parseTrainConfig, task as trainTask } from '../src/protocols/train.js';
+import { parseTrainConfig } from '../src/protocols/train.js';
 import { parseWalkConfig, task as walkTask, type WalkConfig } from '../src/protocols/walk.js';
 import { Run } from '../src/store/run.js';
 import type { Checkpoint, ReplicaContext } from '../src/executor/replica.js';
 import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 async function trainRun(dir: string, replicas: number, seed: number): Promise<void> {
   const raw = {
@@ -24,14 +25,14 @@ async function trainRun(dir: string, replicas: number, seed: number): Promise<vo
     measurePoints: 3,
   };
   const run = Run.create(dir, { protocol: 'train', config: parseTrainConfig(raw), seed });
-  const r = await runEnsemble(run, trainTask, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
+  const r = await runEnsemble(run, registry, { replicas, executor: 'inprocess', progress: 'none', handleSignals: false });
   assert.equal(r.status, 'complete');
 }
 
 async function walk(dir: string, raw: Partial<WalkConfig> & { source: string; stepSize: number }, opts: { seed?: number; workers?: number; checkpointEvery?: number } = {}) {
   const config = parseWalkConfig(raw);
   const run = Run.create(dir, { protocol: 'walk', config, seed: opts.seed ?? 1 });
-  const r = await runEnsemble(run, walkTask, {
+  const r = await runEnsemble(run, registry, {
     replicas: config.walkers, executor: (opts.workers ?? 1) > 1 ? 'local' : 'inprocess', workers: opts.workers ?? 1,
     progress: 'none', handleSignals: false, ...(opts.checkpointEvery ? { checkpointEvery: opts.checkpointEvery } : {}),
   });

@@ -8,10 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { parseTrainConfig, task, measurementSteps } from '../src/protocols/train.js';
+import { parseTrainConfig, measurementSteps } from '../src/protocols/train.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
 import { arrayDiff, GLASSY, removeDir, tempDir } from './executor-helpers.js';
+import { registry } from '../src/registry.js';
 
 const teacherStudent = {
   data: { source: 'teacher-student', d: 20, nTrain: 2000, nTest: 1000, hidden: 0, nClasses: 2 },
@@ -25,7 +26,7 @@ const teacherStudent = {
 
 async function train(dir: string, raw: Record<string, unknown>, replicas: number, seed: number, workers = 1) {
   const run = Run.create(dir, { protocol: 'train', config: parseTrainConfig(raw), seed });
-  return runEnsemble(run, task, { replicas, executor: workers > 1 ? 'local' : 'inprocess', workers, progress: 'none', handleSignals: false });
+  return runEnsemble(run, registry, { replicas, executor: workers > 1 ? 'local' : 'inprocess', workers, progress: 'none', handleSignals: false });
 }
 
 test('a perceptron student learns a perceptron teacher (known teacher–student case)', async () => {
@@ -121,6 +122,23 @@ test('a diverging run is reported by replica with the step and a hint', async ()
     const r = await train(dir, raw, 1, 1);
     assert.equal(r.status, 'failed');
     assert.match(r.failed[0]!.error, /replica 0 diverged at step \d+: .* lower --lr/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('the ensemble test error averages the replicas\' predictions (one replica: its own error)', async () => {
+  const dir = tempDir('train-ens');
+  try {
+    const one = await train(join(dir, 'one'), { ...teacherStudent, epochs: 1 }, 1, 5);
+    assert.equal(one.summary!['ensemble_test_error'], one.summary!['final_test_error_mean']);
+    const three = await train(join(dir, 'three'), { ...teacherStudent, epochs: 1 }, 3, 5);
+    const e = three.summary!['ensemble_test_error'] as number;
+    assert.ok(e >= 0 && e <= 1, String(e));
+    // Where every replica's argmax is the label, the average's is too (each class's mean probability
+    // is at most the label's): the ensemble errs only where some replica errs.
+    const finals = Array.from(Run.open(join(dir, 'three')).readArray('final_test_error').data as Float64Array);
+    assert.ok(e <= finals.reduce((a, b) => a + b, 0) + 1e-12, `${e} vs ${finals}`);
   } finally {
     removeDir(dir);
   }

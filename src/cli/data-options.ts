@@ -9,6 +9,12 @@ import { merge } from './options.js';
 
 const NAMED = ['mnist', 'fashion-mnist', 'teacher-student', 'gaussian-mixture', 'random-labels', 'linear-regression'];
 
+/** commander's keys of the data flags below. */
+export const DATA_FLAGS = [
+  'data', 'nTrain', 'nTest', 'classes', 'normalise', 'subset', 'teacherHidden', 'labelNoise', 'separation', 'noise',
+  'randomFraction', 'labels', 'testData', 'testLabels', 'testFraction',
+] as const;
+
 export function addDataOptions(cmd: Command): Command {
   return cmd
     .option('--data <source>', `${NAMED.join('|')}, or a .npy/.csv file (default mnist)`)

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { GlassyError } from '../core/errors.js';
+import * as parse from '../core/parse.js';
 
 export function number(value: string): number {
   const v = Number(value);
@@ -44,62 +45,54 @@ export function nonNegativeInt(value: string): number {
   return v;
 }
 
-/** "784-100-10" → [784, 100, 10]. */
-export function layerSizes(value: string): number[] {
-  const parts = value.split(/[-x,]/);
-  const sizes = parts.map((p) => Number(p));
-  if (parts.length < 2 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
-    throw new InvalidArgumentError(`expected layer sizes like 784-100-10 (at least input and output), got "${value}"`);
-  }
-  return sizes;
+/** A text parser (core/parse.ts) as a commander argument parser: its error becomes commander's one line. */
+function forCommander<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+  };
 }
 
-/** "0,1,2" or "0-4" → integer list. */
-export function intList(value: string): number[] {
-  const out: number[] = [];
-  for (const part of value.split(',')) {
-    const range = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(part);
-    if (range) {
-      const a = Number(range[1]), b = Number(range[2]);
-      if (b < a) throw new InvalidArgumentError(`expected an increasing range, got "${part}"`);
-      for (let i = a; i <= b; i++) out.push(i);
-      continue;
+export const layerSizes = forCommander(parse.layerSizes);
+export const intList = forCommander(parse.intList);
+export const numberList = forCommander(parse.numberList);
+export const betaLadder = forCommander(parse.betaLadder);
+
+/** "a.b=3" → path ["a","b"], value 3 (JSON when it parses as JSON, else the string). */
+export function parseSet(text: string): { path: string[]; value: unknown } {
+  const eq = text.indexOf('=');
+  const key = eq > 0 ? text.slice(0, eq).trim() : '';
+  if (!key || key.split('.').some((s) => s === '')) throw GlassyError.invalid('set', text, 'key=value, e.g. --set steps=1000 or --set model.n=64');
+  const raw = text.slice(eq + 1);
+  let value: unknown = raw;
+  try { value = JSON.parse(raw); } catch { /* a bare string */ }
+  return { path: key.split('.'), value };
+}
+
+export function applySets(config: Record<string, unknown>, sets: string[]): Record<string, unknown> {
+  const out = structuredClone(config);
+  for (const s of sets) {
+    const { path, value } = parseSet(s);
+    let node = out;
+    for (const k of path.slice(0, -1)) {
+      const next = node[k];
+      if (next === undefined) node[k] = {};
+      else if (typeof next !== 'object' || next === null || Array.isArray(next)) {
+        throw GlassyError.invalid('set', s, `a key whose parent "${k}" is an object`);
+      }
+      node = node[k] as Record<string, unknown>;
     }
-    const v = Number(part);
-    if (part.trim() === '' || !Number.isInteger(v)) throw new InvalidArgumentError(`expected integers like 0,1,2 or 0-4, got "${value}"`);
-    out.push(v);
+    node[path[path.length - 1]!] = value;
   }
   return out;
 }
 
-/** "0.1,0.5,1" → number list. */
-export function numberList(value: string): number[] {
-  const parts = value.split(',');
-  const out = parts.map((p) => Number(p));
-  if (parts.some((p) => p.trim() === '') || out.some((v) => !Number.isFinite(v))) {
-    throw new InvalidArgumentError(`expected numbers separated by commas, got "${value}"`);
-  }
-  return out;
-}
-
-/** "0:0.1:2e-4" (start:stop:step, inclusive) or "0,1e-3,5e-3" → ascending β ladder. */
-export function betaLadder(text: string): number[] {
-  const range = /^\s*([^:]+):([^:]+):([^:]+)\s*$/.exec(text);
-  if (range) {
-    const [a, b, h] = [Number(range[1]), Number(range[2]), Number(range[3])];
-    if (![a, b, h].every(Number.isFinite) || a < 0 || !(h > 0) || b < a) {
-      throw new InvalidArgumentError(`expected start:stop:step with 0 ≤ start ≤ stop and step > 0, got "${text}"`);
-    }
-    const n = Math.floor((b - a) / h + 1e-9);
-    if (n > 100_000) throw new InvalidArgumentError(`expected at most 100 000 points, got ${n + 1} from "${text}"`);
-    // Computed from the index (not by accumulation) so 0:0.1:2e-4 hits its points exactly.
-    return Array.from({ length: n + 1 }, (_, i) => Number((a + i * h).toPrecision(12)));
-  }
-  const list = text.split(',').map((p) => Number(p));
-  if (list.length === 0 || list.some((v, i) => !Number.isFinite(v) || v < 0 || (i > 0 && v <= list[i - 1]!))) {
-    throw new InvalidArgumentError(`expected an increasing list of β ≥ 0 (e.g. 0,1e-3,2e-3) or start:stop:step, got "${text}"`);
-  }
-  return list;
+/** The YAML parser, loaded on the first YAML file (sync require: loadConfigFile stays synchronous). */
+function parseYaml(text: string): unknown {
+  return (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
 }
 
 /** Loads a JSON or YAML config file into a plain object. */

@@ -4,7 +4,7 @@
  * of `{ source: 'mnist' }` is the papers' MNIST (60 000 / 10 000, pixels scaled to [0, 1]).
  */
 import * as z from 'zod';
-import { GlassyError } from '../core/errors.js';
+import { parseWith } from '../core/errors.js';
 
 const count = z.number().int().positive();
 const classList = z.array(z.number().int().nonnegative()).min(2)
@@ -133,27 +133,5 @@ export type RandomLabelsSpec = z.output<typeof randomLabelsSpecSchema>;
 
 /** Validate a spec; the first problem becomes a GlassyError `data.<field>: got <value>, expected <...>`. */
 export function parseDataSpec(spec: unknown): ResolvedDataSpec {
-  const r = dataSpecSchema.safeParse(spec);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const path = issue.path.map(String);
-  let value: unknown = spec;
-  for (const k of path) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[k] : undefined;
-  if (issue.code === 'unrecognized_keys') {
-    const keys = (issue as { keys: string[] }).keys;
-    return fail(['data', ...path, keys[0]!].join('.'), (value as Record<string, unknown>)[keys[0]!],
-      'no such option (see docs/data.md)');
-  }
-  return fail(['data', ...path].join('.'), value, tidy(issue.message));
-}
-
-/** zod's "Too small: expected number to be >0" → "number to be >0" (GlassyError says "got … expected …"). */
-function tidy(message: string): string {
-  return message
-    .replace(/^(Invalid input|Too small|Too big|Invalid option|Invalid discriminator value)[:.]\s*expected\s*/i, '')
-    .replace(/, received \w+$/, '');
-}
-
-function fail(field: string, value: unknown, expected: string): never {
-  throw GlassyError.invalid(field, value, expected);
+  return parseWith(dataSpecSchema, spec, 'data');
 }

@@ -7,12 +7,10 @@
  * part, records it in shards/, and leaves finalisation to `glassy merge` (mergeRun).
  */
 import { GlassyError } from '../core/errors.js';
-import { loadTask } from '../protocols/registry.js';
 import { Run, type RunStatus } from '../store/run.js';
 import { CheckpointStore } from './checkpoint.js';
 import type { Executor } from './executor.js';
 import { InProcessExecutor } from './inprocess.js';
-import { LocalExecutor } from './local.js';
 import {
   type EnsembleInfo, listDone, listShards, markShard, readDone, readEnsemble, writeEnsemble,
 } from './markers.js';
@@ -20,12 +18,12 @@ import {
   type ExecutorOptions, type ExecutorOptionsInput, defaultWorkers, formatBytes, parseExecutorOptions,
 } from './options.js';
 import { createProgress } from './progress.js';
-import { QueueExecutor } from './queue.js';
+import { type Protocol, type Registry, parseConfig } from './protocol.js';
 import type { ReplicaOutcome, ReplicaOutcomeOk, ReplicaTask } from './replica.js';
 import type { ReplicaJob } from './runner.js';
 
 export interface EnsembleOptions extends ExecutorOptionsInput {
-  /** K. Required for a new run; on a resumed run it must match ensemble.json when given. */
+  /** K. Required for a new run unless the protocol derives it from the config; on a resumed run it must match ensemble.json when given. */
   replicas?: number;
   /** Label of the progress display (default: "<protocol> <run dir>"). */
   label?: string;
@@ -81,7 +79,7 @@ export function prepareEnsemble(run: Run, protocol: string, replicas: number | u
 }
 
 /** Replicas per concurrent worker × estimate must fit --max-memory; else a GlassyError saying by how much. */
-export function checkMemory<C>(task: ReplicaTask<C>, config: C, concurrency: number, maxMemory: number | undefined): void {
+export function checkMemory<C>(name: string, task: ReplicaTask<C>, config: C, concurrency: number, maxMemory: number | undefined): void {
   if (maxMemory === undefined || !task.estimateMemory || concurrency <= 0) return;
   const per = task.estimateMemory(config);
   const need = per * concurrency;
@@ -89,23 +87,31 @@ export function checkMemory<C>(task: ReplicaTask<C>, config: C, concurrency: num
     const fit = Math.floor(maxMemory / per);
     throw new GlassyError(
       `max-memory: got ${formatBytes(maxMemory)}, expected at least ${formatBytes(need)} ` +
-      `(${task.protocol} needs about ${formatBytes(per)} per replica × ${concurrency} concurrent worker${concurrency > 1 ? 's' : ''}); ` +
+      `(${name} needs about ${formatBytes(per)} per replica × ${concurrency} concurrent worker${concurrency > 1 ? 's' : ''}); ` +
       (fit >= 1 ? `use --workers ${fit} or fewer, or raise --max-memory` : 'raise --max-memory: one replica does not fit'),
       'max-memory', maxMemory, `at least ${need} bytes`,
     );
   }
 }
 
-function makeExecutor(o: ExecutorOptions, pending: number): Executor {
-  switch (o.executor) {
-    case 'inprocess': return new InProcessExecutor();
-    case 'local': return new LocalExecutor(Math.max(1, Math.min(o.workers ?? defaultWorkers(), pending)));
-    case 'queue': return new QueueExecutor({ redis: o.redis!, queue: o.queue, attempts: o.attempts, backoffMs: o.backoffMs });
-  }
+/** Replicas running at once in this process's memory (the queue's run elsewhere: 0). */
+export function concurrencyFor(o: ExecutorOptions, pending: number): number {
+  return o.executor === 'inprocess' ? 1 : o.executor === 'local' ? Math.min(o.workers ?? defaultWorkers(), pending) : 0;
 }
 
-function parseConfig<C>(task: ReplicaTask<C>, run: Run): C {
-  return task.parseConfig ? task.parseConfig(run.manifest.config) : (run.manifest.config as C);
+/** The pool (piscina) and the queue (bullmq, ioredis) are loaded only when a run uses them. */
+async function makeExecutor(o: ExecutorOptions, pending: number, registry: Registry): Promise<Executor> {
+  switch (o.executor) {
+    case 'inprocess': return new InProcessExecutor(registry);
+    case 'local': {
+      const { LocalExecutor } = await import('./local.js');
+      return new LocalExecutor(Math.max(1, Math.min(o.workers ?? defaultWorkers(), pending)), registry.url);
+    }
+    case 'queue': {
+      const { QueueExecutor } = await import('./queue.js');
+      return new QueueExecutor({ redis: o.redis!, queue: o.queue, attempts: o.attempts, backoffMs: o.backoffMs });
+    }
+  }
 }
 
 function describeFailures(failed: Array<{ index: number; error: string }>): string {
@@ -113,19 +119,30 @@ function describeFailures(failed: Array<{ index: number; error: string }>): stri
   return `replica${failed.length > 1 ? 's' : ''} ${failed.map((f) => f.index).join(', ')} failed (${first}${failed.length > 5 ? '; ...' : ''})`;
 }
 
-export async function runEnsemble<C>(run: Run, task: ReplicaTask<C>, options: EnsembleOptions): Promise<EnsembleResult> {
+/** K for a config: the protocol's own rule, else the caller's (the --replicas flag). */
+export function replicaCount<C>(protocol: Protocol<C>, config: C, requested: number | undefined): number | undefined {
+  return protocol.replicas ? protocol.replicas(config) : requested;
+}
+
+/**
+ * Run the replicas of `run` that are not done yet. The protocol is the run manifest's, looked up
+ * in `registry` (which the pool threads import again by its URL).
+ */
+export async function runEnsemble(run: Run, registry: Registry, options: EnsembleOptions): Promise<EnsembleResult> {
   const { replicas, label, handleSignals = true, ...execInput } = options;
   const o = parseExecutorOptions(execInput);
-  const info = prepareEnsemble(run, task.protocol, replicas, o.checkpointEvery);
-  const config = parseConfig(task, run);
+  const name = run.manifest.protocol;
+  const protocol = await registry.protocol(name);
+  const config = parseConfig(protocol, run.manifest.config);
+  const info = prepareEnsemble(run, name, replicaCount(protocol, config, replicas), o.checkpointEvery);
+  const task = await protocol.task();
   const k = info.replicas;
   const mine: number[] = [];
   for (let i = 0; i < k; i++) if (!o.shard || i % o.shard.count === o.shard.index) mine.push(i);
   const skipped = mine.filter((i) => readDone(run.dir, i) !== null);
   const pending = mine.filter((i) => !skipped.includes(i));
 
-  const concurrency = o.executor === 'inprocess' ? 1 : o.executor === 'local' ? Math.min(o.workers ?? defaultWorkers(), pending.length) : 0;
-  checkMemory(task, config, concurrency, o.maxMemory);
+  checkMemory(name, task, config, concurrencyFor(o, pending.length), o.maxMemory);
 
   // A shard shares the manifest with the other shards (other processes, other machines): it
   // leaves it alone; the merge finalises. A whole run owns it.
@@ -133,15 +150,15 @@ export async function runEnsemble<C>(run: Run, task: ReplicaTask<C>, options: En
 
   const t0 = performance.now();
   const jobs: ReplicaJob[] = pending.map((index) => ({
-    runDir: run.dir, protocol: task.protocol, index, restartCorrupt: o.restartCorrupt,
+    runDir: run.dir, protocol: name, index, restartCorrupt: o.restartCorrupt,
     ...(o.checkpointEvery !== undefined ? { checkpointEvery: o.checkpointEvery } : {}),
   }));
   let outcomes: ReplicaOutcome[] = [];
   // Set by a signal: the replicas the pool abandons are not failures, and the manifest says 'interrupted'.
   let stopping = false;
   if (jobs.length > 0) {
-    const executor = makeExecutor(o, jobs.length);
-    const display = createProgress(o.progress, label ?? `${task.protocol} ${run.dir}`, pending);
+    const executor = await makeExecutor(o, jobs.length, registry);
+    const display = createProgress(o.progress, label ?? `${name} ${run.dir}`, pending);
     const onSignal = (sig: NodeJS.Signals): void => {
       stopping = true;
       display.stop();
@@ -174,7 +191,7 @@ export async function runEnsemble<C>(run: Run, task: ReplicaTask<C>, options: En
   }
   if (stopping) {
     return {
-      runDir: run.dir, protocol: task.protocol, status: 'interrupted', replicas: k, ran: [], skipped, failed: [],
+      runDir: run.dir, protocol: name, status: 'interrupted', replicas: k, ran: [], skipped, failed: [],
       seconds: (performance.now() - t0) / 1000, ...(o.shard ? { shard: o.shard } : {}),
     };
   }
@@ -182,7 +199,7 @@ export async function runEnsemble<C>(run: Run, task: ReplicaTask<C>, options: En
   const failed = outcomes.filter((x): x is { index: number; ok: false; error: string } => !x.ok)
     .map(({ index, error }) => ({ index, error }));
   const result: EnsembleResult = {
-    runDir: run.dir, protocol: task.protocol, status: 'running', replicas: k,
+    runDir: run.dir, protocol: name, status: 'running', replicas: k,
     ran: pending, skipped, failed, seconds,
     ...(o.shard ? { shard: o.shard } : {}),
   };
@@ -242,7 +259,7 @@ export interface MergeResult {
  * exactly one shard file (when shards were used, all of the same split), a done marker for every
  * index and none beyond — then finalise the run.
  */
-export async function mergeRun(runDir: string): Promise<MergeResult> {
+export async function mergeRun(runDir: string, registry: Registry): Promise<MergeResult> {
   const run = Run.open(runDir);
   const info = readEnsemble(run.dir);
   if (!info) throw new GlassyError(`${run.dir} has no ensemble.json: not a replica run`, 'run', run.dir, 'a run made by glassy run');
@@ -274,8 +291,9 @@ export async function mergeRun(runDir: string): Promise<MergeResult> {
   if (problems.length) {
     throw new GlassyError(`cannot merge ${run.dir}: ${problems.join('; ')}`, 'run', run.dir, 'every replica done exactly once');
   }
-  const task = await loadTask(info.protocol);
-  const config = parseConfig(task, run);
+  const protocol = await registry.protocol(info.protocol);
+  const config = parseConfig(protocol, run.manifest.config);
+  const task = await protocol.task();
   if (run.status !== 'running' || run.manifest.pid !== process.pid) run.resume();
   const summary = await finalizeRun(run, task, config, k);
   for (let i = 0; i < k; i++) new CheckpointStore(run.dir, i).clear();

@@ -3,6 +3,7 @@
  * no threads. Same runner as the pool, so the numbers are the same.
  */
 import type { EnsembleEvents, Executor } from './executor.js';
+import type { Registry } from './protocol.js';
 import type { ReplicaOutcome } from './replica.js';
 import { type ReplicaJob, runReplicaJob } from './runner.js';
 
@@ -10,13 +11,15 @@ export class InProcessExecutor implements Executor {
   readonly name = 'inprocess';
   readonly concurrency = 1;
 
+  constructor(private readonly registry: Registry) {}
+
   async run(jobs: ReplicaJob[], events: EnsembleEvents): Promise<ReplicaOutcome[]> {
     const out: ReplicaOutcome[] = [];
     for (const job of jobs) {
       const o = await runReplicaJob(job, {
         progress: (f, m) => events.progress(job.index, f, m),
         warn: (m) => events.warn(job.index, m),
-      });
+      }, this.registry);
       events.done(o);
       out.push(o);
     }

@@ -1,7 +1,8 @@
 /**
  * The local executor: a piscina pool of worker threads, one replica per thread at a time.
  * Threads (not processes) because replicas share nothing and the data crossing is tiny (a job
- * and progress messages); each thread imports the registry and runs `runReplicaJob`.
+ * and progress messages); each thread imports the registry (by the URL it was handed) and runs
+ * `runReplicaJob`.
  *
  * Native BLAS libraries start as many threads as cores by default; with N workers that is N×cores
  * threads fighting for N cores, so each worker is told to use one (GLASSY_BLAS_THREADS and the
@@ -44,7 +45,8 @@ export class LocalExecutor implements Executor {
   private readonly pool: Piscina<PoolTask, ReplicaOutcome>;
   private closed = false;
 
-  constructor(readonly concurrency: number) {
+  /** `registry`: URL of the module exporting the protocol registry (see pool-worker.ts). */
+  constructor(readonly concurrency: number, private readonly registry: string) {
     this.pool = new Piscina<PoolTask, ReplicaOutcome>({
       filename: WORKER_FILE,
       minThreads: 0,
@@ -66,7 +68,7 @@ export class LocalExecutor implements Executor {
       else if (m.type === 'warn') handlers.warn(m.message);
       else ended();
     });
-    return this.pool.run({ job, port: port2 }, { transferList: [port2] }).then(
+    return this.pool.run({ job, port: port2, registry: this.registry }, { transferList: [port2] }).then(
       // The result and the port travel on different channels: wait for 'end' so no warning is lost.
       async (o) => { await endSeen; port1.close(); return o; },
       (err: unknown) => {

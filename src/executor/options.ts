@@ -1,13 +1,11 @@
 /**
  * The executor options every replica-running command shares (`glassy run`, `glassy resume`, and
- * the protocol commands such as `glassy train`): one zod schema for the library, one commander
- * option set for the CLI, one converter between them — so the flags are spelled, defaulted and
- * validated in exactly one place.
+ * the protocol commands such as `glassy train`): one zod schema for the library; the CLI's flags
+ * for them are in cli/executor-flags.ts.
  */
 import { availableParallelism } from 'node:os';
-import { type Command, Option } from 'commander';
 import * as z from 'zod';
-import { GlassyError } from '../core/errors.js';
+import { GlassyError, parseWith } from '../core/errors.js';
 
 export const EXECUTORS = ['inprocess', 'local', 'queue'] as const;
 export type ExecutorKind = (typeof EXECUTORS)[number];
@@ -44,14 +42,7 @@ export type ExecutorOptionsInput = z.input<typeof executorOptionsSchema>;
 
 /** Parse library options (throws a GlassyError naming the field). */
 export function parseExecutorOptions(input: ExecutorOptionsInput): ExecutorOptions {
-  const r = executorOptionsSchema.safeParse(input);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const key = issue.path[0] as keyof ExecutorOptionsInput | undefined;
-    const value = key !== undefined ? (input as Record<string, unknown>)[key] : input;
-    throw GlassyError.invalid(`executor option ${issue.path.join('.') || '(root)'}`, value, issue.message);
-  }
-  const o = r.data;
+  const o = parseWith(executorOptionsSchema, input);
   if (o.shard && o.shard.index >= o.shard.count) {
     throw GlassyError.invalid('shard', `${o.shard.index}/${o.shard.count}`, 'i/n with 0 ≤ i < n');
   }
@@ -93,54 +84,4 @@ export function parseShard(text: string): { index: number; count: number } {
   const count = m ? Number(m[2]) : NaN;
   if (!m || !(count >= 1) || !(index < count)) throw GlassyError.invalid('shard', text, 'i/n with integers 0 ≤ i < n, e.g. 0/4');
   return { index, count };
-}
-
-function positiveInt(text: string, field: string): number {
-  const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n) || n < 1) throw GlassyError.invalid(field, text, 'a positive integer');
-  return n;
-}
-
-function nonNegativeInt(text: string, field: string): number {
-  const n = Number(text);
-  if (!/^\s*\d+\s*$/.test(text) || !Number.isSafeInteger(n)) throw GlassyError.invalid(field, text, 'a non-negative integer');
-  return n;
-}
-
-/** Add the shared executor flags to a command (`glassy run`, `glassy resume`, protocol commands). */
-export function addExecutorOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('--executor <kind>', 'where replicas run').choices([...EXECUTORS]).default('local'))
-    .option('--workers <n>', 'concurrent replicas of the local pool (default: number of cores)')
-    .option('--shard <i/n>', 'run only replicas with index % n == i; finish with `glassy merge`')
-    .option('--redis <url>', 'Redis URL for --executor queue (e.g. redis://127.0.0.1:6379)')
-    .option('--queue <name>', 'BullMQ queue name', 'glassy')
-    .option('--attempts <n>', 'tries per replica on the queue, with exponential back-off', '3')
-    .option('--backoff <ms>', 'first retry delay on the queue (doubles each retry)', '1000')
-    .option('--checkpoint-every <n>', 'checkpoint interval, in the protocol\'s own steps (default: the protocol\'s)')
-    .option('--max-memory <size>', 'refuse to start if replicas would need more than this (e.g. 2G)')
-    .option('--restart-corrupt', 'restart a replica whose checkpoints are all corrupt instead of stopping')
-    .addOption(new Option('--progress <mode>', 'progress display (auto: a bar on a terminal, lines otherwise)').choices([...PROGRESS_MODES]).default('auto'));
-}
-
-/** Commander's parsed flags (strings) → validated ExecutorOptions. */
-export function executorOptionsFrom(opts: Record<string, unknown>): ExecutorOptions {
-  const str = (k: string): string | undefined => (opts[k] === undefined ? undefined : String(opts[k]));
-  const input: ExecutorOptionsInput = {
-    executor: (str('executor') ?? 'local') as ExecutorKind,
-    queue: str('queue') ?? 'glassy',
-    attempts: str('attempts') !== undefined ? positiveInt(str('attempts')!, 'attempts') : 3,
-    restartCorrupt: opts['restartCorrupt'] === true,
-    progress: (str('progress') ?? 'auto') as ProgressMode,
-  };
-  if (!(EXECUTORS as readonly string[]).includes(input.executor!)) {
-    throw GlassyError.invalid('executor', input.executor, EXECUTORS.join(' | '));
-  }
-  if (str('workers') !== undefined) input.workers = positiveInt(str('workers')!, 'workers');
-  if (str('shard') !== undefined) input.shard = parseShard(str('shard')!);
-  if (str('redis') !== undefined) input.redis = str('redis')!;
-  if (str('backoff') !== undefined) input.backoffMs = nonNegativeInt(str('backoff')!, 'backoff');
-  if (str('checkpointEvery') !== undefined) input.checkpointEvery = positiveInt(str('checkpointEvery')!, 'checkpoint-every');
-  if (str('maxMemory') !== undefined) input.maxMemory = parseSize(str('maxMemory')!);
-  return parseExecutorOptions(input);
 }

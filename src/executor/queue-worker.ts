@@ -23,6 +23,8 @@ export interface QueueWorkerOptions {
   stalledIntervalMs: number;
   /** Stalls allowed before a job is failed (it then counts against nothing else). */
   maxStalledCount: number;
+  /** URL of the module exporting the protocol registry the pool threads run jobs from. */
+  registry: string;
   /** Lines of activity ("replica 3 of runs/x started") go here. */
   log?: (line: string) => void;
 }
@@ -38,7 +40,7 @@ export interface QueueWorkerHandle {
 export async function startQueueWorker(o: QueueWorkerOptions): Promise<QueueWorkerHandle> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   await probeRedis(o.redis, (m) => log(`warning: ${m}`));
-  const pool = new LocalExecutor(o.concurrency);
+  const pool = new LocalExecutor(o.concurrency, o.registry);
   const processor = async (job: Job<QueueJobData>): Promise<unknown> => {
     const { runDir, index } = job.data;
     log(`replica ${index} of ${runDir} started (attempt ${job.attemptsMade + 1}, job ${job.id})`);

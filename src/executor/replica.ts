@@ -1,7 +1,7 @@
 /**
  * The unit of parallel work: one replica of one protocol in one run directory.
  *
- * A protocol that runs replicas provides a `ReplicaTask`: a function of (config, replica index)
+ * Every protocol (protocol.ts) provides a `ReplicaTask`: a function of (config, replica index)
  * only — its randomness comes from `Rng.stream(seed, domain, index)` — so the result is the same
  * whichever executor (in-process, worker pool, BullMQ queue, SLURM shard) runs it and however
  * many workers there are. The replica writes its own results into the run directory (through
@@ -61,14 +61,20 @@ export interface ReplicaContext {
 /** JSON-able summary a replica returns (key figures; the arrays are on disk). */
 export type ReplicaSummary = Record<string, number | string | boolean | null | number[]>;
 
+/** The heavy half of a Protocol (protocol.ts): what runs one replica and reduces K of them. */
 export interface ReplicaTask<C> {
-  /** Protocol name as registered in protocols/registry (workers look the task up by it). */
-  readonly protocol: string;
   /**
-   * Validate and complete the raw config from the manifest or the command line (defaults filled
-   * in). Throw a GlassyError naming the field on bad input. Absent: the config is used as is.
+   * Completes the raw config of a NEW run from outside sources before the schema sees it — e.g.
+   * source run directories → absolute paths and their replica counts. Not called on resume (the
+   * manifest already holds the completed config). Throw a GlassyError naming the field.
    */
-  parseConfig?(raw: unknown): C;
+  prepare?(raw: Record<string, unknown>): Record<string, unknown> | Promise<Record<string, unknown>>;
+  /**
+   * Checks that need more than the config — the data loads and fits the model, a source run
+   * exists and is complete — run before the run directory is created, so a refused run leaves
+   * nothing behind. Throw a GlassyError naming the field.
+   */
+  validate?(config: C, seed: number): Promise<void> | void;
   run(config: C, ctx: ReplicaContext): Promise<ReplicaSummary>;
   /**
    * Bytes one replica needs at its peak (weights, data, buffers). Used by `--max-memory` to refuse

@@ -1,14 +1,14 @@
 /**
  * Runs ONE replica job `{ runDir, protocol, index }` wherever it lands — this thread, a pool
  * worker thread, a queue worker on another machine — so every executor shares the same steps:
- * look the task up by name, read the config and seed from the run's manifest, skip a replica that
+ * look the protocol up by name in the registry it was handed, read the config and seed from the run's manifest, skip a replica that
  * is already done, run it with checkpoints on disk, mark it done, drop its checkpoints.
  *
  * Errors become a failed outcome carrying the message (never thrown): one bad replica must not
  * stop the others, and the message has to cross thread and process boundaries as plain text.
  */
 import { GlassyError } from '../core/errors.js';
-import { loadTask } from '../protocols/registry.js';
+import { type Registry, parseConfig } from './protocol.js';
 import { Run } from '../store/run.js';
 import { CheckpointStore } from './checkpoint.js';
 import { markDone, readDone, readEnsemble } from './markers.js';
@@ -39,7 +39,7 @@ export function errorText(err: unknown): string {
   return process.env['GLASSY_DEBUG'] ? `${e.message}\n${e.stack}` : e.message;
 }
 
-export async function runReplicaJob(job: ReplicaJob, events: ReplicaEvents): Promise<ReplicaOutcome> {
+export async function runReplicaJob(job: ReplicaJob, events: ReplicaEvents, registry: Registry): Promise<ReplicaOutcome> {
   const { runDir, index } = job;
   try {
     const done = readDone(runDir, index);
@@ -53,8 +53,9 @@ export async function runReplicaJob(job: ReplicaJob, events: ReplicaEvents): Pro
     if (!(Number.isSafeInteger(index) && index >= 0 && index < ensemble.replicas)) {
       throw GlassyError.invalid('index', index, `a replica index in 0..${ensemble.replicas - 1}`);
     }
-    const task = await loadTask(job.protocol);
-    const config = task.parseConfig ? task.parseConfig(run.manifest.config) : run.manifest.config;
+    const protocol = await registry.protocol(job.protocol);
+    const config = parseConfig(protocol, run.manifest.config);
+    const task = await protocol.task();
     const store = new CheckpointStore(runDir, index, { warn: events.warn, restartCorrupt: job.restartCorrupt ?? false });
     let last = 0;
     let resumedFrom: number | null = null;

@@ -24,11 +24,12 @@ import { averageTwoTime, replicaMean, TWO_TIME_OBSERVABLES, type TwoTimeMatrices
 import { agingCollapse, fitPowerLaw, type CollapseResult } from '../observables/scaling.js';
 import type { Run } from '../store/run.js';
 import {
-  agingGrids, agingPoints, agingUnits, decodeUnit, mlpSizes, parseAgingConfig, pointAxisName, type AgingConfig,
+  agingGrids, agingPoints, agingUnits, decodeUnit, mlpSizes, pointAxisName, trainConfigOf, type AgingConfig,
 } from './aging/config.js';
 import { driveAging, type AgingTrajectory } from './aging/driver.js';
 import { FlatAgingTrajectory, PSpinAgingTrajectory, SkAgingTrajectory } from './aging/glass.js';
 import { MlpAgingTrajectory } from './aging/mlp.js';
+import { checkTrainData } from './train.js';
 import { replicaName, writeReplicaWeights } from './weights.js';
 import { modelSizes } from './train.js';
 
@@ -241,8 +242,14 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: AgingCon
 }
 
 export const task: ReplicaTask<AgingConfig> = {
-  protocol: 'aging',
-  parseConfig: parseAgingConfig,
+  validate(config, seed) {
+    // The data must load and fit every network of the sweep before a run directory exists.
+    if (config.landscape !== 'mlp') return;
+    for (const w of agingPoints(config)) {
+      mlpSizes(config.mlp!, w);
+      checkTrainData(trainConfigOf(config.mlp!, w, config.checkpointEvery), seed);
+    }
+  },
   run: runReplica,
   finalize,
   estimateMemory(config: AgingConfig): number {

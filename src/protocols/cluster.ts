@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { getBackend } from '../core/backends/index.js';
-import { GlassyError } from '../core/errors.js';
+import { GlassyError, parseWith } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { MlpLayout } from '../landscapes/mlp/layout.js';
 import { clusterReplicas } from '../observables/clustering.js';
@@ -28,7 +28,6 @@ import type { Float } from '../core/backend.js';
 import { Run } from '../store/run.js';
 import { parseTrainConfig, replicaSetup } from './train.js';
 import { readReplicaWeights } from './weights.js';
-import { zodError } from './train.js';
 
 export const clusterConfigSchema = z.object({
   /** The run whose replicas are analysed (a `train` or `spinglass` run). */
@@ -59,9 +58,7 @@ export const clusterConfigSchema = z.object({
 export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
 
 export function parseClusterConfig(raw: unknown): ClusterConfig {
-  const r = clusterConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  return r.data;
+  return parseWith(clusterConfigSchema, raw);
 }
 
 export interface ClusterSummary {

@@ -17,7 +17,7 @@
  */
 import { z } from 'zod';
 import { nrm2 } from '../core/vec.js';
-import { GlassyError } from '../core/errors.js';
+import { GlassyError, parseWith } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { BatchSchedule } from '../dynamics/batches.js';
 import { createOptimizer } from '../dynamics/optimizers.js';
@@ -31,7 +31,7 @@ import {
 import { Run } from '../store/run.js';
 import { weightMatching } from '../symmetry/weight-matching.js';
 import { l2PathSchema } from './l2path.js';
-import { modelSizes, optimizerSchema, parseTrainConfig, replicaSetup, zodError, type TrainConfig } from './train.js';
+import { modelSizes, optimizerSchema, parseTrainConfig, replicaSetup, type TrainConfig } from './train.js';
 import { readReplicaWeights } from './weights.js';
 
 // ---- shared by walk, permute and connect --------------------------------------------------------
@@ -469,9 +469,7 @@ const METHODS: Record<PathMethodName, PathBuilder | null> = {
 
 /** Parses a raw config and checks the method list (duplicates, methods not available yet). */
 export function parseConnectConfig(raw: unknown): ConnectConfig {
-  const r = connectConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  const c = r.data;
+  const c = parseWith(connectConfigSchema, raw);
   const seen = new Set<string>();
   for (const m of c.methods) {
     if (seen.has(m)) throw GlassyError.invalid('method', c.methods.join(','), 'each method once');

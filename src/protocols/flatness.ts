@@ -17,7 +17,6 @@
  * lag-1 autocorrelation beside it; replicas without a walk get NaN and are left out of that
  * correlation. Nothing is re-walked here.
  */
-import { z } from 'zod';
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
@@ -28,47 +27,10 @@ import { lanczos } from '../observables/hessian/lanczos.js';
 import { resolve as resolvePath } from 'node:path';
 import { Run } from '../store/run.js';
 import { countReplicas, openTrainRun, replicaLandscape } from './hessian.js';
-import { zodError } from './train.js';
 import { replicaName } from './weights.js';
+import type { FlatnessConfig } from './flatness/protocol.js';
 
-export const flatnessConfigSchema = z.object({
-  /** The train runs, absolute paths (the command resolves them). */
-  sources: z.array(z.string().min(1)).min(1),
-  /** Replicas of each source (filled in by the command). */
-  counts: z.array(z.number().int().positive()).min(1),
-  /** Hessian and losses on the first n training samples (null: all). */
-  subset: z.number().int().positive().nullable().default(null),
-  /** Top eigenvalues for λ_max and the log-volume. */
-  top: z.number().int().positive().default(5),
-  tol: z.number().gt(0).lt(1).default(1e-5),
-  /** γ of the log-volume Σ log(1 + λ⁺/γ) over the top k. */
-  volumeGamma: z.number().positive().default(1),
-  traceSamples: z.number().int().min(0).default(30),
-  /** Keskar et al.'s ε and ascent steps (0 steps: skip). */
-  epsilon: z.number().positive().default(1e-3),
-  sharpnessSteps: z.number().int().min(0).default(10),
-  /** Local entropy: coupling γ (θ′ ~ N(θ, 1/γ)), samples (0: skip), β. */
-  entropyGamma: z.number().positive().default(1e4),
-  entropySamples: z.number().int().min(0).default(32),
-  entropyBeta: z.number().positive().default(1),
-  /** Bootstrap resamples of the correlation intervals. */
-  bootstrap: z.number().int().positive().default(2000),
-  /** Walk runs whose increments give the ruggedness (resolved by the command). */
-  walks: z.array(z.object({
-    run: z.string(), source: z.string(), replica: z.number().int().min(0),
-    ruggedness: z.number(), autocorr: z.number().nullable(),
-  })).default([]),
-});
-
-export type FlatnessConfig = z.infer<typeof flatnessConfigSchema>;
-
-export function parseFlatnessConfig(raw: unknown): FlatnessConfig {
-  const r = flatnessConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  const c = r.data;
-  if (c.counts.length !== c.sources.length) throw GlassyError.invalid('counts', c.counts, `one replica count per source (${c.sources.length})`);
-  return c;
-}
+export { flatnessConfigSchema, parseFlatnessConfig, type FlatnessConfig } from './flatness/protocol.js';
 
 /** Opens and checks the source runs; returns their absolute paths and replica counts (before any run is created). */
 export function resolveSources(dirs: string[]): { sources: string[]; counts: number[] } {
@@ -219,8 +181,14 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: Flatness
 }
 
 export const task: ReplicaTask<FlatnessConfig> = {
-  protocol: 'flatness',
-  parseConfig: parseFlatnessConfig,
+  prepare(raw) {
+    const dirs = raw['sources'];
+    const walks = raw['walks'];
+    const out = { ...raw };
+    if (Array.isArray(dirs) && dirs.every((d) => typeof d === 'string') && raw['counts'] === undefined) Object.assign(out, resolveSources(dirs));
+    if (Array.isArray(walks) && walks.every((w) => typeof w === 'string')) out['walks'] = resolveWalks(walks);
+    return out;
+  },
   run: runReplica,
   finalize,
   estimateMemory(config: FlatnessConfig): number {

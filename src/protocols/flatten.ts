@@ -4,27 +4,11 @@
  * 2017; dynamics/entropy-sgd.ts). Both are wrappers of the training landscape whose mini-batch
  * gradient is the rule's gradient, so the trainer and the optimisers are unchanged.
  */
-import { z } from 'zod';
 import type { Float } from '../core/backend.js';
-import { ENTROPY_SGD_DEFAULTS, EntropySgdLandscape } from '../dynamics/entropy-sgd.js';
+import { EntropySgdLandscape } from '../dynamics/entropy-sgd.js';
 import { SamLandscape } from '../dynamics/sam.js';
 import type { SampledLandscape } from '../landscapes/landscape.js';
-
-export const flattenSchema = z.object({
-  kind: z.enum(['none', 'sam', 'entropy-sgd']).default('none'),
-  /** SAM radius ρ (Foret et al.: 0.05). */
-  rho: z.number().positive().default(0.05),
-  /** Entropy-SGD coupling γ and its scoping rate γ₁ (γ_t = γ(1+γ₁)^t). */
-  gamma: z.number().positive().default(ENTROPY_SGD_DEFAULTS.gamma),
-  scoping: z.number().min(0).default(ENTROPY_SGD_DEFAULTS.scoping),
-  /** Entropy-SGD inner SGLD steps L, step size η′, noise ε, averaging α. */
-  innerSteps: z.number().int().positive().default(ENTROPY_SGD_DEFAULTS.innerSteps),
-  innerLr: z.number().positive().default(ENTROPY_SGD_DEFAULTS.innerLr),
-  noise: z.number().min(0).default(ENTROPY_SGD_DEFAULTS.noise),
-  alpha: z.number().gt(0).max(1).default(ENTROPY_SGD_DEFAULTS.alpha),
-});
-
-export type FlattenConfig = z.infer<typeof flattenSchema>;
+import type { FlattenConfig } from './train/protocol.js';
 
 /** The landscape the trainer should step on: the training landscape itself, or its SAM / Entropy-SGD wrapper. */
 export function flattenedLandscape<X extends Float>(

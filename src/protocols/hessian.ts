@@ -11,7 +11,7 @@
  * Arrays: docs/run-format/hessian.md.
  */
 import { z } from 'zod';
-import { GlassyError } from '../core/errors.js';
+import { GlassyError, parseWith } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { gradientDescentSphere } from '../dynamics/sphere.js';
 import type { TwiceDifferentiable } from '../landscapes/landscape.js';
@@ -23,7 +23,7 @@ import { lanczos, type Hvp } from '../observables/hessian/lanczos.js';
 import { slq, slqDensity, slqTrace } from '../observables/hessian/slq.js';
 import { hvpAt, logVolume } from '../observables/flatness.js';
 import { Run } from '../store/run.js';
-import { parseTrainConfig, replicaSetup, zodError } from './train.js';
+import { parseTrainConfig, replicaSetup } from './train.js';
 import { readReplicaWeights, replicaName } from './weights.js';
 
 export const pspinTargetSchema = z.object({
@@ -74,9 +74,7 @@ export const hessianConfigSchema = z.object({
 export type HessianConfig = z.infer<typeof hessianConfigSchema>;
 
 export function parseHessianConfig(raw: unknown): HessianConfig {
-  const r = hessianConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  const c = r.data;
+  const c = parseWith(hessianConfigSchema, raw);
   if ((c.source === null) === (c.pspin === null)) {
     throw GlassyError.invalid('source', c.source, 'either a train run or a p-spin target (--pspin-n), not both or neither');
   }

@@ -18,70 +18,20 @@
  * hysteresis. θ_ref is the origin (the main sweep), a trained replica of another run (mode
  * connectivity: the L2-anchored path from θ_a towards θ_b, issue "paths"), or a saved state.
  */
-import { z } from 'zod';
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
-import { dataSpecSchema } from '../data/index.js';
-import { BatchSchedule } from '../dynamics/batches.js';
-import { createOptimizer } from '../dynamics/optimizers.js';
-import { Trainer } from '../dynamics/trainer.js';
+import { trainerFromConfig } from '../dynamics/from-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import type { MlpLandscape } from '../landscapes/mlp/network.js';
 import { lanczos } from '../observables/hessian/lanczos.js';
 import { detectJumps, detectKinks, mergeJumps, stabilityCrossings, type Jump } from '../observables/transitions.js';
 import { Run } from '../store/run.js';
-import { cachedDataset, modelSchema, optimizerSchema, parseTrainConfig, replicaSetup, zodError } from './train.js';
+import { cachedDataset, checkTrainData, parseTrainConfig, replicaSetup } from './train.js';
+import type { L2SweepConfig } from './l2sweep/protocol.js';
 import { readReplicaWeights, replicaName } from './weights.js';
 
-const stateRef = z.object({ run: z.string().min(1), replica: z.number().int().min(0).default(0) });
-
-export const l2sweepConfigSchema = z.object({
-  data: dataSpecSchema,
-  model: modelSchema,
-  loss: z.enum(['ce', 'mse', 'hinge']).default('ce'),
-  optimizer: optimizerSchema.default(optimizerSchema.parse({ kind: 'adam', lr: 1.5e-3 })),
-  batch: z.number().int().positive().default(64),
-  precision: z.enum(['f32', 'f64']).default('f32'),
-  init: z.enum(['pytorch', 'he']).default('pytorch'),
-  /** The β ladder in the order of the upward sweep (the first point starts from the initial state). */
-  betas: z.array(z.number().min(0)).min(1),
-  /** 'up' (the ladder as given), 'down' (reversed), 'both' (up then back down: hysteresis). */
-  direction: z.enum(['up', 'down', 'both']).default('up'),
-  maxEpochs: z.number().int().positive().default(50),
-  patience: z.number().int().positive().default(5),
-  /**
-   * What early stopping watches: the epoch-mean training CE as Ersoy et al.'s code does ('ce'), or
-   * the regularised objective L_β ('objective': the quantity the dynamics actually minimises, which
-   * keeps converging when a large β pushes CE up).
-   */
-  stopOn: z.enum(['ce', 'objective']).default('ce'),
-  /** Keep the Adam moments across β (Ersoy et al.'s CNN variant); default: a fresh state per β. */
-  inheritOptimizer: z.boolean().default(false),
-  /** θ_ref: the origin, or a replica of a train run (mode connectivity). */
-  reference: stateRef.nullable().default(null),
-  /** The starting state: trained from scratch at the first β, or a replica of a train run. */
-  start: stateRef.nullable().default(null),
-  /** Extreme Hessian eigenvalues per β: k of each kind (0: off), on `hessianSamples` training samples. */
-  hessianK: z.number().int().min(0).default(0),
-  hessianSamples: z.number().int().positive().default(2000),
-  /** Points inserted between the two β of each detected jump (0: no refinement). */
-  refine: z.number().int().min(0).default(0),
-  /** A jump: |Δq| > jumpFactor × median |Δq| along the sweep. */
-  jumpFactor: z.number().positive().default(5),
-  /** A class is "encoded" when its test accuracy exceeds this. */
-  classThreshold: z.number().min(0).max(1).default(0.5),
-  /** Save θ at every grid point (arrays states/...), usable later as θ_ref or start. */
-  saveStates: z.boolean().default(true),
-});
-
-export type L2SweepConfig = z.infer<typeof l2sweepConfigSchema>;
-
-export function parseL2SweepConfig(raw: unknown): L2SweepConfig {
-  const r = l2sweepConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  return r.data;
-}
+export { l2sweepConfigSchema, parseL2SweepConfig, type L2SweepConfig } from './l2sweep/protocol.js';
 
 /** The per-β record of one sweep point. */
 interface Point {
@@ -168,20 +118,19 @@ export function runSweep<X extends Float>(
   const { train, test } = land;
   const C = test.layout.arch.sizes[test.layout.arch.sizes.length - 1]!;
   const sched = schedule(config);
-  const batches = new BatchSchedule(train.nSamples, config.batch, 'shuffle', Rng.stream(ctx.seed, Stream.dataOrder, ctx.index));
-  const optimizer = createOptimizer(config.optimizer, train.dim, theta, Rng.stream(ctx.seed, Stream.noise, ctx.index));
-  const trainer = new Trainer(train, theta, optimizer, batches, { replica: ctx.index, lr: config.optimizer.lr });
+  const trainer = trainerFromConfig(train, theta, { ...config, sampling: 'shuffle' },
+    { order: Rng.stream(ctx.seed, Stream.dataOrder, ctx.index), noise: Rng.stream(ctx.seed, Stream.noise, ctx.index) }, ctx.index);
   train.l2Ref = ref;
   const points: Point[] = resume ? [...resume.points] : [];
 
   /** Train at β until the epoch-mean CE stops improving (Ersoy et al.'s early stopping). */
   const relax = (beta: number): number => {
     train.l2 = beta;
-    if (!config.inheritOptimizer) optimizer.reset();
+    if (!config.inheritOptimizer) trainer.optimizer.reset();
     let best = Infinity;
     let since = 0;
     let epochs = 0;
-    const steps = batches.stepsPerEpoch;
+    const steps = trainer.schedule.stepsPerEpoch;
     while (epochs < config.maxEpochs && since < config.patience) {
       let sum = 0;
       for (let s = 0; s < steps; s++) {
@@ -410,8 +359,12 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: L2SweepC
 }
 
 export const task: ReplicaTask<L2SweepConfig> = {
-  protocol: 'l2sweep',
-  parseConfig: parseL2SweepConfig,
+  validate(config, seed) {
+    checkTrainData(parseTrainConfig({ data: config.data, model: config.model, loss: config.loss }), seed);
+    // A missing or malformed reference/start run is named before anything is written.
+    if (config.reference) Run.open(config.reference.run);
+    if (config.start) Run.open(config.start.run);
+  },
   run: runReplica,
   finalize,
 };

@@ -12,7 +12,7 @@
  * barrier drop is Entezari et al.'s conjecture at work.
  */
 import { z } from 'zod';
-import { GlassyError } from '../core/errors.js';
+import { GlassyError, parseWith } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { barrier, distance, linearPath, profilePath, uniformGrid, type Path } from '../observables/path.js';
 import { Run } from '../store/run.js';
@@ -21,7 +21,6 @@ import {
 } from '../symmetry/permutation.js';
 import { weightMatching } from '../symmetry/weight-matching.js';
 import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource } from './connect.js';
-import { zodError } from './train.js';
 import { readReplicaWeights } from './weights.js';
 
 export const permuteConfigSchema = z.object({
@@ -45,9 +44,7 @@ export const permuteConfigSchema = z.object({
 export type PermuteConfig = z.infer<typeof permuteConfigSchema>;
 
 export function parsePermuteConfig(raw: unknown): PermuteConfig {
-  const r = permuteConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  return r.data;
+  return parseWith(permuteConfigSchema, raw);
 }
 
 /** Everything checked before a run directory is created. */

@@ -15,34 +15,25 @@
  * arrays/energy.npy [K, R], energy_mean.npy / energy_se.npy [R], x_final.npy [K, d], steps.npy [R].
  */
 import * as z from 'zod';
-import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { replicaTag } from '../executor/checkpoint.js';
+import type { Protocol } from '../executor/protocol.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import type { Run } from '../store/run.js';
 
 const configSchema = z.strictObject({
-  dim: z.number().int().min(1).max(4096).default(8),
-  steps: z.number().int().min(1).default(200),
-  lr: z.number().positive().max(0.3).default(0.05),
-  temperature: z.number().min(0).default(0.1),
-  recordEvery: z.number().int().min(1).default(10),
-  checkpointEvery: z.number().int().min(1).default(20),
-  sleepMs: z.number().min(0).default(0),
-  failReplicas: z.array(z.number().int().min(0)).default([]),
-  failAtStep: z.number().int().min(0).default(0),
+  dim: z.number().int().min(1).max(4096).default(8).describe('dimension d of the quadratic landscape (cost d² per step)'),
+  steps: z.number().int().min(1).default(200).describe('Langevin steps per replica'),
+  lr: z.number().positive().max(0.3).default(0.05).describe('step size'),
+  temperature: z.number().min(0).default(0.1).describe('temperature T of the noise √(2·lr·T)·ξ'),
+  recordEvery: z.number().int().min(1).default(10).describe('record E every this many steps'),
+  checkpointEvery: z.number().int().min(1).default(20).describe('default checkpoint interval in steps'),
+  sleepMs: z.number().min(0).default(0).describe('sleep after each step (stretches wall time without load, for kill tests)'),
+  failReplicas: z.array(z.number().int().min(0)).default([]).describe('replica indices that fail on purpose'),
+  failAtStep: z.number().int().min(0).default(0).describe('step at which --fail-replicas fail'),
 });
 
 export type SelftestConfig = z.infer<typeof configSchema>;
-
-export function parseSelftestConfig(raw: unknown): SelftestConfig {
-  const r = configSchema.safeParse(raw ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const field = issue.path.join('.') || 'config';
-  const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k as string] : undefined), raw);
-  throw GlassyError.invalid(`selftest.${field}`, issue.code === 'unrecognized_keys' ? (issue as { keys: string[] }).keys : value, issue.message);
-}
 
 /** The shared landscape matrix A = I + GᵀG/d (row-major), from the disorder stream of the seed. */
 function couplings(seed: number, d: number): Float64Array {
@@ -126,8 +117,7 @@ async function runReplica(c: SelftestConfig, ctx: ReplicaContext): Promise<Repli
   return { energyFinal: e, steps: step };
 }
 
-async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config?: SelftestConfig): Promise<Record<string, unknown>> {
-  const c = config ?? parseSelftestConfig(run.manifest.config);
+async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], c: SelftestConfig): Promise<Record<string, unknown>> {
   const k = outcomes.length;
   const r = recordCount(c);
   const energy = new Float64Array(k * r);
@@ -159,9 +149,20 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config?: Selftes
 }
 
 export const task: ReplicaTask<SelftestConfig> = {
-  protocol: 'selftest',
-  parseConfig: parseSelftestConfig,
   run: runReplica,
   estimateMemory: (c) => 8 * (c.dim * c.dim * 2 + 4 * c.dim + recordCount(c)) + 4096,
   finalize,
+};
+
+/** The whole protocol: light enough that its task can live in the same module. */
+export const protocol: Protocol<SelftestConfig> = {
+  name: 'selftest',
+  schema: configSchema,
+  cli: {
+    description: 'Langevin replicas on a random quadratic landscape: exercises executors, checkpoints and resume',
+    topLevel: false,
+    defaultReplicas: 4,
+    flags: { checkpointEvery: false },
+  },
+  task: async () => task,
 };

@@ -9,99 +9,22 @@
  * Measurements are taken at log-spaced SGD steps (DEEP-GLASS's LogList, Baity-Jesi et al. 2018)
  * merged with every epoch end, so early dynamics are resolved and epochs are comparable.
  */
-import { z } from 'zod';
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { Float } from '../core/backend.js';
-import { loadDataset, dataSpecSchema, type Dataset, type DataSpec } from '../data/index.js';
-import { BatchSchedule } from '../dynamics/batches.js';
-import { createOptimizer } from '../dynamics/optimizers.js';
-import { Trainer } from '../dynamics/trainer.js';
+import { loadDataset, type Dataset, type DataSpec } from '../data/index.js';
+import { trainerFromConfig } from '../dynamics/from-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
-import { createNetwork, networkLayout, parseSpec, type Network } from '../landscapes/network/index.js';
+import { createNetwork, networkLayout, type Network } from '../landscapes/network/index.js';
 import { logList } from '../observables/aging.js';
 import type { Run } from '../store/run.js';
-import { replicaName, writeReplicaWeights } from './weights.js';
-import { flattenSchema, flattenedLandscape, restoreFlattened } from './flatten.js'; // [curvature: SAM / Entropy-SGD]
+import { modelSizes, type TrainConfig } from './train/protocol.js';
+import { readReplicaTheta, replicaName, writeReplicaWeights } from './weights.js';
+import { flattenedLandscape, restoreFlattened } from './flatten.js'; // [curvature: SAM / Entropy-SGD]
 
-export const modelSchema = z.object({
-  /** The MLP shorthand: layer sizes, input to output (784-100-10). */
-  sizes: z.array(z.number().int().positive()).min(2).optional(),
-  /**
-   * Or a network as a sequence of layers (landscapes/network/spec.ts): a spec string, a preset name or
-   * a list of tokens; the input shape comes from the data and activation/output come from the spec.
-   */
-  layers: z.union([z.string(), z.array(z.string())]).optional(),
-  activation: z.enum(['relu', 'tanh', 'linear', 'sigmoid']).default('relu'),
-  bias: z.boolean().default(true),
-  output: z.enum(['linear', 'sigmoid']).default('linear'),
-});
-
-export const optimizerSchema = z.object({
-  kind: z.enum(['sgd', 'momentum', 'adam', 'gd', 'langevin']).default('sgd'),
-  lr: z.number().positive().default(0.1),
-  momentum: z.number().min(0).max(1).default(0.9),
-  beta1: z.number().min(0).max(1).default(0.9),
-  beta2: z.number().min(0).max(1).default(0.999),
-  eps: z.number().positive().default(1e-8),
-  temperature: z.number().min(0).default(0),
-});
-
-export const trainConfigSchema = z.object({
-  data: dataSpecSchema,
-  model: modelSchema,
-  loss: z.enum(['ce', 'mse', 'hinge']).default('ce'),
-  optimizer: optimizerSchema.default(optimizerSchema.parse({})),
-  batch: z.number().int().positive().default(128),
-  epochs: z.number().positive().default(5),
-  /** 'full' is forced for gradient descent ('gd'). */
-  sampling: z.enum(['shuffle', 'replacement', 'full']).default('shuffle'),
-  /** λ in λ‖θ‖² (Ersoy et al.'s convention, no ½). */
-  l2: z.number().min(0).default(0),
-  precision: z.enum(['f32', 'f64']).default('f32'),
-  init: z.enum(['pytorch', 'he']).default('pytorch'),
-  variant: z.enum(['init', 'order', 'both', 'subset']).default('both'),
-  /** Training-set size per replica for variant 'subset' (default: half the training set). */
-  subsetSize: z.number().int().positive().optional(),
-  /** Number of log-spaced measurement times (epoch ends are added). */
-  measurePoints: z.number().int().min(2).default(24),
-  /** Training loss is measured on the first this-many training samples (null: all of them). */
-  evalTrainSamples: z.number().int().positive().nullable().default(null),
-  /** SGD steps between checkpoints (does not change results). */
-  checkpointEvery: z.number().int().positive().default(2000),
-  /** [curvature] Flatness-seeking training: SAM or Entropy-SGD (protocols/flatten.ts); absent = plain. */
-  flatten: flattenSchema.optional(),
-});
-
-export type TrainConfig = z.infer<typeof trainConfigSchema>;
-
-/** Parse a raw config; zod issues become one GlassyError naming the field. */
-export function parseTrainConfig(raw: unknown): TrainConfig {
-  const r = trainConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  const c = r.data;
-  if ((c.model.sizes === undefined) === (c.model.layers === undefined)) {
-    throw GlassyError.invalid('model', raw && typeof raw === 'object' ? (raw as Record<string, unknown>)['model'] : raw, 'either layer sizes (model.sizes, e.g. 784-100-10) or a layer spec (model.layers), exactly one');
-  }
-  if (c.model.layers !== undefined) parseSpec(c.model.layers); // a bad token: one line naming it
-  if (c.optimizer.kind === 'gd') c.sampling = 'full';
-  return c;
-}
-
-/** The layer sizes of an MLP model; a GlassyError for a layer-spec model (protocols that need an MLP). */
-export function modelSizes(model: TrainConfig['model']): number[] {
-  if (!model.sizes) throw GlassyError.invalid('model', model.layers, 'an MLP given by layer sizes such as 784-100-10 (this command does not run on layer specs yet)');
-  return model.sizes;
-}
-
-export function zodError(err: z.ZodError, raw: unknown): GlassyError {
-  const issue = err.issues[0]!;
-  const field = issue.path.join('.') || '(config)';
-  let value: unknown = raw;
-  for (const k of issue.path) value = value && typeof value === 'object' ? (value as Record<string | number, unknown>)[k as string] : undefined;
-  return GlassyError.invalid(field, value, issue.message.replace(/^Invalid input: /, ''));
-}
+export { modelSchema, optimizerSchema, trainConfigSchema, parseTrainConfig, type TrainConfig } from './train/protocol.js';
+export { modelSizes } from './train/protocol.js';
 
 // ---- data: loaded once per thread, shared by the replicas a worker runs --------------------------
 
@@ -234,10 +157,10 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
   const setup = config.model.layers !== undefined ? networkSetup(config, seed, index) : replicaSetup(config, seed, index);
   const { train, evalTrain, test, initStream, orderStream } = setup;
   const theta = train.newConfig();
-  const schedule = new BatchSchedule(train.nSamples, config.batch, config.sampling, Rng.stream(seed, Stream.dataOrder, orderStream));
-  const optimizer = createOptimizer(config.optimizer, train.dim, theta, Rng.stream(seed, Stream.noise, index));
   const stepped = flattenedLandscape(train, config.flatten, seed, index); // [curvature] SAM / Entropy-SGD wrapper, or train itself
-  const trainer = new Trainer(stepped, theta, optimizer, schedule, { replica: index, lr: config.optimizer.lr });
+  const trainer = trainerFromConfig(stepped, theta, config,
+    { order: Rng.stream(seed, Stream.dataOrder, orderStream), noise: Rng.stream(seed, Stream.noise, index) }, index);
+  const schedule = trainer.schedule;
   const total = Math.max(1, Math.round(config.epochs * schedule.stepsPerEpoch));
   const steps = measurementSteps(total, schedule.stepsPerEpoch, config.measurePoints);
   const series = Object.fromEntries(SERIES.map((k) => [k, new Float64Array(steps.length).fill(NaN)])) as Record<(typeof SERIES)[number], Float64Array>;
@@ -299,7 +222,7 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
 }
 
 /** Stack the per-replica series into [K, T] ensemble arrays (axis 0 = replica). */
-async function finalize(run: Run, outcomes: ReplicaOutcomeOk[]): Promise<Record<string, unknown>> {
+async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): Promise<Record<string, unknown>> {
   const K = outcomes.length;
   const first = replicaName(outcomes[0]!.index);
   const steps = run.readArray(`per-replica/${first}/steps`).data as Int32Array;
@@ -318,12 +241,52 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[]): Promise<Record<
     summary[`final_${k}_mean`] = mean;
     summary[`final_${k}_se`] = se;
   }
+  const ensemble = ensembleTestError(run, outcomes, config);
+  if (ensemble !== null) summary['ensemble_test_error'] = ensemble;
   return summary;
 }
 
+/**
+ * Test error of the ensemble's averaged prediction: the K replicas' class probabilities (softmax of
+ * the outputs for cross-entropy, the outputs themselves for mse/hinge) averaged per test sample, then
+ * the argmax compared with the label — the number a deep-ensemble user quotes beside the mean
+ * single-network error. Null for regression data (no classes).
+ */
+function ensembleTestError(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): number | null {
+  const { ds, test } = config.model.layers !== undefined ? networkSetup(config, run.manifest.seed, 0) : replicaSetup(config, run.manifest.seed, 0);
+  const layout = test.layout;
+  if (ds.nClasses <= 0 || ds.test.y.length === 0) return null;
+  const n = ds.test.y.length;
+  const C = ds.nClasses;
+  const mean = new Float64Array(n * C);
+  const theta = test.newConfig();
+  for (const o of outcomes) {
+    theta.set(readReplicaTheta(run, o.index, layout));
+    const f = test.outputs(theta);
+    for (let i = 0; i < n; i++) {
+      const row = f.subarray(i * C, i * C + C);
+      if (config.loss === 'ce') {
+        let max = -Infinity;
+        for (const v of row) max = Math.max(max, v);
+        let z = 0;
+        for (const v of row) z += Math.exp(v - max);
+        for (let c = 0; c < C; c++) mean[i * C + c]! += Math.exp(row[c]! - max) / z;
+      } else {
+        for (let c = 0; c < C; c++) mean[i * C + c]! += row[c]!;
+      }
+    }
+  }
+  let wrong = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < C; c++) if (mean[i * C + c]! > mean[i * C + best]!) best = c;
+    if (best !== ds.test.y[i]) wrong++;
+  }
+  return wrong / n;
+}
+
 export const task: ReplicaTask<TrainConfig> = {
-  protocol: 'train',
-  parseConfig: parseTrainConfig,
+  validate: (config, seed) => { checkTrainData(config, seed); },
   run: runReplica,
   finalize,
   estimateMemory(config: TrainConfig): number {

@@ -9,14 +9,13 @@
  * autocorrelation of the energy increments (ruggedness), exactly as for networks.
  */
 import { z } from 'zod';
-import { GlassyError } from '../core/errors.js';
+import { GlassyError, parseWith } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { normalizeToSphere, projectTangent } from '../dynamics/sphere.js';
 import type { Landscape } from '../landscapes/landscape.js';
 import { PSpin } from '../landscapes/pspin.js';
 import { Run } from '../store/run.js';
 import { MODEL_BUILDERS, validateSpinglassConfig, type IsingModelName, type SpinglassConfig } from './spinglass.js';
-import { zodError } from './train.js';
 import { autocorrelation, histogram, metropolisAccept } from './walk.js';
 
 export const spinWalkConfigSchema = z.object({
@@ -40,9 +39,7 @@ export const spinWalkConfigSchema = z.object({
 export type SpinWalkConfig = z.infer<typeof spinWalkConfigSchema>;
 
 export function parseSpinWalkConfig(raw: unknown): SpinWalkConfig {
-  const r = spinWalkConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  return r.data;
+  return parseWith(spinWalkConfigSchema, raw);
 }
 
 interface Start {

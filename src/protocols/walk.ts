@@ -23,7 +23,7 @@
  * Rng.stream(seed, Stream.walk, walker), they checkpoint, and any executor runs them.
  */
 import { z } from 'zod';
-import { GlassyError } from '../core/errors.js';
+import { GlassyError, parseWith } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { nrm2 } from '../core/vec.js';
 import { BatchSchedule } from '../dynamics/batches.js';
@@ -35,7 +35,6 @@ import { distance } from '../observables/path.js';
 import type { Run } from '../store/run.js';
 import { weightMatching } from '../symmetry/weight-matching.js';
 import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource, type PathLandscapes } from './connect.js';
-import { zodError } from './train.js';
 import { readReplicaWeights } from './weights.js';
 
 export const walkConfigSchema = z.object({
@@ -69,9 +68,7 @@ export const walkConfigSchema = z.object({
 export type WalkConfig = z.infer<typeof walkConfigSchema>;
 
 export function parseWalkConfig(raw: unknown): WalkConfig {
-  const r = walkConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  return r.data;
+  return parseWith(walkConfigSchema, raw);
 }
 
 /** Everything checked before a run directory is created. */
@@ -393,8 +390,6 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: WalkConf
 }
 
 export const task: ReplicaTask<WalkConfig> = {
-  protocol: 'walk',
-  parseConfig: parseWalkConfig,
   run: runWalker,
   finalize,
   estimateMemory(config: WalkConfig): number {

@@ -57,6 +57,16 @@ export function readReplicaWeights(run: Run, index: number): LoadedReplica {
     throw GlassyError.invalid(`${file}: metadata glassy.arch`, metadata['glassy.arch'], 'the JSON architecture {sizes, activation, bias} glassy writes');
   }
   const layout = mlpLayout(arch);
+  return { index, layout, theta: thetaFrom(file, tensors, layout) };
+}
+
+/** A replica of a known layout (MLP or layer spec) as one flat float64 θ, every tensor checked. */
+export function readReplicaTheta(run: Run, index: number, layout: MlpLayout | NetworkLayout): Float64Array {
+  const name = replicaName(index);
+  return thetaFrom(`${run.dir}/replicas/${name}.safetensors`, run.readTensors(name).tensors, layout);
+}
+
+function thetaFrom(file: string, tensors: Record<string, { data: unknown; shape: number[] }>, layout: MlpLayout | NetworkLayout): Float64Array {
   const theta = new Float64Array(layout.size);
   for (const t of layout.tensors) {
     const src = tensors[t.name];
@@ -66,5 +76,5 @@ export function readReplicaWeights(run: Run, index: number): LoadedReplica {
     }
     theta.set(src.data as Float, t.offset);
   }
-  return { index, layout, theta };
+  return theta;
 }

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../store/atomic.js';
 import { VERSION } from '../version.js';
 import { openRun, type RunSource } from './source.js';
-import { evaluateRecipe, recipeFor, type ItemResult } from './recipes/index.js';
+import { evaluateRecipe, recipeFor, type ItemResult, type Recipe } from './recipes/index.js';
 import { toVega, vegaToSvg, svgToPng } from './render.js';
 import type { Plot } from './spec.js';
 import { esc, figureHtml, kvTable, page, statusBadge, tableHtml, type RenderedPlot } from './html.js';
@@ -18,6 +18,8 @@ export interface ReportOptions {
   png?: boolean;
   /** PNG scale factor (default 2). */
   pngScale?: number;
+  /** The protocol's recipe, as its registry line gives it (default: looked up by the run's protocol name). */
+  recipe?: Recipe;
 }
 
 export interface PlotFiles {
@@ -46,7 +48,7 @@ export async function renderPlot(plot: Plot): Promise<RenderedPlot> {
 export async function buildReport(runDir: string, opts: ReportOptions = {}): Promise<ReportResult> {
   const t0 = performance.now();
   const run = openRun(runDir);
-  const recipe = recipeFor(run.manifest.protocol, run.listArrays());
+  const recipe = opts.recipe ?? recipeFor(run.manifest.protocol, run.listArrays());
   const results = evaluateRecipe(recipe, run);
   const rendered = new Map<string, RenderedPlot>();
   const unavailable: ReportResult['unavailable'] = [];

@@ -1,6 +1,5 @@
 /** `glassy compare RUN1 RUN2 ... --out DIR`: shared observables of several runs on the same axes. */
 import type { Command } from 'commander';
-import { buildComparison } from '../../report/compare.js';
 import { GlassyError } from '../../core/errors.js';
 
 export function register(program: Command): void {
@@ -13,6 +12,7 @@ export function register(program: Command): void {
     .option('--json', 'print { "report": PATH, "plots": [...] } on stdout')
     .action(async (runs: string[], flags: { out?: string; png: boolean; json?: boolean }) => {
       if (!flags.out) throw GlassyError.invalid('--out', flags.out, 'an output directory (e.g. --out compare/)');
+      const { buildComparison } = await import('../../report/compare.js');
       const r = await buildComparison(runs, flags.out, { png: flags.png });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ report: r.report, plots: r.plots, onlyOne: r.onlyOne })}\n`);

@@ -13,13 +13,14 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runEnsemble } from '../../executor/ensemble.js';
-import { checkTrainData, modelSizes, parseTrainConfig, task as trainTask } from '../../protocols/train.js';
+import { checkTrainData, modelSizes, parseTrainConfig } from '../../protocols/train.js';
 import { parseClusterConfig, runCluster, type ClusterSummary } from '../../protocols/cluster.js';
 import { runSpinglass } from '../../protocols/spinglass.js';
 import { buildReport } from '../../report/report.js';
 import { buildComparison } from '../../report/compare.js';
 import { Run } from '../../store/run.js';
 import { nonNegativeInt, positiveInt, printJson } from '../options.js';
+import { registry } from '../../registry.js';
 
 interface DemoFlags {
   out: string;
@@ -61,7 +62,7 @@ export function register(program: Command): void {
       const trainDir = join(out, 'mnist-ensemble');
       say(flags.json, `glassy demo: training ${flags.replicas} networks ${modelSizes(trainConfig.model).join('-')} on MNIST → ${trainDir}`);
       const trainRun = Run.create(trainDir, { protocol: 'train', config: trainConfig, seed: flags.seed }, { overwrite: true });
-      const trained = await runEnsemble(trainRun, trainTask, {
+      const trained = await runEnsemble(trainRun, registry, {
         replicas: flags.replicas, executor: 'local', ...(flags.workers ? { workers: flags.workers } : {}),
         progress: flags.json ? 'none' : 'auto', label: 'train',
       });

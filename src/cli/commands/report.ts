@@ -1,6 +1,6 @@
 /** `glassy report RUN`: RUN/report.html (offline, interactive) and RUN/plots/*.svg|png. */
 import type { Command } from 'commander';
-import { buildReport } from '../../report/report.js';
+import { recipeOf } from '../../registry.js';
 
 export function register(program: Command): void {
   program
@@ -10,7 +10,10 @@ export function register(program: Command): void {
     .option('--no-png', 'skip the PNG files (faster)')
     .option('--json', 'print { "report": PATH, "plots": [...] } on stdout')
     .action(async (dir: string, flags: { png: boolean; json?: boolean }) => {
-      const r = await buildReport(dir, { png: flags.png });
+      const { buildReport } = await import('../../report/report.js');
+      const { Run } = await import('../../store/run.js');
+      const recipe = await recipeOf(Run.open(dir).manifest.protocol);
+      const r = await buildReport(dir, { png: flags.png, ...(recipe ? { recipe } : {}) });
       if (flags.json) {
         process.stdout.write(`${JSON.stringify({ report: r.report, plots: r.plots, unavailable: r.unavailable })}\n`);
         return;

@@ -6,13 +6,10 @@
  */
 import type { Command } from 'commander';
 import { GlassyError } from '../../core/errors.js';
-import { runEnsemble } from '../../executor/ensemble.js';
-import { readEnsemble } from '../../executor/markers.js';
-import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
-import { loadTask } from '../../protocols/registry.js';
-import { Run } from '../../store/run.js';
+import { registry } from '../../registry.js';
+import { addExecutorFlags, executorOptionsFrom } from '../executor-flags.js';
+import { reportResult } from '../protocol-command.js';
 import { printJson } from '../options.js';
-import { reportResult } from './run.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -20,14 +17,19 @@ export function register(program: Command): void {
     .description('finish an interrupted or failed run: skip done replicas, continue the others from their checkpoints')
     .argument('<run>', 'run directory')
     .option('--force', 'resume even though the manifest says another host is still running it')
-    .option('--json', 'print the result as one JSON object on stdout');
-  addExecutorOptions(cmd);
+    .option('--no-report', 'do not write RUN/report.html when the run completes')
+    .option('--json', 'print { run, protocol, status, summary, seconds, ... } as one JSON object');
+  addExecutorFlags(cmd);
   cmd.action(async (dir: string, flags: Record<string, unknown>) => {
     const exec = executorOptionsFrom(flags);
+    const { Run } = await import('../../store/run.js');
+    const { readEnsemble } = await import('../../executor/markers.js');
+    const { runEnsemble } = await import('../../executor/ensemble.js');
     const run = Run.open(dir);
     if (run.status === 'complete' && !exec.shard) {
-      if (flags['json']) printJson({ runDir: run.dir, protocol: run.manifest.protocol, status: 'complete', summary: run.manifest.summary ?? {} });
-      else process.stdout.write(`${run.manifest.protocol}: ${run.dir} is already complete\n`);
+      if (flags['json']) {
+        printJson({ run: run.dir, protocol: run.manifest.protocol, status: 'complete', summary: run.manifest.summary ?? {}, seconds: 0 });
+      } else process.stdout.write(`${run.manifest.protocol}: ${run.dir} is already complete\n`);
       return;
     }
     // Run.open already turned a dead local process into 'interrupted'; a 'running' run of another
@@ -40,8 +42,8 @@ export function register(program: Command): void {
       throw new GlassyError(`${run.dir} was not made by an ensemble run (no ensemble.json); rerun its protocol command`,
         'run', run.dir, 'a run made by glassy run or a replica protocol');
     }
-    const task = await loadTask(run.manifest.protocol);
-    const result = await runEnsemble(run, task, exec);
-    reportResult(result, flags['json'] === true);
+    const protocol = await registry.protocol(run.manifest.protocol);
+    const r = await runEnsemble(run, registry, exec);
+    await reportResult(r, flags['json'] === true, flags['report'] !== false, protocol.cli.describeSummary);
   });
 }

@@ -5,12 +5,13 @@
 import { Option, type Command } from 'commander';
 import { GlassyError } from '../../core/errors.js';
 import { runEnsemble } from '../../executor/ensemble.js';
-import { addExecutorOptions, executorOptionsFrom } from '../../executor/options.js';
-import { parseWalkConfig, prepareWalk, task } from '../../protocols/walk.js';
+import { addExecutorFlags, executorOptionsFrom } from '../executor-flags.js';
+import { parseWalkConfig, prepareWalk } from '../../protocols/walk.js';
 import { parseSpinWalkConfig, prepareSpinWalk, runSpinWalk } from '../../protocols/walk-spins.js';
 import { Run } from '../../store/run.js';
 import { nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
-import { reportResult } from './run.js';
+import { reportResult } from '../protocol-command.js';
+import { registry } from '../../registry.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -34,7 +35,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'run directory (default: <run>-walk)')
     .option('--overwrite', 'replace an existing run directory')
     .option('--json', 'print the key figures as one JSON object');
-  addExecutorOptions(cmd);
+  addExecutorFlags(cmd);
   cmd
     .option('--flips <k>', 'spin-glass runs: spins flipped per step (Ising models)', positiveInt)
     .option('--temperature-index <i>', 'spin-glass runs: which temperature\'s configuration to start from', nonNegativeInt)
@@ -75,12 +76,12 @@ export function register(program: Command): void {
     const seed = (flags['seed'] as number | undefined) ?? src.seed;
     const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-walk`;
     const run = Run.create(out, { protocol: 'walk', config, seed }, { overwrite: flags['overwrite'] === true });
-    const result = await runEnsemble(run, task, { ...exec, replicas: config.walkers, label: `walk ${run.dir}` });
+    const result = await runEnsemble(run, registry, { ...exec, replicas: config.walkers, label: `walk ${run.dir}` });
     if (flags['json'] === true) {
       printJson({ run: run.dir, status: result.status, walkers: result.replicas, summary: result.summary ?? null, failed: result.failed, seconds: result.seconds });
       if (result.status === 'failed') process.exitCode = 1;
     } else {
-      reportResult(result, false);
+      await reportResult(result, false);
       const s = result.summary;
       if (s) {
         const f = (v: unknown) => (typeof v === 'number' ? v.toPrecision(4) : String(v));

@@ -5,9 +5,8 @@
  * their checkpoints.
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import { startQueueWorker } from '../../executor/queue-worker.js';
 import { defaultWorkers } from '../../executor/options.js';
-import { connectionFor } from '../../executor/queue.js';
+import { registry } from '../../registry.js';
 
 function posInt(v: string): number {
   const n = Number(v);
@@ -35,10 +34,12 @@ export function register(program: Command): void {
     .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers', posInt, 30000)
     .option('--max-stalled <n>', 'times a job may be retaken from dead workers before it fails', posInt, 3)
     .action(async (f: WorkerFlags) => {
+      const { connectionFor } = await import('../../executor/queue.js');
+      const { startQueueWorker } = await import('../../executor/queue-worker.js');
       connectionFor(f.redis); // validates the URL before anything starts
       const concurrency = f.concurrency ?? defaultWorkers();
       const handle = await startQueueWorker({
-        redis: f.redis, queue: f.queue, concurrency,
+        redis: f.redis, queue: f.queue, concurrency, registry: registry.url,
         lockDurationMs: f.lockDuration, stalledIntervalMs: f.stalledInterval, maxStalledCount: f.maxStalled,
       });
       process.stderr.write(`glassy worker ${process.pid} ready: queue "${f.queue}" on ${f.redis}, concurrency ${concurrency}\n`);

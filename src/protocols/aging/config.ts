@@ -14,11 +14,11 @@
  * float64 throughout, time = SGD steps.
  */
 import { z } from 'zod';
-import { GlassyError } from '../../core/errors.js';
-import { dataSpecSchema } from '../../data/index.js';
+import { GlassyError, parseWith } from '../../core/errors.js';
+import { dataSpecSchema } from '../../data/spec.js';
 import { couplingBytes, DEFAULT_MAX_BYTES, type PSpinOrder } from '../../landscapes/pspin.js';
 import { logList } from '../../observables/aging.js';
-import { modelSchema, modelSizes, optimizerSchema, zodError, type TrainConfig } from '../train.js';
+import { modelSchema, modelSizes, optimizerSchema, type TrainConfig } from '../train/protocol.js';
 
 export const AGING_LANDSCAPES = ['mlp', 'pspin', 'sk', 'flat'] as const;
 export type AgingLandscapeKind = (typeof AGING_LANDSCAPES)[number];
@@ -27,44 +27,44 @@ const temperatureList = z.array(z.number().min(0).finite()).min(1);
 
 /** Networks: the flags of `glassy train` with Baity-Jesi et al.'s defaults. */
 export const agingMlpSchema = z.object({
-  data: dataSpecSchema,
+  data: dataSpecSchema.default(dataSpecSchema.parse({ source: 'mnist' })),
   model: modelSchema.extend({ output: z.enum(['linear', 'sigmoid']).default('sigmoid') }),
   loss: z.enum(['ce', 'mse', 'hinge']).default('mse'),
   optimizer: optimizerSchema
     .extend({ kind: z.enum(['sgd', 'momentum', 'adam', 'gd', 'langevin']).default('momentum'), momentum: z.number().min(0).max(1).default(0.5) })
     .default({ kind: 'momentum', lr: 0.1, momentum: 0.5, beta1: 0.9, beta2: 0.999, eps: 1e-8, temperature: 0 }),
-  batch: z.number().int().positive().default(100),
-  sampling: z.enum(['shuffle', 'replacement', 'full']).default('shuffle'),
-  l2: z.number().min(0).default(0),
-  precision: z.enum(['f32', 'f64']).default('f64'),
-  init: z.enum(['pytorch', 'he']).default('pytorch'),
+  batch: z.number().int().positive().default(100).describe('mlp: mini-batch size'),
+  sampling: z.enum(['shuffle', 'replacement', 'full']).default('shuffle').describe('mlp: mini-batches'),
+  l2: z.number().min(0).default(0).describe('mlp: L2 strength λ in λ‖θ‖²'),
+  precision: z.enum(['f32', 'f64']).default('f64').describe('mlp: float precision'),
+  init: z.enum(['pytorch', 'he']).default('pytorch').describe('mlp: initialisation'),
   /** Training loss measured on the first this-many training samples (null: all). */
-  evalTrainSamples: z.number().int().positive().nullable().default(null),
+  evalTrainSamples: z.number().int().positive().nullable().default(null).describe('mlp: measure the training loss on the first n samples (none: all)'),
   /** Hidden widths of the sweep (every hidden layer gets the width); null: the model as given. */
-  widths: z.array(z.number().int().positive()).min(1).nullable().default(null),
+  widths: z.array(z.number().int().positive()).min(1).nullable().default(null).describe('mlp: hidden widths of the parametrisation sweep, e.g. 10,100,1000 (none: the model as given)'),
   /** Count near-zero Hessian eigenvalues of the final training loss (dense, or SLQ above hessianDenseMax). */
-  hessian: z.boolean().default(false),
+  hessian: z.boolean().default(false).describe('mlp: count near-zero Hessian eigenvalues of the final training loss'),
   /** "Near zero": |λ| ≤ hessianTol·max|λ|. */
-  hessianTol: z.number().positive().default(1e-4),
-  hessianDenseMax: z.number().int().positive().default(3000),
+  hessianTol: z.number().positive().default(1e-4).describe('mlp: near zero means |λ| ≤ tol·max|λ|'),
+  hessianDenseMax: z.number().int().positive().default(3000).describe('mlp: dense spectrum up to this many parameters, SLQ above'),
 });
 
 export const agingPSpinSchema = z.object({
-  p: z.union([z.literal(2), z.literal(3), z.literal(4)]).default(3),
+  p: z.union([z.literal(2), z.literal(3), z.literal(4)]).default(3).describe('pspin: interaction order 2, 3 or 4'),
   n: z.number().int().min(2).default(200),
   /** Temperatures of the quench (from T = ∞); absent: [0.5] for langevin, [0] for gd. */
   temperatures: temperatureList.optional(),
   /** Time step; the continuous time of the Langevin equation is steps·dt. */
-  dt: z.number().positive().finite().default(0.1),
-  dynamics: z.enum(['langevin', 'gd']).default('langevin'),
-  storage: z.enum(['float64', 'float32']).default('float64'),
+  dt: z.number().positive().finite().default(0.1).describe('pspin/flat: time step (continuous time = steps·dt)'),
+  dynamics: z.enum(['langevin', 'gd']).default('langevin').describe('pspin: langevin (at --temperature) or gd (gradient descent, T = 0)'),
+  storage: z.enum(['float64', 'float32']).default('float64').describe('pspin: coupling storage'),
 });
 
 export const agingSkSchema = z.object({
   n: z.number().int().min(2).default(256),
   temperatures: temperatureList.default([0.5]),
-  couplings: z.enum(['gauss', 'pm1']).default('gauss'),
-  rule: z.enum(['metropolis', 'heatbath']).default('metropolis'),
+  couplings: z.enum(['gauss', 'pm1']).default('gauss').describe('sk: coupling distribution'),
+  rule: z.enum(['metropolis', 'heatbath']).default('metropolis').describe('sk: single-spin-flip rule'),
 });
 
 /** The flat landscape E = 0 on R^N: Langevin is free diffusion, Δ = 2T·t·dt exactly in expectation (a calibration). */
@@ -75,24 +75,24 @@ export const agingFlatSchema = z.object({
 });
 
 export const agingConfigSchema = z.object({
-  landscape: z.enum(AGING_LANDSCAPES),
+  landscape: z.enum(AGING_LANDSCAPES).describe('mlp (network, time = SGD steps), pspin (spherical p-spin), sk (Metropolis sweeps), flat (free diffusion)'),
   /** Total time T (SGD steps, Langevin steps or Monte Carlo sweeps). */
-  tMax: z.number().int().min(2).default(1000),
+  tMax: z.number().int().min(2).default(1000).describe('total time T (SGD steps, dynamics steps or sweeps)'),
   /** Explicit waiting times (null: LogList(1, T/2, twPoints)). */
-  tw: z.array(z.number().int().min(0)).min(1).nullable().default(null),
-  twPoints: z.number().int().min(1).default(50),
+  tw: z.array(z.number().int().min(0)).min(1).nullable().default(null).describe('waiting times, e.g. 0,10,100 (none: LogList(1, T/2, --tw-points))'),
+  twPoints: z.number().int().min(1).default(50).describe('points of the waiting-time LogList (50, as DEEP-GLASS)'),
   /** Lags on LogList(1, T/2, tPoints). */
-  tPoints: z.number().int().min(1).default(100),
+  tPoints: z.number().int().min(1).default(100).describe('points of the lag LogList(1, T/2, n)'),
   /** Energy / loss measured on LogList(1, T, energyPoints) ∪ {T}. */
-  energyPoints: z.number().int().min(1).default(100),
+  energyPoints: z.number().int().min(1).default(100).describe('points of the energy-time LogList(1, T, n)'),
   /** Trajectories per (point, disorder sample). */
-  replicas: z.number().int().min(1).default(1),
+  replicas: z.number().int().min(1).default(1).describe('trajectories per point (width/temperature) and disorder sample'),
   /** Disorder samples (pspin, sk). */
-  samples: z.number().int().min(1).default(1),
+  samples: z.number().int().min(1).default(1).describe('pspin/sk: disorder samples'),
   /** Save the configuration at every tw as per-replica arrays. */
-  saveConfigs: z.boolean().default(false),
+  saveConfigs: z.boolean().default(false).describe('store the configuration at every tw (per-replica/<r>/configs/tw-<tw>.npy)'),
   /** Waiting times below this are left out of the collapse fit (transient). */
-  collapseTwMin: z.number().min(0).default(1),
+  collapseTwMin: z.number().min(0).default(1).describe('leave waiting times below this out of the μ collapse'),
   /** Checkpoint interval in time units (does not change results). */
   checkpointEvery: z.number().int().positive().default(1000),
   mlp: agingMlpSchema.optional(),
@@ -109,13 +109,14 @@ export type AgingFlatConfig = z.infer<typeof agingFlatSchema>;
 
 /** Parse and complete a raw config; every problem is one GlassyError naming the field. */
 export function parseAgingConfig(raw: unknown): AgingConfig {
-  const r = agingConfigSchema.safeParse(raw);
-  if (!r.success) throw zodError(r.error, raw);
-  const c = r.data;
-  const section = (k: AgingLandscapeKind): unknown => (raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[k] : undefined);
+  return checkAgingConfig(parseWith(agingConfigSchema, raw));
+}
+
+/** The landscape's section present and consistent, its defaults filled in, the grids valid. */
+export function checkAgingConfig(c: AgingConfig): AgingConfig {
   switch (c.landscape) {
     case 'mlp': {
-      if (!c.mlp) throw GlassyError.invalid('mlp', section('mlp'), 'the network section (model, data, ...) for --landscape mlp');
+      if (!c.mlp) throw GlassyError.invalid('mlp', c.mlp, 'the network section (model, data, ...) for --landscape mlp');
       if (c.samples !== 1) throw GlassyError.invalid('samples', c.samples, '1 for --landscape mlp (disorder samples are for pspin and sk)');
       if (c.mlp.optimizer.kind === 'gd') c.mlp.sampling = 'full';
       break;

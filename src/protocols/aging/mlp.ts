@@ -12,9 +12,8 @@
  */
 import type { Float } from '../../core/backend.js';
 import { Rng, Stream } from '../../core/rng.js';
-import { BatchSchedule } from '../../dynamics/batches.js';
-import { createOptimizer } from '../../dynamics/optimizers.js';
-import { Trainer } from '../../dynamics/trainer.js';
+import { trainerFromConfig } from '../../dynamics/from-config.js';
+import type { Trainer } from '../../dynamics/trainer.js';
 import type { MlpLandscape } from '../../landscapes/mlp/network.js';
 import { denseSpectrum } from '../../observables/hessian/dense.js';
 import { slq, slqTrace } from '../../observables/hessian/slq.js';
@@ -43,9 +42,8 @@ export class MlpAgingTrajectory implements AgingTrajectory {
     this.test = s.test as MlpLandscape<Float>;
     this.dim = this.train.dim;
     this.theta = this.train.newConfig();
-    const schedule = new BatchSchedule(this.train.nSamples, tc.batch, tc.sampling, Rng.stream(seed, Stream.dataOrder, s.orderStream));
-    const optimizer = createOptimizer(tc.optimizer, this.dim, this.theta, Rng.stream(seed, Stream.noise, replica));
-    this.trainer = new Trainer(this.train, this.theta, optimizer, schedule, { replica, lr: tc.optimizer.lr });
+    this.trainer = trainerFromConfig(this.train, this.theta, tc,
+      { order: Rng.stream(seed, Stream.dataOrder, s.orderStream), noise: Rng.stream(seed, Stream.noise, replica) }, replica);
     this.initRng = Rng.stream(seed, Stream.init, s.initStream);
   }
 

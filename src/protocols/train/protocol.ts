@@ -1,0 +1,152 @@
+/**
+ * The light half of protocol `train` (its task is ../train.ts): the config schema — what `glassy
+ * train --help` shows, with every default — and the Protocol object.
+ */
+import { z } from 'zod';
+import { GlassyError, parseWith } from '../../core/errors.js';
+import { layerSizes } from '../../core/parse.js';
+import { isSizesShorthand, parseSpec } from '../../landscapes/network/spec.js';
+import { dataSpecSchema } from '../../data/spec.js';
+import { ENTROPY_SGD_DEFAULTS } from '../../dynamics/entropy-sgd.js';
+import type { FlagSpec, Protocol } from '../../executor/protocol.js';
+
+/** [curvature] The `flatten` field: SAM (Foret et al. 2021) or Entropy-SGD (Chaudhari et al. 2017); ../flatten.ts. */
+export const flattenSchema = z.object({
+  kind: z.enum(['none', 'sam', 'entropy-sgd']).default('none').describe('flatness-seeking rule'),
+  /** SAM radius ρ (Foret et al.: 0.05). */
+  rho: z.number().positive().default(0.05).describe('SAM radius ρ'),
+  /** Entropy-SGD coupling γ and its scoping rate γ₁ (γ_t = γ(1+γ₁)^t). */
+  gamma: z.number().positive().default(ENTROPY_SGD_DEFAULTS.gamma).describe('Entropy-SGD coupling γ'),
+  scoping: z.number().min(0).default(ENTROPY_SGD_DEFAULTS.scoping).describe('Entropy-SGD scoping γ₁ in γ_t = γ(1+γ₁)^t'),
+  /** Entropy-SGD inner SGLD steps L, step size η′, noise ε, averaging α. */
+  innerSteps: z.number().int().positive().default(ENTROPY_SGD_DEFAULTS.innerSteps).describe('Entropy-SGD inner SGLD steps L'),
+  innerLr: z.number().positive().default(ENTROPY_SGD_DEFAULTS.innerLr).describe("Entropy-SGD inner step size η'"),
+  noise: z.number().min(0).default(ENTROPY_SGD_DEFAULTS.noise).describe('Entropy-SGD SGLD noise ε'),
+  alpha: z.number().gt(0).max(1).default(ENTROPY_SGD_DEFAULTS.alpha).describe('Entropy-SGD averaging weight α'),
+});
+
+export type FlattenConfig = z.infer<typeof flattenSchema>;
+
+export const modelSchema = z.object({
+  /** The MLP shorthand: layer sizes, input to output (784-100-10). */
+  sizes: z.array(z.number().int().positive()).min(2).optional().describe('layer sizes 784-100-10 (an MLP), a layer spec such as conv(10,5)-maxpool(2)-relu-flatten-dense(10), or a preset (docs/networks.md)'),
+  /**
+   * Or a network as a sequence of layers (landscapes/network/spec.ts): a spec string, a preset name or
+   * a list of tokens; the input shape comes from the data and activation/output come from the spec.
+   */
+  layers: z.union([z.string(), z.array(z.string())]).optional().describe('a layer spec (the --model flag fills it when its value is not layer sizes)'),
+  activation: z.enum(['relu', 'tanh', 'linear', 'sigmoid']).default('relu').describe('hidden-unit activation'),
+  bias: z.boolean().default(true).describe('bias parameters'),
+  output: z.enum(['linear', 'sigmoid']).default('linear').describe("output non-linearity ('sigmoid' with --loss mse as Baity-Jesi et al.)"),
+});
+
+export const optimizerSchema = z.object({
+  kind: z.enum(['sgd', 'momentum', 'adam', 'gd', 'langevin']).default('sgd').describe('update rule'),
+  lr: z.number().positive().default(0.1).describe('learning rate η'),
+  momentum: z.number().min(0).max(1).default(0.9).describe('momentum μ (--optimizer momentum)'),
+  beta1: z.number().min(0).max(1).default(0.9).describe('Adam β₁'),
+  beta2: z.number().min(0).max(1).default(0.999).describe('Adam β₂'),
+  eps: z.number().positive().default(1e-8).describe('Adam ε'),
+  temperature: z.number().min(0).default(0).describe('temperature T of --optimizer langevin'),
+});
+
+export const trainConfigSchema = z.object({
+  data: dataSpecSchema.default(dataSpecSchema.parse({ source: 'mnist' })),
+  model: modelSchema,
+  loss: z.enum(['ce', 'mse', 'hinge']).default('ce').describe('ce: softmax cross-entropy; mse: to one-hot; hinge: multi-class margin'),
+  optimizer: optimizerSchema.default(optimizerSchema.parse({})),
+  batch: z.number().int().positive().default(128).describe('mini-batch size'),
+  epochs: z.number().positive().default(5).describe('epochs (may be fractional)'),
+  /** 'full' is forced for gradient descent ('gd'). */
+  sampling: z.enum(['shuffle', 'replacement', 'full']).default('shuffle').describe('mini-batches: shuffle (each epoch a permutation), replacement, full'),
+  /** λ in λ‖θ‖² (Ersoy et al.'s convention, no ½). */
+  l2: z.number().min(0).default(0).describe('L2 strength λ in λ‖θ‖² (no ½, as Ersoy et al.)'),
+  precision: z.enum(['f32', 'f64']).default('f32').describe('float precision of parameters and arithmetic'),
+  init: z.enum(['pytorch', 'he']).default('pytorch').describe("initialisation: pytorch (nn.Linear's default) or he"),
+  variant: z.enum(['init', 'order', 'both', 'subset']).default('both').describe('what differs between replicas'),
+  /** Training-set size per replica for variant 'subset' (default: half the training set). */
+  subsetSize: z.number().int().positive().optional().describe('training samples per replica with --variant subset (default: half)'),
+  /** Number of log-spaced measurement times (epoch ends are added). */
+  measurePoints: z.number().int().min(2).default(24).describe('log-spaced measurement times (epoch ends are added)'),
+  /** Training loss is measured on the first this-many training samples (null: all of them). */
+  evalTrainSamples: z.number().int().positive().nullable().default(null).describe('measure the training loss on the first n training samples (none: all)'),
+  /** SGD steps between checkpoints (does not change results). */
+  checkpointEvery: z.number().int().positive().default(2000),
+  /** [curvature] Flatness-seeking training: SAM or Entropy-SGD (protocols/flatten.ts); absent = plain. */
+  flatten: flattenSchema.optional(),
+});
+
+export type TrainConfig = z.infer<typeof trainConfigSchema>;
+
+/** Full-batch gradient descent forces 'full' sampling. */
+function checkTrainConfig(c: TrainConfig): TrainConfig {
+  checkModel(c.model);
+  if (c.optimizer.kind === 'gd') c.sampling = 'full';
+  return c;
+}
+
+/** Exactly one of sizes and layers; a bad layer token gets one line naming it. */
+export function checkModel(model: TrainConfig['model']): void {
+  if ((model.sizes === undefined) === (model.layers === undefined)) {
+    throw GlassyError.invalid('model', model.layers ?? model.sizes, 'either layer sizes (model.sizes, e.g. 784-100-10) or a layer spec (model.layers), exactly one');
+  }
+  if (model.layers !== undefined) parseSpec(model.layers);
+}
+
+/** The layer sizes of an MLP model; a GlassyError for a layer-spec model (protocols that need an MLP). */
+export function modelSizes(model: TrainConfig['model']): number[] {
+  if (!model.sizes) throw GlassyError.invalid('model', model.layers, 'an MLP given by layer sizes such as 784-100-10 (this command does not run on layer specs yet)');
+  return model.sizes;
+}
+
+/** Parse a raw config; zod issues become one GlassyError naming the field. */
+export function parseTrainConfig(raw: unknown): TrainConfig {
+  return checkTrainConfig(parseWith(trainConfigSchema, raw));
+}
+
+/** --model: the MLP shorthand (numbers) → sizes; anything else is a layer spec, checked here (one line naming the token). */
+export function modelFlag(value: string): number[] | string {
+  // Digits without parentheses are (perhaps mistyped) layer sizes: the sizes message fits best.
+  if (isSizesShorthand(value) || (/^\s*\d/.test(value) && !/[()]/.test(value))) return layerSizes(value);
+  parseSpec(value);
+  return value;
+}
+
+/** The flags of the network-training fields, shared by every protocol that trains networks. */
+export const trainFlags: Readonly<Record<string, FlagSpec | false>> = {
+  // One --model flag for both forms; the data flag group moves a spec string to model.layers (cli/flag-groups.ts).
+  'model.sizes': { flag: 'model', value: 'spec', parse: modelFlag },
+  'model.layers': false,
+  'optimizer.kind': { flag: 'optimizer', value: 'name' },
+  'flatten.kind': { flag: 'flatten', value: 'rule', help: 'flatness-seeking gradient: SAM (Foret et al. 2021) or Entropy-SGD (Chaudhari et al. 2017)' },
+  'flatten.rho': { flag: 'sam-rho' },
+  'flatten.gamma': { flag: 'esgd-gamma' },
+  'flatten.scoping': { flag: 'esgd-scoping' },
+  'flatten.innerSteps': { flag: 'esgd-steps' },
+  'flatten.innerLr': { flag: 'esgd-lr' },
+  'flatten.noise': { flag: 'esgd-noise' },
+  'flatten.alpha': { flag: 'esgd-alpha' },
+};
+
+export const protocol: Protocol<TrainConfig> = {
+  name: 'train',
+  schema: trainConfigSchema,
+  check: checkTrainConfig,
+  cli: {
+    description: 'train K replicas of a network (MLP or layer spec); write weights (.safetensors) and learning curves (.npy)',
+    groups: ['data'],
+    describeSummary: (s) => {
+      const f = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(2)} %` : 'n/a');
+      const k = typeof s['replicas'] === 'number' ? s['replicas'] : '?';
+      return [
+        `test error: mean of ${k} replicas ${f(s['final_test_error_mean'])} ± ${f(s['final_test_error_se'])} (standard error); ` +
+        `ensemble (averaged prediction) ${f(s['ensemble_test_error'])}`,
+      ];
+    },
+    flags: {
+      ...trainFlags,
+      evalTrainSamples: { flag: 'train-samples', value: 'n', aliases: ['eval-train-samples'] },
+    },
+  },
+  task: async () => (await import('../train.js')).task,
+};

@@ -16,7 +16,7 @@ export interface Split {
 
 /**
  * The generating network of synthetic data, as a flat parameter vector in the layout of
- * src/landscapes/mlp/layout.ts (`layers.<l>.weight` [out, in], row-major, no biases), so that
+ * src/landscapes/mlp/layout.ts (`<2l>.weight` [out, in], row-major, no biases), so that
  * student–teacher overlaps can be measured with the same code as replica overlaps.
  */
 export interface Teacher {

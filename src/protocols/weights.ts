@@ -5,7 +5,7 @@
  */
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
-import { mlpLayout, type MlpArchitecture, type MlpLayout } from '../landscapes/mlp/layout.js';
+import { legacyTensorName, mlpLayout, type MlpArchitecture, type MlpLayout } from '../landscapes/mlp/layout.js';
 import type { NetworkLayout } from '../landscapes/network/layout.js';
 import type { Run } from '../store/run.js';
 
@@ -69,7 +69,9 @@ export function readReplicaTheta(run: Run, index: number, layout: MlpLayout | Ne
 function thetaFrom(file: string, tensors: Record<string, { data: unknown; shape: number[] }>, layout: MlpLayout | NetworkLayout): Float64Array {
   const theta = new Float64Array(layout.size);
   for (const t of layout.tensors) {
-    const src = tensors[t.name];
+    // MLP files written before the nn.Sequential names: `layers.<l>.*` (landscapes/mlp/layout.ts).
+    const legacy = 'arch' in layout ? legacyTensorName(t.name) : undefined;
+    const src = tensors[t.name] ?? (legacy === undefined ? undefined : tensors[legacy]);
     if (!src) throw GlassyError.invalid(`${file}: tensor ${t.name}`, 'missing', `a tensor of shape [${t.shape.join(', ')}]`);
     if (src.shape.join(',') !== t.shape.join(',')) {
       throw GlassyError.invalid(`${file}: tensor ${t.name} shape`, `[${src.shape.join(', ')}]`, `[${t.shape.join(', ')}]`);

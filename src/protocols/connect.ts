@@ -49,7 +49,7 @@ export interface NetworkSource {
 /** Opens `dir` and checks it is a complete train run with network replicas (a GlassyError otherwise). */
 export function openTrainSource(dir: string): NetworkSource {
   const run = Run.open(dir);
-  if (run.manifest.protocol !== 'train') {
+  if (run.manifest.protocol !== 'train' && run.manifest.protocol !== 'import') {
     throw GlassyError.invalid('source', `${run.dir} (protocol ${run.manifest.protocol})`, 'a train run');
   }
   if (run.manifest.status !== 'complete') {

@@ -222,7 +222,7 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
 }
 
 /** Stack the per-replica series into [K, T] ensemble arrays (axis 0 = replica). */
-async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): Promise<Record<string, unknown>> {
+export async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): Promise<Record<string, unknown>> {
   const K = outcomes.length;
   const first = replicaName(outcomes[0]!.index);
   const steps = run.readArray(`per-replica/${first}/steps`).data as Int32Array;

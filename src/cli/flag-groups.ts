@@ -20,8 +20,8 @@ const data: FlagGroup = {
     const section = withSpecModel(given);
     // Nothing said about the data: the config file's section, or the schema's default, stands.
     if (section['data'] === undefined && DATA_FLAGS.every((k) => flags[k] === undefined)) return section;
-    const model = modelWidths(section['model'] as { sizes?: unknown; layers?: unknown } | undefined);
-    if (!model) return section; // the schema names the missing model
+    // No model yet (an ONNX import reads it from the graph): image and file sources need no widths.
+    const model = modelWidths(section['model'] as { sizes?: unknown; layers?: unknown } | undefined) ?? { inputs: 0, classes: 0 };
     return { ...section, data: dataSpecFrom(flags, section['data'], model) };
   },
 };

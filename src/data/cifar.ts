@@ -51,16 +51,20 @@ function readRecords(paths: readonly string[], labelBytes: number, labelAt: numb
 export function loadCifar(spec: CifarSpec, seed: number): Dataset {
   const names = cifarFiles(spec.source);
   const all = [...names.train, names.test];
-  const missing = all.filter((f) => !existsSync(join(spec.dir, f)));
+  const folder = spec.source === 'cifar10' ? 'cifar-10-batches-bin' : 'cifar-100-binary';
+  if (spec.dir === undefined) {
+    throw GlassyError.invalid('data.dir', undefined, `the ${folder} folder of the binary distribution with ${all.join(', ')} (--data-dir DIR; nothing is downloaded)`);
+  }
+  const dir = spec.dir;
+  const missing = all.filter((f) => !existsSync(join(dir, f)));
   if (missing.length > 0) {
-    const folder = spec.source === 'cifar10' ? 'cifar-10-batches-bin' : 'cifar-100-binary';
     throw new GlassyError(
       `${spec.source} not found: ${spec.dir} lacks ${missing.join(', ')} (expected ${all.join(', ')}: the ${folder} folder of the binary distribution; set --data-dir)`,
       'data.dir', spec.dir, `a folder with ${all.join(', ')}`);
   }
   const [labelBytes, labelAt] = spec.source === 'cifar10' ? [1, 0] : [2, spec.labels === 'coarse' ? 0 : 1];
-  const train = readRecords(names.train.map((f) => join(spec.dir, f)), labelBytes, labelAt);
-  const test = readRecords([join(spec.dir, names.test)], labelBytes, labelAt);
+  const train = readRecords(names.train.map((f) => join(dir, f)), labelBytes, labelAt);
+  const test = readRecords([join(dir, names.test)], labelBytes, labelAt);
   const { map, classes } = classIndexFor(train.labels, spec.classes, spec.source);
   const s = spec.seed ?? seed;
   const selTrain = selectRows(train.labels, map, spec.nTrain, spec.subset, Rng.stream(s, Stream.data, DataStream.subsetTrain), 'data.nTrain');

@@ -51,8 +51,8 @@ export const cifarSpecSchema = z.strictObject({
   source: z.enum(['cifar10', 'cifar100']),
   ...poolOptions,
   normalise: z.enum(['none', 'unit', 'feature']).default('unit'),
-  /** The cifar-10-batches-bin or cifar-100-binary folder. */
-  dir: z.string().min(1),
+  /** The cifar-10-batches-bin or cifar-100-binary folder (required; absent: loading names the files expected). */
+  dir: z.string().min(1).optional(),
   /** CIFAR-100: the 100 fine classes (default) or the 20 coarse superclasses. */
   labels: z.enum(['fine', 'coarse']).default('fine'),
 });

@@ -27,7 +27,7 @@ import { activationMatching } from '../symmetry/activation-matching.js';
 import type { Float } from '../core/backend.js';
 import { Run } from '../store/run.js';
 import { parseTrainConfig, replicaSetup } from './train.js';
-import { readReplicaWeights } from './weights.js';
+import { NETWORK_RUN_PROTOCOLS, readReplicaWeights } from './weights.js';
 
 export const clusterConfigSchema = z.object({
   /** The run whose replicas are analysed (a `train` or `spinglass` run). */
@@ -206,7 +206,7 @@ function spinReplicas(source: Run, config: ClusterConfig): Replicas {
 export function runCluster(config: ClusterConfig, out: string, opts: { overwrite?: boolean } = {}): ClusterSummary {
   const source = Run.open(config.source);
   const protocol = source.manifest.protocol;
-  if (protocol !== 'train' && protocol !== 'spinglass') {
+  if (!NETWORK_RUN_PROTOCOLS.includes(protocol) && protocol !== 'spinglass') {
     throw GlassyError.invalid('source', `${source.dir} (protocol ${protocol})`, 'a train or spinglass run');
   }
   if (source.manifest.status !== 'complete') {
@@ -215,7 +215,7 @@ export function runCluster(config: ClusterConfig, out: string, opts: { overwrite
   const run = Run.create(out, { protocol: 'cluster', config, seed: source.manifest.seed }, opts);
   try {
     const t0 = performance.now();
-    const reps = protocol === 'train' ? networkReplicas(source, config) : spinReplicas(source, config);
+    const reps = protocol !== 'spinglass' ? networkReplicas(source, config) : spinReplicas(source, config);
     const K = reps.count;
     run.setTiming('overlaps', (performance.now() - t0) / 1000);
     const t1 = performance.now();

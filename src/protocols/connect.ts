@@ -32,7 +32,7 @@ import { Run } from '../store/run.js';
 import { weightMatching } from '../symmetry/weight-matching.js';
 import { l2PathSchema } from './l2path.js';
 import { modelSizes, optimizerSchema, parseTrainConfig, replicaSetup, type TrainConfig } from './train.js';
-import { readReplicaWeights } from './weights.js';
+import { NETWORK_RUN_PROTOCOLS, readReplicaWeights } from './weights.js';
 
 // ---- shared by walk, permute and connect --------------------------------------------------------
 
@@ -49,7 +49,7 @@ export interface NetworkSource {
 /** Opens `dir` and checks it is a complete train run with network replicas (a GlassyError otherwise). */
 export function openTrainSource(dir: string): NetworkSource {
   const run = Run.open(dir);
-  if (run.manifest.protocol !== 'train' && run.manifest.protocol !== 'import') {
+  if (!NETWORK_RUN_PROTOCOLS.includes(run.manifest.protocol)) {
     throw GlassyError.invalid('source', `${run.dir} (protocol ${run.manifest.protocol})`, 'a train run');
   }
   if (run.manifest.status !== 'complete') {

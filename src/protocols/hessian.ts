@@ -24,7 +24,7 @@ import { slq, slqDensity, slqTrace } from '../observables/hessian/slq.js';
 import { hvpAt, logVolume } from '../observables/flatness.js';
 import { Run } from '../store/run.js';
 import { parseTrainConfig, replicaSetup } from './train.js';
-import { readReplicaWeights, replicaName } from './weights.js';
+import { NETWORK_RUN_PROTOCOLS, readReplicaWeights, replicaName } from './weights.js';
 
 export const pspinTargetSchema = z.object({
   n: z.number().int().min(4),
@@ -102,7 +102,7 @@ export function countReplicas(run: Run): number {
 /** Opens a complete train run and checks it (before anything is written). */
 export function openTrainRun(dir: string, field = 'source'): Run {
   const run = Run.open(dir);
-  if (run.manifest.protocol !== 'train') throw GlassyError.invalid(field, `${run.dir} (protocol ${run.manifest.protocol})`, 'a train run');
+  if (!NETWORK_RUN_PROTOCOLS.includes(run.manifest.protocol)) throw GlassyError.invalid(field, `${run.dir} (protocol ${run.manifest.protocol})`, 'a train run');
   if (run.manifest.status !== 'complete') {
     throw GlassyError.invalid(field, `${run.dir} (status ${run.manifest.status})`, 'a complete run (finish it with glassy resume)');
   }

@@ -9,6 +9,9 @@ import { legacyTensorName, mlpLayout, type MlpArchitecture, type MlpLayout } fro
 import type { NetworkLayout } from '../landscapes/network/layout.js';
 import type { Run } from '../store/run.js';
 
+/** Protocols whose runs hold network replicas in this format: trained, or imported from PyTorch/ONNX. */
+export const NETWORK_RUN_PROTOCOLS: readonly string[] = ['train', 'import'];
+
 export function replicaName(index: number): string {
   return `replica-${String(index).padStart(4, '0')}`;
 }

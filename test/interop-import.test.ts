@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
@@ -16,7 +17,8 @@ import { mlpLayout } from '../src/landscapes/mlp/layout.js';
 import { networkLayout } from '../src/landscapes/network/index.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
-import { removeDir, tempDir } from './executor-helpers.js';
+import { encodeSafetensors } from '../src/store/safetensors.js';
+import { GLASSY, removeDir, tempDir } from './executor-helpers.js';
 
 const conv = networkLayout('conv(2,3)-relu-flatten-dense(4)', [1, 5, 5]);
 const fill = (shape: number[], base: number) => ({ data: Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => base + i), shape });
@@ -91,6 +93,35 @@ test('MLP replica files written with the older names layers.<l>.* are still read
     const { theta, layout } = readReplicaWeights(run, 0);
     assert.deepEqual(layout.tensors.map((t) => t.name), ['0.weight', '0.bias', '2.weight', '2.bias']);
     assert.deepEqual(Array.from(theta), [1, 2, 3, 4, 5, 6, 10, 11, 20, 21, 22, 23, 30, 31]);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('glassy import of glassy\'s own replica files (both key styles) gives the trained run\'s losses; hessian takes the imported run as its source', () => {
+  const dir = tempDir('import-cli');
+  const glassy = (args: string[]) => spawnSync(process.execPath, [GLASSY, ...args], { encoding: 'utf8' });
+  const data = ['--n-train', '300', '--n-test', '200', '--executor', 'inprocess', '--json'];
+  try {
+    const tr = glassy(['train', '--model', '784-16-10', '--epochs', '1', '--batch', '50', '--replicas', '1', '--out', join(dir, 'tr'), ...data]);
+    assert.equal(tr.status, 0, tr.stderr);
+    const trained = (JSON.parse(tr.stdout) as { summary: Record<string, number> }).summary;
+    const file = join(dir, 'tr', 'replicas', 'replica-0000.safetensors');
+    // The same weights under named-module keys (fc1, fc2), as a hand-written nn.Module saves them.
+    const { tensors } = Run.open(join(dir, 'tr')).readTensors('replica-0000');
+    const named = join(dir, 'named.safetensors');
+    writeFileSync(named, encodeSafetensors({ 'fc1.weight': tensors['0.weight']!, 'fc1.bias': tensors['0.bias']!, 'fc2.weight': tensors['2.weight']!, 'fc2.bias': tensors['2.bias']! }));
+    const im = glassy(['import', file, named, '--model', '784-16-10', '--precision', 'f32', '--out', join(dir, 'im'), ...data]);
+    assert.equal(im.status, 0, im.stderr);
+    const s = (JSON.parse(im.stdout) as { summary: Record<string, number> }).summary;
+    assert.equal(s['replicas'], 2);
+    for (const k of ['test_loss', 'train_loss', 'test_error', 'train_error']) {
+      assert.ok(Math.abs(s[k]! - trained[`final_${k}_mean`]!) <= 1e-6 * Math.max(1, Math.abs(trained[`final_${k}_mean`]!)), `${k}: ${s[k]} vs ${trained[`final_${k}_mean`]}`);
+    }
+    const h = glassy(['hessian', join(dir, 'im'), '--out', join(dir, 'h')]);
+    assert.equal(h.status, 0, h.stderr);
+    const none = glassy(['import', file, '--out', join(dir, 'x'), ...data]);
+    assert.match(none.stderr, /--model: got undefined, expected the network of the \.safetensors files/);
   } finally {
     removeDir(dir);
   }

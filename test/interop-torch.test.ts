@@ -56,7 +56,7 @@ torch.manual_seed(0)
 x, y = train_set(d); xt, yt = cifar(os.path.join(d, 'test_batch.bin'))
 net = cnn()
 opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
-for step in range(20):
+for step in range(100):
     i = torch.arange(step * 10, step * 10 + 10) % x.shape[0]
     opt.zero_grad(); F.cross_entropy(net(x[i].float()), y[i]).backward(); opt.step()
 save_safetensors(os.path.join(out, 'seq.safetensors'), net.state_dict())

@@ -107,6 +107,11 @@ test('--json prints { run, protocol, status, summary, seconds, ... } for protoco
     for (const k of ['run', 'protocol', 'status', 'summary', 'seconds']) assert.ok(k in j, `--json has ${k}`);
     assert.equal(j['protocol'], 'selftest');
     assert.equal(j['status'], 'complete');
+    assert.ok(!existsSync(join(out, 'report.html')), '--no-report');
+    const reported = join(dir, 'reported');
+    const rr = JSON.parse(glassy(['run', 'selftest', '--steps', '20', '--replicas', '2', '--executor', 'inprocess', '--json', '--out', reported]).stdout) as Record<string, unknown>;
+    assert.equal(rr['report'], join(reported, 'report.html'), 'a complete run writes its report');
+    assert.ok(existsSync(join(reported, 'report.html')));
     const again = JSON.parse(glassy(['resume', out, '--json']).stdout) as Record<string, unknown>;
     for (const k of ['run', 'protocol', 'status', 'summary', 'seconds']) assert.ok(k in again, `resume --json has ${k}`);
 

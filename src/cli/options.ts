@@ -133,6 +133,11 @@ export function defaultRunDir(protocol: string): string {
   return `runs/${protocol}-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-')}`;
 }
 
+/** The default run directory of an analysis of a source run: <source>-<protocol>, beside the source. */
+export function derivedRunDir(source: string, protocol: string): string {
+  return `${source.replace(/\/+$/, '')}-${protocol}`;
+}
+
 /** Prints one JSON object on stdout (the `--json` contract). */
 export function printJson(value: unknown): void {
   process.stdout.write(JSON.stringify(value, null, 2) + '\n');

@@ -14,15 +14,14 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { toJSONSchema } from 'zod';
 import { GlassyError } from '../core/errors.js';
-import type { EnsembleResult } from '../executor/ensemble.js';
 import type { Run } from '../store/run.js';
 import * as parse from '../core/parse.js';
 import { type Protocol, type Registry, parseConfig } from '../executor/protocol.js';
 import type { FlagSpec } from '../executor/protocol.js';
 import { type ExecutorOptions, addExecutorFlags, executorOptionsFrom } from './executor-flags.js';
 import { applyGroup, flagGroup } from './flag-groups.js';
-import { recipeOf } from '../registry.js';
-import { applySets, defaultRunDir, loadConfigFile, merge, printJson } from './options.js';
+import { applySets, defaultRunDir, derivedRunDir, loadConfigFile, merge, printJson } from './options.js';
+import { type CommandResult, reportResult } from './result.js';
 
 /** Flags every protocol command has; a schema field that would take one of these names gets no flag. */
 const COMMON = new Set([
@@ -302,7 +301,7 @@ export function addProtocolCommand(parent: Command, name: string, protocol: Prot
     .option('--seed <s>', 'seed of every random stream', intFlag, 0);
   if (!protocol.replicas) cmd.option('--replicas <K>', 'number of replicas K', positiveIntFlag, cli.defaultReplicas ?? 1);
   cmd
-    .option('--out <dir>', `run directory (default: ${cli.defaultOut ? 'derived from the source' : `runs/${protocol.name}-<time>`})`)
+    .option('--out <dir>', `run directory (default: ${cli.outFrom ? `<source>-${protocol.name}` : `runs/${protocol.name}-<time>`})`)
     .option('--overwrite', 'replace an existing run directory')
     .option('--prepare', 'only create the run directory (then: glassy resume RUN --shard i/n, glassy merge RUN)')
     .option('--no-report', 'do not write RUN/report.html when the run completes')
@@ -314,22 +313,6 @@ export function addProtocolCommand(parent: Command, name: string, protocol: Prot
     await runProtocol(protocol, registry, self, all.slice(0, (cli.arguments ?? []).length), flags);
   });
   return cmd;
-}
-
-/** Result of one protocol command, the same shape for every protocol (`--json`). */
-export interface CommandResult {
-  run: string;
-  protocol: string;
-  status: string;
-  summary: Record<string, unknown> | null;
-  seconds: number;
-  replicas: number;
-  failed: Array<{ index: number; error: string }>;
-  /** Replica indices run by this call, and those already done (a resumed run). */
-  ran?: number[];
-  skipped?: number[];
-  shard?: { index: number; count: number };
-  report?: string;
 }
 
 /** Validate everything, then create the run, run it, print, write the report. */
@@ -356,7 +339,7 @@ export async function runProtocol(protocol: Protocol, registry: Registry, cmd: C
     const { probeRedis } = await import('../executor/queue.js');
     await probeRedis(exec.redis!);
   }
-  const dir = flags.out ?? protocol.cli.defaultOut?.(config as Record<string, unknown>) ?? defaultRunDir(protocol.name);
+  const dir = flags.out ?? defaultOut(protocol, raw);
 
   const run = createOrJoin(Run, dir, { protocol: protocol.name, config, seed }, exec.shard !== undefined, flags.overwrite === true);
   prepareEnsemble(run, protocol.name, replicas, exec.checkpointEvery);
@@ -372,20 +355,12 @@ export async function runProtocol(protocol: Protocol, registry: Registry, cmd: C
   await reportResult(result, flags.json === true, flags.report, protocol.cli.describeSummary);
 }
 
-/** After an ensemble: the report of a complete run (unless turned off), then the result printed. */
-export async function reportResult(r: EnsembleResult, json: boolean, report = true,
-  describe?: (s: Record<string, unknown>) => string[]): Promise<void> {
-  const out: CommandResult = {
-    run: r.runDir, protocol: r.protocol, status: r.status, summary: r.summary ?? null,
-    seconds: r.seconds, replicas: r.replicas, failed: r.failed, ran: r.ran, skipped: r.skipped,
-    ...(r.shard ? { shard: r.shard } : {}),
-  };
-  if (r.status === 'complete' && report) {
-    const path = await writeReport(r.runDir);
-    if (path) out.report = path;
-  }
-  const { formatEnsembleResult } = await import('../executor/ensemble.js');
-  printResult(out, formatEnsembleResult(r), json, describe);
+/** `<source>-<name>` for an analysis of a source run (as the user typed it), else runs/<name>-<time>. */
+function defaultOut(protocol: Protocol, raw: Record<string, unknown>): string {
+  const field = protocol.cli.outFrom;
+  const v = field === undefined ? undefined : valueAt(raw, field.split('.'));
+  const source = Array.isArray(v) ? v[0] : v;
+  return typeof source === 'string' ? derivedRunDir(source, protocol.name) : defaultRunDir(protocol.name);
 }
 
 /** A config error on a field that has a flag is told in the flag's name: what the user typed. */
@@ -398,34 +373,6 @@ function inFlagTerms<T>(protocol: Protocol, parse: () => T): T {
       if (flag) throw GlassyError.invalid(`--${flag.kind === 'negatable' ? `no-${flag.flag}` : flag.flag}`, err.value, err.expected);
     }
     throw err;
-  }
-}
-
-/** The report of a complete run; a failure to draw is a warning (the run itself is fine). */
-export async function writeReport(runDir: string): Promise<string | undefined> {
-  try {
-    const { buildReport } = await import('../report/report.js');
-    const { Run } = await import('../store/run.js');
-    const recipe = await recipeOf(Run.open(runDir).manifest.protocol);
-    return (await buildReport(runDir, { png: false, ...(recipe ? { recipe } : {}) })).report;
-  } catch (err) {
-    process.stderr.write(`warning: the report of ${runDir} could not be written (${(err as Error).message}); try glassy report ${runDir}\n`);
-    return undefined;
-  }
-}
-
-/** One line (or --json) on stdout; a failed run: `error: ...` on stderr and exit code 1. */
-export function printResult(r: CommandResult, line: string, json: boolean, describe?: (s: Record<string, unknown>) => string[]): void {
-  const failed = r.status === 'failed' || r.status === 'shard-failed';
-  if (json) printJson(r);
-  else if (!failed) {
-    process.stdout.write(line + '\n');
-    if (r.summary && describe) for (const l of describe(r.summary)) process.stdout.write(`  ${l}\n`);
-    if (r.report) process.stdout.write(`report: ${r.report}\n`);
-  }
-  if (failed) {
-    process.stderr.write(`error: ${line}\n`);
-    process.exitCode = 1;
   }
 }
 

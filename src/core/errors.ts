@@ -85,8 +85,12 @@ function expectation(issue: ZodIssue): string {
       return `a multiple of ${String(issue.divisor)}`;
     case 'invalid_format':
       return `a string in ${issue.format} format`;
-    case 'invalid_union':
+    case 'invalid_union': {
+      // A discriminated union's tag: zod lists the allowed values in its message as 'a' | 'b'.
+      const names = [...issue.message.matchAll(/'([^']*)'/g)].map((m) => JSON.stringify(m[1]));
+      if (names.length > 0) return `one of ${names.join(', ')}`;
       return issue.message.replace(/^Invalid input:?\s*/i, '') || 'one of the allowed forms';
+    }
     default:
       return issue.message.replace(/^(Invalid input|Too small|Too big|Invalid option)[:.]\s*(expected\s*)?/i, '');
   }

@@ -68,8 +68,11 @@ export interface ProtocolCli {
   readonly sectionBy?: string;
   /** Default of --replicas when K is a flag (no `replicas(config)`); default 1. */
   readonly defaultReplicas?: number;
-  /** Default run directory when --out is not given, e.g. `${source}-hessian` (cli default: runs/<name>-<time>). */
-  readonly defaultOut?: (config: Record<string, unknown>) => string | undefined;
+  /**
+   * The config field holding the source run (or runs: the first counts) of an analysis: the default
+   * run directory is then `<source>-<name>` beside it; without it, runs/<name>-<UTC time>.
+   */
+  readonly outFrom?: string;
   /** Lines printed under the one-line result (not with --json), e.g. a table of correlations. */
   readonly describeSummary?: (summary: Record<string, unknown>) => string[];
 }

@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { GlassyError } from '../core/errors.js';
+import { GlassyError, issueError } from '../core/errors.js';
 import { TEMP_PREFIX, writeError, writeFileAtomic } from './atomic.js';
 import type { ArrayData, DTypeName } from './dtype.js';
 import {
@@ -166,8 +166,7 @@ export class Run {
     }
     const parsed = manifestSchema.safeParse(json);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new GlassyError(`${path} is malformed: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      throw new GlassyError(`${path} is malformed: ${issueError(parsed.error.issues[0]!, json).message}`,
         'manifest', path, 'a glassy manifest.json');
     }
     const run = new Run(abs, parsed.data as Manifest);

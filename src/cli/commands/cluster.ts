@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { parseClusterConfig, runCluster } from '../../protocols/cluster.js';
-import { nonNegativeInt, positiveInt, printJson } from '../options.js';
+import { nonNegativeInt, positiveInt, printJson, derivedRunDir } from '../options.js';
 
 export function register(program: Command): void {
   program
@@ -36,7 +36,7 @@ export function register(program: Command): void {
         bins: flags['bins'],
         nullModel: flags['null'],
       });
-      const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-cluster`;
+      const out = (flags['out'] as string | undefined) ?? derivedRunDir(source, 'cluster');
       const s = runCluster(config, out, { overwrite: flags['overwrite'] === true });
       if (flags['json'] === true) printJson(s);
       else {

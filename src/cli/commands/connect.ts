@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { PATH_METHODS, parseConnectConfig, runConnect } from '../../protocols/connect.js';
-import { betaLadder, nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
+import { betaLadder, nonNegative, nonNegativeInt, positive, positiveInt, printJson, derivedRunDir } from '../options.js';
 
 function methodList(value: string): string[] {
   const out = value.split(',').map((s) => s.trim());
@@ -67,7 +67,7 @@ export function register(program: Command): void {
         }),
         l2: defined({ betas: flags['l2Betas'], maxEpochs: flags['l2MaxEpochs'], patience: flags['l2Patience'] }),
       });
-      const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-connect`;
+      const out = (flags['out'] as string | undefined) ?? derivedRunDir(source, 'connect');
       const json = flags['json'] === true;
       const s = await runConnect(config, out, {
         overwrite: flags['overwrite'] === true,

@@ -4,7 +4,7 @@
  */
 import { Option, type Command } from 'commander';
 import { parseHessianConfig, runHessian } from '../../protocols/hessian.js';
-import { nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
+import { nonNegativeInt, positive, positiveInt, printJson, derivedRunDir } from '../options.js';
 
 export function register(program: Command): void {
   program
@@ -66,7 +66,7 @@ export function register(program: Command): void {
         gamma: flags['gamma'],
       });
       const out = (flags['out'] as string | undefined)
-        ?? (source ? `${source.replace(/\/+$/, '')}-hessian` : `runs/hessian-pspin-${pspinN}`);
+        ?? (source ? derivedRunDir(source, 'hessian') : `runs/hessian-pspin-${pspinN}`);
       const json = flags['json'] === true;
       const log = !json && process.stderr.isTTY ? (line: string) => process.stderr.write(`hessian: ${line}\n`) : undefined;
       const s = runHessian(config, out, { overwrite: flags['overwrite'] === true, ...(log ? { log } : {}) });

@@ -5,7 +5,7 @@
 import type { Command } from 'commander';
 import { registry } from '../../registry.js';
 import { printJson } from '../options.js';
-import { writeReport } from '../protocol-command.js';
+import { writeReport } from '../result.js';
 
 export function register(program: Command): void {
   program

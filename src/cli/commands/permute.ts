@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parsePermuteConfig, runPermute } from '../../protocols/permute.js';
-import { nonNegativeInt, positiveInt, printJson } from '../options.js';
+import { nonNegativeInt, positiveInt, printJson, derivedRunDir } from '../options.js';
 
 /** "random,2,10,50" → ['random', 2, 10, 50]. */
 function swapList(value: string): Array<number | 'random'> {
@@ -52,7 +52,7 @@ export function register(program: Command): void {
         pair: flags['pair'] ?? null,
         trainSamples: flags['trainSamples'] ?? null,
       });
-      const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-permute`;
+      const out = (flags['out'] as string | undefined) ?? derivedRunDir(source, 'permute');
       const json = flags['json'] === true;
       const s = runPermute(config, out, {
         overwrite: flags['overwrite'] === true,

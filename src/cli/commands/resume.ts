@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { GlassyError } from '../../core/errors.js';
 import { registry } from '../../registry.js';
 import { addExecutorFlags, executorOptionsFrom } from '../executor-flags.js';
-import { reportResult } from '../protocol-command.js';
+import { reportResult } from '../result.js';
 import { printJson } from '../options.js';
 
 export function register(program: Command): void {

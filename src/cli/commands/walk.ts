@@ -9,8 +9,8 @@ import { addExecutorFlags, executorOptionsFrom } from '../executor-flags.js';
 import { parseWalkConfig, prepareWalk } from '../../protocols/walk.js';
 import { parseSpinWalkConfig, prepareSpinWalk, runSpinWalk } from '../../protocols/walk-spins.js';
 import { Run } from '../../store/run.js';
-import { nonNegative, nonNegativeInt, positive, positiveInt, printJson } from '../options.js';
-import { reportResult } from '../protocol-command.js';
+import { nonNegative, nonNegativeInt, positive, positiveInt, printJson, derivedRunDir } from '../options.js';
+import { reportResult } from '../result.js';
 import { registry } from '../../registry.js';
 
 export function register(program: Command): void {
@@ -49,7 +49,7 @@ export function register(program: Command): void {
         sample: flags['sample'], threshold: flags['threshold'], bins: flags['bins'], maxLag: flags['maxLag'],
       });
       const start = prepareSpinWalk(config);
-      const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-walk`;
+      const out = (flags['out'] as string | undefined) ?? derivedRunDir(source, 'walk');
       const s = runSpinWalk(config, start, out, (flags['seed'] as number | undefined) ?? start.seed, { overwrite: flags['overwrite'] === true });
       if (flags['json'] === true) printJson(s);
       else process.stdout.write(`walk ${String(s['run'])}: e(x0) = ${Number(s['start_energy']).toPrecision(4)}, final ⟨e⟩ = ${Number(s['final_energy_mean']).toPrecision(4)}, ⟨q(x_t, x_0)⟩ = ${Number(s['final_overlap_mean']).toPrecision(3)}, acceptance ${Number(s['acceptance_mean']).toPrecision(3)}\n`);
@@ -74,7 +74,7 @@ export function register(program: Command): void {
     });
     const src = prepareWalk(config);
     const seed = (flags['seed'] as number | undefined) ?? src.seed;
-    const out = (flags['out'] as string | undefined) ?? `${source.replace(/\/+$/, '')}-walk`;
+    const out = (flags['out'] as string | undefined) ?? derivedRunDir(source, 'walk');
     const run = Run.create(out, { protocol: 'walk', config, seed }, { overwrite: flags['overwrite'] === true });
     const result = await runEnsemble(run, registry, { ...exec, replicas: config.walkers, label: `walk ${run.dir}` });
     if (flags['json'] === true) {

@@ -54,7 +54,7 @@ export const protocol: Protocol<FlatnessConfig> = {
       subset: { flag: 'train-samples', value: 'n', aliases: ['subset'] },
       walks: { flag: 'walk', value: 'runs', variadic: true, parse: (t) => t, help: 'walk runs from these replicas: their loss-increment spread is the ruggedness' },
     },
-    defaultOut: (c) => `${String((c['sources'] as string[])[0]).replace(/\/+$/, '')}-flatness`,
+    outFrom: 'sources',
     describeSummary(summary) {
       const rows = (summary['correlations'] ?? []) as Array<Record<string, number | string>>;
       const f = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(3) : 'n/a');

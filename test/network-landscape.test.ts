@@ -262,3 +262,20 @@ test('every available backend gives the same gradient and HVP through conv and p
     assert.ok(relErr(r.hv, results[0]!.hv) < 1e-12, `${r.name} HVP`);
   }
 });
+
+test('without biases (bias=False): no bias tensors, gradient and HVP = central differences', () => {
+  const rng = Rng.stream(31, 1);
+  const data = randomData(rng, 5, 2 * 36, 3);
+  const land = createNetwork<Float64Array>({ model: 'conv(3,3)-relu-flatten-dense(4)-tanh-dense(3)', inputShape: [2, 6, 6], loss: 'ce', precision: 'f64', bias: false, backend: getBackend('reference') }, data);
+  assert.deepEqual(land.layout.tensors.map((t) => t.name), ['0.weight', '3.weight', '5.weight']);
+  const theta = land.newConfig();
+  land.initialise(theta, Rng.stream(31, 2));
+  const g = land.newConfig();
+  land.gradient(theta, g);
+  assert.ok(relErr(g, fdGradient(land, theta, Array.from({ length: land.dim }, (_, i) => i))) < 1e-6);
+  const v = land.newConfig();
+  rng.fillNormal(v);
+  const hv = land.newConfig();
+  land.hvp(theta, v, hv);
+  assert.ok(relErr(hv, fdHvp(land, theta, v)) < 1e-6);
+});

@@ -95,19 +95,22 @@ export function checkTrainData(config: TrainConfig, seed: number): Dataset {
   return ds;
 }
 
+/** The training rows of replica `index` for variant 'subset' (null: the whole training set). */
+function subsetRows(config: TrainConfig, ds: Dataset, seed: number, index: number): Int32Array | null {
+  if (config.variant !== 'subset') return null;
+  const n = ds.train.n;
+  const m = config.subsetSize ?? Math.floor(n / 2);
+  if (m > n) throw GlassyError.invalid('subsetSize', m, `at most the training-set size ${n}`);
+  return Rng.stream(seed, Stream.subset, index).permutation(n).subarray(0, m).sort();
+}
+
 /** Everything a replica needs, built from the config and its index. */
 export function replicaSetup(config: TrainConfig, seed: number, index: number) {
   const ds = checkTrainData(config, seed);
   const d = ds.nFeatures;
   const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
   const arch = { ...config.model, sizes: modelSizes(config.model) };
-  let rows: Int32Array | null = null;
-  if (config.variant === 'subset') {
-    const n = ds.train.n;
-    const m = config.subsetSize ?? Math.floor(n / 2);
-    if (m > n) throw GlassyError.invalid('subsetSize', m, `at most the training-set size ${n}`);
-    rows = Rng.stream(seed, Stream.subset, index).permutation(n).subarray(0, m).sort();
-  }
+  const rows = subsetRows(config, ds, seed, index);
   const opts = { arch, loss: config.loss, precision: config.precision } as const;
   const train = new MlpLandscape(
     { ...opts, l2: config.l2 },
@@ -132,13 +135,7 @@ export function networkSetup(config: TrainConfig, seed: number, index: number) {
   const ds = checkTrainData(config, seed);
   const d = ds.nFeatures;
   const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
-  let rows: Int32Array | null = null;
-  if (config.variant === 'subset') {
-    const n = ds.train.n;
-    const m = config.subsetSize ?? Math.floor(n / 2);
-    if (m > n) throw GlassyError.invalid('subsetSize', m, `at most the training-set size ${n}`);
-    rows = Rng.stream(seed, Stream.subset, index).permutation(n).subarray(0, m).sort();
-  }
+  const rows = subsetRows(config, ds, seed, index);
   const opts = { model: config.model.layers!, inputShape: inputShapeOf(ds), loss: config.loss, precision: config.precision, bias: config.model.bias } as const;
   const train: Network = createNetwork({ ...opts, l2: config.l2 }, rowsOf(ds.train, d, C, rows));
   const evalTrain: Network | null = config.evalTrainSamples === null && !rows
@@ -294,9 +291,15 @@ export const task: ReplicaTask<TrainConfig> = {
     const bytes = config.precision === 'f64' ? 8 : 4;
     const n = 70_000; // upper bound used before the data is loaded (MNIST-sized)
     if (config.model.layers !== undefined) {
-      // MNIST-sized images; activations of a chunk (sequential.ts bounds it to ~2M values per buffer, 4 buffer sets).
-      const params = networkLayout(config.model.layers, [1, 28, 28]).size;
-      return n * 784 * (4 + bytes) + params * bytes * 6 + 4 * (1 << 21) * bytes * 4 + 64 * 1024 * 1024;
+      // MNIST-sized images (the shape is known only once the data is loaded); the chunk buffers of
+      // sequential.ts hold ≤ 2^20 values per layer buffer, with a few per layer: ~16·2^20 values.
+      let params = 0;
+      try {
+        params = networkLayout(config.model.layers, [1, 28, 28]).size;
+      } catch {
+        // a spec made for other inputs: its check against the data reports it
+      }
+      return n * 784 * (4 + bytes) + params * bytes * 6 + 16 * (1 << 20) * bytes + 64 * 1024 * 1024;
     }
     const sizes = modelSizes(config.model);
     const d = sizes[0]!;

@@ -56,7 +56,8 @@ export interface NetworkOptions {
 /** The network landscape of a spec on the given samples (see the module comment for the engines). */
 export function createNetwork<X extends Float = Float>(opts: NetworkOptions, data: MlpData): Network<X> {
   const layers = toLayerSpecs(opts.model);
-  const mlp = opts.general ? null : asMlp(layers, opts.inputShape);
+  // The MLP engine's layout has biases on every layer, as the spec's nn.Sequential does by default.
+  const mlp = opts.general || opts.bias === false ? null : asMlp(layers, opts.inputShape);
   if (mlp) return new DenseNetwork<X>(opts, layers, mlp, data);
   return new SequentialLandscape<X>({ ...opts, layers }, data);
 }
@@ -125,12 +126,11 @@ class DenseNetwork<X extends Float> implements Network<X> {
   constructor(opts: NetworkOptions, layers: readonly LayerSpec[], shape: MlpShape, data: MlpData) {
     this.layout = networkLayout(layers, opts.inputShape);
     this.mlp = new MlpLandscape<X>({
-      arch: { sizes: shape.sizes, activation: shape.activation, output: shape.output, bias: opts.bias ?? true },
+      arch: { sizes: shape.sizes, activation: shape.activation, output: shape.output, bias: true },
       loss: opts.loss, precision: opts.precision, l2: opts.l2 ?? 0, l2Ref: opts.l2Ref ?? null,
       ...(opts.chunk !== undefined ? { chunk: opts.chunk } : {}),
       backend: opts.backend ?? getBackend(),
     }, data);
-    if (opts.bias === false) throw GlassyError.invalid('bias', false, 'biases on (nn.Sequential layers of a spec have them)');
     this.tokenToLayer = shape.tokenToLayer;
     this.dim = this.mlp.dim;
     this.nSamples = this.mlp.nSamples;

@@ -9,6 +9,7 @@ import { spinglassSection } from './spinglass.js';
 import { ensembleSection } from './ensemble.js';
 import { e2eSection, forwardSection, startupSection } from './e2e.js';
 import { lockstepSection } from './lockstep.js';
+import { convSection } from './conv.js';
 
 export const sections: Section[] = [
   gemmSection,
@@ -19,4 +20,5 @@ export const sections: Section[] = [
   startupSection,
   forwardSection,
   lockstepSection,
+  convSection,
 ];

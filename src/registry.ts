@@ -17,6 +17,7 @@ export interface Entry extends RegistryEntry {
 
 export const entries: Readonly<Record<string, Entry>> = {
   selftest: { protocol: async () => (await import('./protocols/selftest.js')).protocol },
+  import: { protocol: async () => (await import('./protocols/import/protocol.js')).protocol },
   train: { protocol: async () => (await import('./protocols/train/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/train.js')).trainRecipe },
   flatness: { protocol: async () => (await import('./protocols/flatness/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/flatness.js')).flatnessRecipe },
   l2sweep: { protocol: async () => (await import('./protocols/l2sweep/protocol.js')).protocol, recipe: async () => (await import('./report/recipes/l2sweep.js')).l2sweepRecipe },

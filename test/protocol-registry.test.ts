@@ -44,7 +44,7 @@ test('glassy run NAME --help works for every protocol and shows every default', 
   for (const [flag, def] of [['lr', '0.1'], ['batch', '128'], ['epochs', '5'], ['optimizer', 'sgd'], ['measure', 'lean'], ['measure-samples', '1000']]) {
     assert.match(train, new RegExp(`--${flag} <[^>]+>[^]*?\\(default: ${def}\\)`), `--${flag} default ${def}`);
   }
-  assert.match(train, /--model <sizes>[^]*?\(required\)/);
+  assert.match(train, /--model <spec>/);
   assert.doesNotMatch(train, /--eval-train-samples/, 'old names are hidden');
 });
 

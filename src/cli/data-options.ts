@@ -7,12 +7,12 @@ import type { Command } from 'commander';
 import { intList, nonNegative, nonNegativeInt, positiveInt } from './options.js';
 import { merge } from './options.js';
 
-const NAMED = ['mnist', 'fashion-mnist', 'teacher-student', 'gaussian-mixture', 'random-labels', 'linear-regression'];
+const NAMED = ['mnist', 'fashion-mnist', 'cifar10', 'cifar100', 'teacher-student', 'gaussian-mixture', 'random-labels', 'linear-regression'];
 
 /** commander's keys of the data flags below. */
 export const DATA_FLAGS = [
   'data', 'nTrain', 'nTest', 'classes', 'normalise', 'subset', 'teacherHidden', 'labelNoise', 'separation', 'noise',
-  'randomFraction', 'labels', 'testData', 'testLabels', 'testFraction',
+  'randomFraction', 'labels', 'testData', 'testLabels', 'testFraction', 'dataDir', 'coarseLabels',
 ] as const;
 
 export function addDataOptions(cmd: Command): Command {
@@ -28,6 +28,8 @@ export function addDataOptions(cmd: Command): Command {
     .option('--separation <s>', 'gaussian-mixture: distance scale of the class means', nonNegative)
     .option('--noise <sigma>', 'linear-regression: target noise σ', nonNegative)
     .option('--random-fraction <f>', 'random-labels: fraction of training labels replaced', nonNegative)
+    .option('--data-dir <dir>', 'cifar10/cifar100: the cifar-10-batches-bin / cifar-100-binary folder; mnist, fashion-mnist: a folder of IDX files')
+    .option('--coarse-labels', 'cifar100: the 20 coarse superclasses instead of the 100 fine classes')
     .option('--labels <file>', 'labels (.npy) of a .npy --data file')
     .option('--test-data <file>', 'test inputs (.npy/.csv); default: hold out --test-fraction')
     .option('--test-labels <file>', 'labels (.npy) of --test-data')
@@ -53,7 +55,11 @@ export function dataSpecFrom(flags: Record<string, unknown>, fromFile: unknown, 
   switch (source) {
     case 'mnist':
     case 'fashion-mnist':
-      spec = { source, ...pool };
+      spec = { source, ...pool, dir: flags['dataDir'] };
+      break;
+    case 'cifar10':
+    case 'cifar100':
+      spec = { source, ...pool, dir: flags['dataDir'], ...(source === 'cifar100' && flags['coarseLabels'] ? { labels: 'coarse' } : {}) };
       break;
     case 'random-labels':
       spec = {

@@ -5,6 +5,7 @@
  * into the raw config; `groups: ['mlp.data']` applies the `data` group to the `mlp` section.
  */
 import type { Command } from 'commander';
+import { parseSpec } from '../landscapes/network/spec.js';
 import { DATA_FLAGS, addDataOptions, dataSpecFrom } from './data-options.js';
 
 export interface FlagGroup {
@@ -15,15 +16,33 @@ export interface FlagGroup {
 
 const data: FlagGroup = {
   add: (cmd) => { addDataOptions(cmd); },
-  apply(flags, section) {
+  apply(flags, given) {
+    const section = withSpecModel(given);
     // Nothing said about the data: the config file's section, or the schema's default, stands.
     if (section['data'] === undefined && DATA_FLAGS.every((k) => flags[k] === undefined)) return section;
-    const sizes = (section['model'] as { sizes?: unknown } | undefined)?.sizes;
-    if (!Array.isArray(sizes) || sizes.length < 2) return section; // the schema names the missing model
-    const model = { inputs: Number(sizes[0]), classes: Number(sizes[sizes.length - 1]) };
+    // No model yet (an ONNX import reads it from the graph): image and file sources need no widths.
+    const model = modelWidths(section['model'] as { sizes?: unknown; layers?: unknown } | undefined) ?? { inputs: 0, classes: 0 };
     return { ...section, data: dataSpecFrom(flags, section['data'], model) };
   },
 };
+
+/** `--model` takes layer sizes or a layer spec (protocols/train/protocol.ts modelFlag): a spec goes to model.layers. */
+function withSpecModel(section: Record<string, unknown>): Record<string, unknown> {
+  const model = section['model'] as Record<string, unknown> | undefined;
+  if (!model || typeof model['sizes'] !== 'string') return section;
+  const { sizes, ...rest } = model;
+  return { ...section, model: { ...rest, layers: sizes } };
+}
+
+/** Input and output widths for the synthetic sources: from the sizes, or (a spec has no input width; image sources give the shape) its last dense layer. */
+function modelWidths(model: { sizes?: unknown; layers?: unknown } | undefined): { inputs: number; classes: number } | undefined {
+  const sizes = model?.sizes;
+  if (Array.isArray(sizes) && sizes.length >= 2) return { inputs: Number(sizes[0]), classes: Number(sizes[sizes.length - 1]) };
+  const spec = model?.layers;
+  if (typeof spec !== 'string' && !Array.isArray(spec)) return undefined;
+  const last = [...parseSpec(spec as string | string[])].reverse().find((l) => l.kind === 'dense');
+  return { inputs: 0, classes: last && last.kind === 'dense' ? last.units : 0 };
+}
 
 const groups: Readonly<Record<string, FlagGroup>> = { data };
 

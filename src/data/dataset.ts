@@ -16,7 +16,7 @@ export interface Split {
 
 /**
  * The generating network of synthetic data, as a flat parameter vector in the layout of
- * src/landscapes/mlp/layout.ts (`layers.<l>.weight` [out, in], row-major, no biases), so that
+ * src/landscapes/mlp/layout.ts (`<2l>.weight` [out, in], row-major, no biases), so that
  * student–teacher overlaps can be measured with the same code as replica overlaps.
  */
 export interface Teacher {
@@ -30,6 +30,8 @@ export interface Dataset {
   /** e.g. "mnist", "fashion-mnist", "teacher-student", "random-labels(mnist)". */
   name: string;
   nFeatures: number;
+  /** Per-sample shape of the inputs for convolutional networks, e.g. [1, 28, 28] (NCHW without N); absent: flat [nFeatures]. */
+  inputShape?: number[];
   /** Number of classes C (0 for pure regression data). */
   nClasses: number;
   /** The original label of each class index (after relabelling by a class filter). */

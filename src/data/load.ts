@@ -3,6 +3,7 @@
  */
 import { Rng, Stream } from '../core/rng.js';
 import { DataStream, type Dataset } from './dataset.js';
+import { loadCifar } from './cifar.js';
 import { loadFiles } from './files.js';
 import { loadMnistFamily } from './mnist.js';
 import { type DataSpec, type RandomLabelsSpec, type ResolvedDataSpec, parseDataSpec } from './spec.js';
@@ -30,6 +31,9 @@ function loadResolved(spec: ResolvedDataSpec, seed: number): Dataset {
     case 'mnist':
     case 'fashion-mnist':
       return loadMnistFamily(spec, seed);
+    case 'cifar10':
+    case 'cifar100':
+      return loadCifar(spec, seed);
     case 'teacher-student':
       return teacherStudent(spec, seed);
     case 'gaussian-mixture':

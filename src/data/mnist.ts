@@ -79,7 +79,7 @@ export function readIdxPool(images: string, labels: string): Pool {
   if (lb.dims[0] !== n) {
     throw new GlassyError(`${labels} has ${lb.dims[0]} labels but ${images} has ${n} images`, 'file', labels, `${n} labels`);
   }
-  return { x: im.data, labels: Int32Array.from(lb.data), n, d: im.dims[1]! * im.dims[2]! };
+  return { x: im.data, labels: Int32Array.from(lb.data), n, d: im.dims[1]! * im.dims[2]!, shape: [1, im.dims[1]!, im.dims[2]!] };
 }
 
 export function loadMnistFamily(spec: MnistSpec | FashionMnistSpec, seed: number): Dataset {
@@ -100,6 +100,7 @@ export function loadMnistFamily(spec: MnistSpec | FashionMnistSpec, seed: number
   return {
     name: spec.source,
     nFeatures: train.d,
+    ...(train.shape ? { inputShape: train.shape } : {}),
     nClasses: classes.length,
     classes,
     train: trainSplit,

@@ -25,7 +25,7 @@ function gaussianInputs(n: number, d: number, rng: Rng): Float32Array {
   return x;
 }
 
-/** Teacher weights in the mlp layout (layers.l.weight [out, in] row-major, no biases), N(0, 1/fan_in). */
+/** Teacher weights in the mlp layout (<2l>.weight [out, in] row-major, no biases), N(0, 1/fan_in). */
 export function randomTeacher(sizes: number[], activation: Teacher['activation'], rng: Rng): Teacher {
   let total = 0;
   for (let l = 0; l + 1 < sizes.length; l++) total += sizes[l]! * sizes[l + 1]!;

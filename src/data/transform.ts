@@ -15,6 +15,8 @@ export interface Pool {
   labels: Int32Array;
   n: number;
   d: number;
+  /** Per-sample shape when the source has one (images: [1, rows, cols]). */
+  shape?: number[];
 }
 
 /** Rows kept and their new labels. */

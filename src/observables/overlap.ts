@@ -69,7 +69,7 @@ export function isingOverlap(a: ArrayLike<number>, b: ArrayLike<number>): number
 }
 
 export interface TensorOverlap {
-  /** Tensor name from the layout, e.g. "layers.0.weight". */
+  /** Tensor name from the layout, e.g. "0.weight". */
   name: string;
   /** Cosine overlap of the slice (NaN if either slice is zero). */
   q: number;

@@ -31,6 +31,7 @@ import { FlatAgingTrajectory, PSpinAgingTrajectory, SkAgingTrajectory } from './
 import { MlpAgingTrajectory } from './aging/mlp.js';
 import { checkTrainData } from './train.js';
 import { replicaName, writeReplicaWeights } from './weights.js';
+import { modelSizes } from './train.js';
 
 export { parseAgingConfig, agingUnits, agingPoints, agingGrids, decodeUnit } from './aging/config.js';
 export type { AgingConfig } from './aging/config.js';
@@ -268,7 +269,7 @@ export const task: ReplicaTask<AgingConfig> = {
           params = Math.max(params, q);
         }
         const bytes = config.mlp!.precision === 'f64' ? 8 : 4;
-        const d = config.mlp!.model.sizes[0]!;
+        const d = modelSizes(config.mlp!.model)[0]!;
         return 70_000 * d * (4 + bytes) + params * bytes * (6 + 2 * held) + base;
       }
       case 'pspin': {

@@ -39,7 +39,8 @@ import { resolve as resolvePath } from 'node:path';
 import { countNetworkReplicas, openRunSource } from '../store/sources.js';
 import { sourceConfig, sourceSetup } from './train-source.js';
 import { alignmentPairs, clusterBlocks, clusterConfigSchema, type ClusterConfig } from './cluster/protocol.js';
-import { readReplicaWeights } from './weights.js';
+import { NETWORK_RUN_PROTOCOLS, readReplicaWeights } from './weights.js';
+import { modelSizes } from './train/protocol.js';
 
 /** Completes a new run's raw config from its source: absolute path, what it holds, its replica count. */
 function prepareRaw(raw: Record<string, unknown>): Record<string, unknown> {
@@ -85,11 +86,11 @@ export interface ClusterSummary {
 
 /** The source, checked: a complete train run with ≥ 3 network replicas, or a spinglass run with ≥ 3 replicas per sample. */
 function inspectSource(dir: string, c: { overlap?: unknown; temperatureIndex?: unknown; sample?: unknown }): { source: Run; kind: 'network' | 'spinglass'; count: number } {
-  const { run: source, protocol } = openRunSource(dir, ['train', 'spinglass']);
-  if (protocol === 'train') {
+  const { run: source, protocol } = openRunSource(dir, [...NETWORK_RUN_PROTOCOLS, 'spinglass']);
+  if (protocol !== 'spinglass') {
     const K = countNetworkReplicas(source);
     if (K < 3) throw GlassyError.invalid('source', source.dir, 'a run with at least 3 network replicas (replicas/replica-*.safetensors)');
-    if ((c.overlap ?? 'aligned') === 'aligned' && sourceConfig(source).model.sizes.length < 3) {
+    if ((c.overlap ?? 'aligned') === 'aligned' && modelSizes(sourceConfig(source).model).length < 3) {
       throw GlassyError.invalid('overlap', 'aligned', 'a network with a hidden layer (a perceptron has no permutation symmetry); use --overlap params');
     }
     return { source, kind: 'network', count: K };

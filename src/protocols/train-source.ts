@@ -11,7 +11,8 @@ import type { Evaluator } from '../observables/path.js';
 import type { Run } from '../store/run.js';
 import { checkReplicaIndex as checkIndex, countNetworkReplicas, openRunSource } from '../store/sources.js';
 import { parseTrainConfig, replicaSetup, type TrainConfig } from './train.js';
-import { readReplicaWeights, replicaName } from './weights.js';
+import { modelSizes } from './train/protocol.js';
+import { NETWORK_RUN_PROTOCOLS, readReplicaWeights, replicaName } from './weights.js';
 
 /** A complete `train` run whose replicas an analysis reads. */
 export interface NetworkSource {
@@ -25,12 +26,12 @@ export interface NetworkSource {
 
 /** Opens `dir` and checks it is a complete train run with network replicas (a GlassyError otherwise). */
 export function openTrainSource(dir: string, field = 'source'): NetworkSource {
-  const { run, seed } = openRunSource(dir, ['train'], field);
+  const { run, seed } = openRunSource(dir, NETWORK_RUN_PROTOCOLS, field);
   const replicas = countNetworkReplicas(run);
   if (replicas < 1) throw GlassyError.invalid(field, run.dir, 'a run with trained replicas (replicas/replica-*.safetensors)');
   const config = parseTrainConfig(run.manifest.config);
-  const { sizes, activation, bias, output } = config.model;
-  return { run, config, seed, replicas, layout: mlpLayout({ sizes, activation, bias, output }) };
+  const { activation, bias, output } = config.model;
+  return { run, config, seed, replicas, layout: mlpLayout({ sizes: modelSizes(config.model), activation, bias, output }) };
 }
 
 /** Throws unless 0 ≤ i < K. */
@@ -86,7 +87,7 @@ export const countReplicas = countNetworkReplicas;
 
 /** Opens a complete train run and checks it (before anything is written). */
 export function openTrainRun(dir: string, field = 'source'): Run {
-  return openRunSource(dir, ['train'], field).run;
+  return openRunSource(dir, NETWORK_RUN_PROTOCOLS, field).run;
 }
 
 /**

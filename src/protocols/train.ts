@@ -16,14 +16,16 @@ import { dataFiles, loadDataset, type Dataset, type DataSpec } from '../data/ind
 import { trainerFromConfig } from '../dynamics/from-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
+import { createNetwork, networkLayout, type Network } from '../landscapes/network/index.js';
 import { logList } from '../observables/aging.js';
 import { penaltyCoefficient } from '../landscapes/l2form.js';
 import type { Run } from '../store/run.js';
-import type { TrainConfig } from './train/protocol.js';
-import { readReplicaWeights, replicaName, writeReplicaWeights } from './weights.js';
+import { modelSizes, type TrainConfig } from './train/protocol.js';
+import { readReplicaTheta, replicaName, writeReplicaWeights } from './weights.js';
 import { flattenedLandscape, restoreFlattened } from './flatten.js'; // [curvature: SAM / Entropy-SGD]
 
 export { modelSchema, optimizerSchema, trainConfigSchema, parseTrainConfig, type TrainConfig } from './train/protocol.js';
+export { modelSizes } from './train/protocol.js';
 
 // ---- data: loaded once per thread, shared by the replicas a worker runs --------------------------
 
@@ -82,11 +84,25 @@ export interface TrainedReplica<X extends Float> {
  */
 export function checkTrainData(config: TrainConfig, seed: number): Dataset {
   const ds = cachedDataset(config.data, seed);
-  const sizes = config.model.sizes;
   const outputs = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
+  if (config.model.layers !== undefined) {
+    const out = networkLayout(config.model.layers, inputShapeOf(ds)).outputs;
+    if (out !== outputs) throw GlassyError.invalid('model', config.model.layers, `a last layer of ${outputs} outputs (the data's ${ds.nClasses > 0 ? 'class' : 'target'} count), not ${out}`);
+    return ds;
+  }
+  const sizes = modelSizes(config.model);
   if (sizes[0] !== ds.nFeatures) throw GlassyError.invalid('model', sizes.join('-'), `a first layer of ${ds.nFeatures} inputs (the data's feature count)`);
   if (sizes[sizes.length - 1] !== outputs) throw GlassyError.invalid('model', sizes.join('-'), `a last layer of ${outputs} outputs (the data's ${ds.nClasses > 0 ? 'class' : 'target'} count)`);
   return ds;
+}
+
+/** The training rows of replica `index` for variant 'subset' (null: the whole training set). */
+function subsetRows(config: TrainConfig, ds: Dataset, seed: number, index: number): Int32Array | null {
+  if (config.variant !== 'subset') return null;
+  const n = ds.train.n;
+  const m = config.subsetSize ?? Math.floor(n / 2);
+  if (m > n) throw GlassyError.invalid('subsetSize', m, `at most the training-set size ${n}`);
+  return Rng.stream(seed, Stream.subset, index).permutation(n).subarray(0, m).sort();
 }
 
 /** Everything a replica needs, built from the config and its index. */
@@ -94,14 +110,8 @@ export function replicaSetup(config: TrainConfig, seed: number, index: number) {
   const ds = checkTrainData(config, seed);
   const d = ds.nFeatures;
   const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
-  const arch = { ...config.model };
-  let rows: Int32Array | null = null;
-  if (config.variant === 'subset') {
-    const n = ds.train.n;
-    const m = config.subsetSize ?? Math.floor(n / 2);
-    if (m > n) throw GlassyError.invalid('subsetSize', m, `at most the training-set size ${n}`);
-    rows = Rng.stream(seed, Stream.subset, index).permutation(n).subarray(0, m).sort();
-  }
+  const arch = { ...config.model, sizes: modelSizes(config.model) };
+  const rows = subsetRows(config, ds, seed, index);
   const opts = { arch, loss: config.loss, precision: config.precision } as const;
   const train = new MlpLandscape(
     { ...opts, l2: penaltyCoefficient(config.l2, config.l2Form) },
@@ -117,15 +127,38 @@ export function replicaSetup(config: TrainConfig, seed: number, index: number) {
 }
 
 /** The first n samples of a landscape's data, as a landscape of their own (the fixed measurement subset). */
-function subsetLandscape<X extends Float>(full: MlpLandscape<X>, n: number): MlpLandscape<X> {
+function subsetLandscape<L extends { nSamples: number; firstSamples(n: number): L }>(full: L, n: number): L {
   return n >= full.nSamples ? full : full.firstSamples(n);
+}
+
+/** Per-sample input shape of the data: the images' [C, H, W] where the source has one, else [d]. */
+export function inputShapeOf(ds: Dataset): number[] {
+  return ds.inputShape ?? [ds.nFeatures];
+}
+
+/** replicaSetup for a network given as a layer spec (landscapes/network): the same data and splits. */
+export function networkSetup(config: TrainConfig, seed: number, index: number) {
+  const ds = checkTrainData(config, seed);
+  const d = ds.nFeatures;
+  const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
+  const rows = subsetRows(config, ds, seed, index);
+  const opts = { model: config.model.layers!, inputShape: inputShapeOf(ds), loss: config.loss, precision: config.precision, bias: config.model.bias } as const;
+  const train: Network = createNetwork({ ...opts, l2: penaltyCoefficient(config.l2, config.l2Form) }, rowsOf(ds.train, d, C, rows));
+  const evalTrain: Network | null = config.evalTrainSamples === null && !rows
+    ? null
+    : createNetwork(opts, rowsOf(ds.train, d, C, rows, config.evalTrainSamples ?? undefined));
+  const test: Network = createNetwork(opts, rowsOf(ds.test, d, C, null));
+  const initStream = config.variant === 'init' || config.variant === 'both' ? index : 0;
+  const orderStream = config.variant === 'order' || config.variant === 'both' ? index : 0;
+  return { ds, train, evalTrain, test, initStream, orderStream };
 }
 
 const SERIES = ['train_loss', 'train_error', 'test_loss', 'test_error'] as const;
 
 async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
   const { seed, index } = ctx;
-  const { train, evalTrain, test, initStream, orderStream } = replicaSetup(config, seed, index);
+  const setup = config.model.layers !== undefined ? networkSetup(config, seed, index) : replicaSetup(config, seed, index);
+  const { train, evalTrain, test, initStream, orderStream } = setup;
   const theta = train.newConfig();
   const stepped = flattenedLandscape(train, config.flatten, seed, index); // [curvature] SAM / Entropy-SGD wrapper, or train itself
   const trainer = trainerFromConfig(stepped, theta, config,
@@ -214,7 +247,7 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
 }
 
 /** Stack the per-replica series into [K, T] ensemble arrays (axis 0 = replica). */
-async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): Promise<Record<string, unknown>> {
+export async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): Promise<Record<string, unknown>> {
   const K = outcomes.length;
   const first = replicaName(outcomes[0]!.index);
   const steps = run.readArray(`per-replica/${first}/steps`).data as Int32Array;
@@ -245,14 +278,15 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainCon
  * single-network error. Null for regression data (no classes).
  */
 function ensembleTestError(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): number | null {
-  const { ds, test } = replicaSetup(config, run.manifest.seed, 0);
+  const { ds, test } = config.model.layers !== undefined ? networkSetup(config, run.manifest.seed, 0) : replicaSetup(config, run.manifest.seed, 0);
+  const layout = test.layout;
   if (ds.nClasses <= 0 || ds.test.y.length === 0) return null;
   const n = ds.test.y.length;
   const C = ds.nClasses;
   const mean = new Float64Array(n * C);
   const theta = test.newConfig();
   for (const o of outcomes) {
-    theta.set(readReplicaWeights(run, o.index).theta);
+    theta.set(readReplicaTheta(run, o.index, layout));
     const f = test.outputs(theta);
     for (let i = 0; i < n; i++) {
       const row = f.subarray(i * C, i * C + C);
@@ -284,14 +318,26 @@ export const task: ReplicaTask<TrainConfig> = {
   estimateMemory(config: TrainConfig): number {
     // Inputs are held once as loaded (f32) and once in the landscape's precision, train and test.
     const bytes = config.precision === 'f64' ? 8 : 4;
-    const d = config.model.sizes[0]!;
     const n = 70_000; // upper bound used before the data is loaded (MNIST-sized)
+    if (config.model.layers !== undefined) {
+      // MNIST-sized images (the shape is known only once the data is loaded); the chunk buffers of
+      // sequential.ts hold ≤ 2^20 values per layer buffer, with a few per layer: ~16·2^20 values.
+      let params = 0;
+      try {
+        params = networkLayout(config.model.layers, [1, 28, 28]).size;
+      } catch {
+        // a spec made for other inputs: its check against the data reports it
+      }
+      return n * 784 * (4 + bytes) + params * bytes * 6 + 16 * (1 << 20) * bytes + 64 * 1024 * 1024;
+    }
+    const sizes = modelSizes(config.model);
+    const d = sizes[0]!;
     let params = 0;
-    for (let l = 0; l + 1 < config.model.sizes.length; l++) params += (config.model.sizes[l]! + 1) * config.model.sizes[l + 1]!;
+    for (let l = 0; l + 1 < sizes.length; l++) params += (sizes[l]! + 1) * sizes[l + 1]!;
     // Activations and their gradients: one mini-batch (or evaluation chunk of the same size)
     // through every layer, forward and backward.
     let units = 0;
-    for (const s of config.model.sizes) units += s;
+    for (const s of sizes) units += s;
     const activations = Math.max(config.batch, 256) * units * bytes * 3;
     return n * d * (4 + bytes) + params * bytes * 6 + activations + 64 * 1024 * 1024;
   },

@@ -6,22 +6,37 @@
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
 import { refuseNonFinite } from '../core/finite.js';
-import { mlpLayout, type MlpArchitecture, type MlpLayout } from '../landscapes/mlp/layout.js';
+import { legacyTensorName, mlpLayout, type MlpArchitecture, type MlpLayout } from '../landscapes/mlp/layout.js';
+import type { NetworkLayout } from '../landscapes/network/layout.js';
 import type { Run } from '../store/run.js';
+
+/** Protocols whose runs hold network replicas in this format: trained, or imported from PyTorch/ONNX. */
+export const NETWORK_RUN_PROTOCOLS: readonly string[] = ['train', 'import'];
 
 export function replicaName(index: number): string {
   return `replica-${String(index).padStart(4, '0')}`;
 }
 
-export function writeReplicaWeights(run: Run, index: number, layout: MlpLayout, theta: Float, seed: number, extra: Record<string, string> = {}): string {
+/**
+ * Writes one replica. An MLP's header carries `glassy.arch` ({sizes, activation, bias, output}); a
+ * network given as a layer spec carries `glassy.network` ({spec, inputShape}) and its tensors are
+ * named as the nn.Sequential built from the spec (landscapes/network/layout.ts).
+ */
+export function writeReplicaWeights(run: Run, index: number, layout: MlpLayout | NetworkLayout, theta: Float, seed: number, extra: Record<string, string> = {}): string {
   // A NaN born during training (an overflow under too large a learning rate) can leave the loss
   // finite — ReLU maps NaN to 0 — so the weights themselves are checked before they are kept.
   refuseNonFinite(`replica ${index}`, 'θ', theta, 'the dynamics diverged: lower --lr');
   const tensors: Record<string, { data: Float; shape: number[] }> = {};
   for (const t of layout.tensors) tensors[t.name] = { data: theta.slice(t.offset, t.offset + t.size), shape: t.shape };
-  const { sizes, activation, bias, output } = layout.arch;
+  let model: Record<string, string>;
+  if ('arch' in layout) {
+    const { sizes, activation, bias, output } = layout.arch;
+    model = { 'glassy.arch': JSON.stringify({ sizes, activation, bias, output: output ?? 'linear' }) };
+  } else {
+    model = { 'glassy.network': JSON.stringify({ spec: layout.spec, inputShape: layout.inputShape }) };
+  }
   return run.writeTensors(replicaName(index), tensors, {
-    'glassy.arch': JSON.stringify({ sizes, activation, bias, output: output ?? 'linear' }),
+    ...model,
     'glassy.replica': String(index),
     'glassy.seed': String(seed),
     ...extra,
@@ -39,6 +54,9 @@ export function readReplicaWeights(run: Run, index: number): LoadedReplica {
   const name = replicaName(index);
   const { tensors, metadata } = run.readTensors(name);
   const file = `${run.dir}/replicas/${name}.safetensors`;
+  if (metadata['glassy.arch'] === undefined && metadata['glassy.network'] !== undefined) {
+    throw GlassyError.invalid(`${file}: metadata glassy.network`, metadata['glassy.network'], 'an MLP replica (this command does not run on layer-spec networks yet)');
+  }
   let arch: MlpArchitecture;
   try {
     arch = JSON.parse(metadata['glassy.arch'] ?? '') as MlpArchitecture;
@@ -46,14 +64,26 @@ export function readReplicaWeights(run: Run, index: number): LoadedReplica {
     throw GlassyError.invalid(`${file}: metadata glassy.arch`, metadata['glassy.arch'], 'the JSON architecture {sizes, activation, bias} glassy writes');
   }
   const layout = mlpLayout(arch);
+  return { index, layout, theta: thetaFrom(file, tensors, layout) };
+}
+
+/** A replica of a known layout (MLP or layer spec) as one flat float64 θ, every tensor checked. */
+export function readReplicaTheta(run: Run, index: number, layout: MlpLayout | NetworkLayout): Float64Array {
+  const name = replicaName(index);
+  return thetaFrom(`${run.dir}/replicas/${name}.safetensors`, run.readTensors(name).tensors, layout);
+}
+
+function thetaFrom(file: string, tensors: Record<string, { data: unknown; shape: number[] }>, layout: MlpLayout | NetworkLayout): Float64Array {
   const theta = new Float64Array(layout.size);
   for (const t of layout.tensors) {
-    const src = tensors[t.name];
+    // MLP files written before the nn.Sequential names: `layers.<l>.*` (landscapes/mlp/layout.ts).
+    const legacy = 'arch' in layout ? legacyTensorName(t.name) : undefined;
+    const src = tensors[t.name] ?? (legacy === undefined ? undefined : tensors[legacy]);
     if (!src) throw GlassyError.invalid(`${file}: tensor ${t.name}`, 'missing', `a tensor of shape [${t.shape.join(', ')}]`);
     if (src.shape.join(',') !== t.shape.join(',')) {
       throw GlassyError.invalid(`${file}: tensor ${t.name} shape`, `[${src.shape.join(', ')}]`, `[${t.shape.join(', ')}]`);
     }
     theta.set(src.data as Float, t.offset);
   }
-  return { index, layout, theta };
+  return theta;
 }

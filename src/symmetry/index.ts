@@ -8,3 +8,4 @@ export * from './permutation.js';
 export * from './weight-matching.js';
 export * from './activation-matching.js';
 export * from './spinflip.js';
+export * from './channels.js';

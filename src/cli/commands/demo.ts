@@ -13,7 +13,7 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runEnsemble } from '../../executor/ensemble.js';
-import { checkTrainData, parseTrainConfig } from '../../protocols/train.js';
+import { checkTrainData, modelSizes, parseTrainConfig } from '../../protocols/train.js';
 import { parseClusterConfig, type ClusterSummary } from '../../protocols/cluster.js';
 import { clusterBlocks, type ClusterConfig } from '../../protocols/cluster/protocol.js';
 import { parseConfig } from '../../executor/protocol.js';
@@ -61,7 +61,7 @@ export function register(program: Command): void {
       });
       checkTrainData(trainConfig, flags.seed);
       const trainDir = join(out, 'mnist-ensemble');
-      say(flags.json, `glassy demo: training ${flags.replicas} networks ${trainConfig.model.sizes.join('-')} on MNIST → ${trainDir}`);
+      say(flags.json, `glassy demo: training ${flags.replicas} networks ${modelSizes(trainConfig.model).join('-')} on MNIST → ${trainDir}`);
       const trainRun = Run.create(trainDir, { protocol: 'train', config: trainConfig, seed: flags.seed }, { overwrite: true });
       const trained = await runEnsemble(trainRun, registry, {
         replicas: flags.replicas, executor: 'local', ...(flags.workers ? { workers: flags.workers } : {}),

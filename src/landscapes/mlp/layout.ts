@@ -48,6 +48,11 @@ export interface MlpLayout {
   size: number;
 }
 
+/**
+ * Tensor names are those of the nn.Sequential(Linear, act, Linear, act, …, Linear[, Sigmoid]) the MLP
+ * is: layer l is module 2l, so `0.weight`, `0.bias`, `2.weight`, … and a replica file loads into it
+ * with `load_state_dict` unchanged. Files written before used `layers.<l>.weight` (legacyTensorName).
+ */
 export function mlpLayout(arch: MlpArchitecture): MlpLayout {
   const layers: LayerSlices[] = [];
   const tensors: TensorSlice[] = [];
@@ -55,16 +60,22 @@ export function mlpLayout(arch: MlpArchitecture): MlpLayout {
   for (let l = 0; l + 1 < arch.sizes.length; l++) {
     const inp = arch.sizes[l]!;
     const out = arch.sizes[l + 1]!;
-    const weight: TensorSlice = { name: `layers.${l}.weight`, shape: [out, inp], offset, size: out * inp };
+    const weight: TensorSlice = { name: `${2 * l}.weight`, shape: [out, inp], offset, size: out * inp };
     offset += weight.size;
     tensors.push(weight);
     let bias: TensorSlice | null = null;
     if (arch.bias) {
-      bias = { name: `layers.${l}.bias`, shape: [out], offset, size: out };
+      bias = { name: `${2 * l}.bias`, shape: [out], offset, size: out };
       offset += out;
       tensors.push(bias);
     }
     layers.push({ weight, bias, in: inp, out });
   }
   return { arch, layers, tensors, size: offset };
+}
+
+/** The name an MLP tensor had in older replica files: module 2l's tensors were `layers.<l>.*`. */
+export function legacyTensorName(name: string): string | undefined {
+  const m = /^(\d+)\.(weight|bias)$/.exec(name);
+  return m && Number(m[1]) % 2 === 0 ? `layers.${Number(m[1]) / 2}.${m[2]}` : undefined;
 }

@@ -18,7 +18,7 @@ import { GlassyError, parseWith } from '../../core/errors.js';
 import { dataSpecSchema } from '../../data/spec.js';
 import { couplingBytes, DEFAULT_MAX_BYTES, type PSpinOrder } from '../../landscapes/pspin.js';
 import { logList } from '../../observables/aging.js';
-import { modelSchema, optimizerSchema, type TrainConfig } from '../train/protocol.js';
+import { modelSchema, modelSizes, optimizerSchema, type TrainConfig } from '../train/protocol.js';
 
 export const AGING_LANDSCAPES = ['mlp', 'pspin', 'sk', 'flat'] as const;
 export type AgingLandscapeKind = (typeof AGING_LANDSCAPES)[number];
@@ -224,7 +224,7 @@ export function decodeUnit(c: AgingConfig, index: number): AgingUnit {
 
 /** The network of one point: every hidden layer at the point's width. */
 export function mlpSizes(m: AgingMlpConfig, width: number | null): number[] {
-  const s = m.model.sizes;
+  const s = modelSizes(m.model);
   if (width === null) return [...s];
   if (s.length < 3) throw GlassyError.invalid('widths', m.widths, `a model with a hidden layer (got ${s.join('-')})`);
   return s.map((v, i) => (i === 0 || i === s.length - 1 ? v : width));

@@ -8,7 +8,7 @@ import { trainFlags } from '../train/protocol.js';
 import { type AgingConfig, agingConfigSchema, agingUnits, checkAgingConfig } from './config.js';
 
 /** The network flags of `glassy train`, for the mlp section. */
-const mlpFlags: Record<string, FlagSpec> = Object.fromEntries(Object.entries(trainFlags).map(([k, v]) => [`mlp.${k}`, v]));
+const mlpFlags: Record<string, FlagSpec | false> = Object.fromEntries(Object.entries(trainFlags).map(([k, v]) => [`mlp.${k}`, v]));
 
 const temperature: FlagSpec = {
   flag: 'temperature', value: 'list', help: 'temperature(s) of the quench, e.g. 0.5,1.0 (mlp: of the Langevin optimiser)',

@@ -3,8 +3,9 @@
  * train --help` shows, with every default — and the Protocol object.
  */
 import { z } from 'zod';
-import { parseWith } from '../../core/errors.js';
+import { GlassyError, parseWith } from '../../core/errors.js';
 import { layerSizes } from '../../core/parse.js';
+import { isSizesShorthand, parseSpec } from '../../landscapes/network/spec.js';
 import { dataSpecSchema } from '../../data/spec.js';
 import { ENTROPY_SGD_DEFAULTS } from '../../dynamics/entropy-sgd.js';
 import type { FlagSpec, Protocol } from '../../executor/protocol.js';
@@ -28,7 +29,13 @@ export const flattenSchema = z.object({
 export type FlattenConfig = z.infer<typeof flattenSchema>;
 
 export const modelSchema = z.object({
-  sizes: z.array(z.number().int().positive()).min(2).describe('layer sizes, input to output, e.g. 784-100-10 (784-10: a perceptron)'),
+  /** The MLP shorthand: layer sizes, input to output (784-100-10). */
+  sizes: z.array(z.number().int().positive()).min(2).optional().describe('layer sizes 784-100-10 (an MLP), a layer spec such as conv(10,5)-maxpool(2)-relu-flatten-dense(10), or a preset (docs/networks.md)'),
+  /**
+   * Or a network as a sequence of layers (landscapes/network/spec.ts): a spec string, a preset name or
+   * a list of tokens; the input shape comes from the data and activation/output come from the spec.
+   */
+  layers: z.union([z.string(), z.array(z.string())]).optional().describe('a layer spec (the --model flag fills it when its value is not layer sizes)'),
   activation: z.enum(['relu', 'tanh', 'linear', 'sigmoid']).default('relu').describe('hidden-unit activation'),
   bias: z.boolean().default(true).describe('bias parameters'),
   output: z.enum(['linear', 'sigmoid']).default('linear').describe("output non-linearity ('sigmoid' with --loss mse as Baity-Jesi et al.)"),
@@ -87,8 +94,23 @@ export type TrainConfig = z.infer<typeof trainConfigSchema>;
 
 /** Full-batch gradient descent forces 'full' sampling. */
 function checkTrainConfig(c: TrainConfig): TrainConfig {
+  checkModel(c.model);
   if (c.optimizer.kind === 'gd') c.sampling = 'full';
   return c;
+}
+
+/** Exactly one of sizes and layers; a bad layer token gets one line naming it. */
+export function checkModel(model: TrainConfig['model']): void {
+  if ((model.sizes === undefined) === (model.layers === undefined)) {
+    throw GlassyError.invalid('model', model.layers ?? model.sizes, 'either layer sizes (model.sizes, e.g. 784-100-10) or a layer spec (model.layers), exactly one');
+  }
+  if (model.layers !== undefined) parseSpec(model.layers);
+}
+
+/** The layer sizes of an MLP model; a GlassyError for a layer-spec model (protocols that need an MLP). */
+export function modelSizes(model: TrainConfig['model']): number[] {
+  if (!model.sizes) throw GlassyError.invalid('model', model.layers, 'an MLP given by layer sizes such as 784-100-10 (this command does not run on layer specs yet)');
+  return model.sizes;
 }
 
 /** Parse a raw config; zod issues become one GlassyError naming the field. */
@@ -96,9 +118,19 @@ export function parseTrainConfig(raw: unknown): TrainConfig {
   return checkTrainConfig(parseWith(trainConfigSchema, raw));
 }
 
+/** --model: the MLP shorthand (numbers) → sizes; anything else is a layer spec, checked here (one line naming the token). */
+export function modelFlag(value: string): number[] | string {
+  // Digits without parentheses are (perhaps mistyped) layer sizes: the sizes message fits best.
+  if (isSizesShorthand(value) || (/^\s*\d/.test(value) && !/[()]/.test(value))) return layerSizes(value);
+  parseSpec(value);
+  return value;
+}
+
 /** The flags of the network-training fields, shared by every protocol that trains networks. */
-export const trainFlags: Readonly<Record<string, FlagSpec>> = {
-  'model.sizes': { flag: 'model', value: 'sizes', parse: layerSizes },
+export const trainFlags: Readonly<Record<string, FlagSpec | false>> = {
+  // One --model flag for both forms; the data flag group moves a spec string to model.layers (cli/flag-groups.ts).
+  'model.sizes': { flag: 'model', value: 'spec', parse: modelFlag },
+  'model.layers': false,
   'optimizer.kind': { flag: 'optimizer', value: 'name' },
   'flatten.kind': { flag: 'flatten', value: 'rule', help: 'flatness-seeking gradient: SAM (Foret et al. 2021) or Entropy-SGD (Chaudhari et al. 2017)' },
   'flatten.rho': { flag: 'sam-rho' },
@@ -115,7 +147,7 @@ export const protocol: Protocol<TrainConfig> = {
   schema: trainConfigSchema,
   check: checkTrainConfig,
   cli: {
-    description: 'train K replicas of a fully connected network; write weights (.safetensors) and learning curves (.npy)',
+    description: 'train K replicas of a network (MLP or layer spec); write weights (.safetensors) and learning curves (.npy)',
     groups: ['data'],
     describeSummary: (s) => {
       const f = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? `${(100 * v).toFixed(2)} %` : 'n/a');

@@ -134,6 +134,12 @@ class LockstepWork {
   }
 }
 
+/** Per-replica mini-batch figures of a lockstep step (each replica's `lastBatch`). */
+export interface LockstepStats {
+  lossSum: Float64Array;
+  errors: Float64Array;
+}
+
 export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X> {
   readonly name: string;
   readonly dim: number;
@@ -268,12 +274,16 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
    * small enough (M·N·K ≤ 10⁶ on x86-64) for OpenBLAS's small-matrix kernels — the one-replica
    * first layer of 784→10→10 on a partial batch of < 128 rows — sums in another order, and the
    * replicas then agree to float rounding only (test/lockstep.test.ts checks both).
+   * `stats` (optional) receives each replica's Σ loss and error count on the batch, as lastBatch.
    */
-  lockstepGradients(thetas: readonly X[], batch: Int32Array, grads: readonly X[], losses: Float64Array): void {
+  lockstepGradients(thetas: readonly X[], batch: Int32Array, grads: readonly X[], losses: Float64Array, stats?: LockstepStats): void {
     const K = thetas.length;
     const layers = this.layout.layers;
     if (layers.length < 2) {
-      for (let k = 0; k < K; k++) losses[k] = this.batchGradient(thetas[k]!, batch, grads[k]!);
+      for (let k = 0; k < K; k++) {
+        losses[k] = this.batchGradient(thetas[k]!, batch, grads[k]!);
+        if (stats) { stats.lossSum[k] = this.lastBatch.lossSum; stats.errors[k] = this.lastBatch.errors; }
+      }
       return;
     }
     const B = batch.length;
@@ -328,6 +338,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
         }
       }
       losses[k] = res.sum / B;
+      if (stats) { stats.lossSum[k] = res.sum; stats.errors[k] = res.errors; }
     }
     // First layer of every replica: δZ = δA ⊙ φ'(Z), ∂E/∂[W₁ … W_K] = δZᵀ·X, bias sums.
     this.derivativeInto(hidden, lw.z, lw.act, lw.dAct, lw.dZ, B * n1);

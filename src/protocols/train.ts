@@ -446,7 +446,9 @@ export const task: ReplicaTask<TrainConfig> = {
     let units = 0;
     for (const s of sizes) units += s;
     const activations = Math.max(config.batch, 256) * units * bytes * 3;
-    return n * d * (4 + bytes) + params * bytes * 6 + activations + 64 * 1024 * 1024;
+    // A lockstep unit holds its G members' weights, moments and activations (and the packed first layer).
+    const G = config.lockstep === undefined ? 1 : Math.min(config.lockstep, config.replicas ?? config.lockstep) + 1;
+    return n * d * (4 + bytes) + G * (params * bytes * 6 + activations) + 64 * 1024 * 1024;
   },
   estimateFinalizeMemory(config: TrainConfig, replicas: number): number {
     // The four [K, T] series stacked in f64, T ≤ the measurement points plus one per epoch.

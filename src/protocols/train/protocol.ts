@@ -200,6 +200,8 @@ export const protocol: Protocol<TrainConfig> = {
       ...trainFlags,
       evalTrainSamples: { flag: 'train-samples', value: 'n', aliases: ['eval-train-samples'] },
       measure: { value: 'how' },
+      replicas: { value: 'K' },
+      lockstep: { value: 'G' },
     },
   },
   task: async () => (await import('../train.js')).task,

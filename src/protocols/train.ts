@@ -297,12 +297,16 @@ async function runGroup(config: TrainConfig, ctx: ReplicaContext): Promise<Repli
     trainers.forEach((t, j) => train.initialise(t.theta, Rng.stream(seed, Stream.init, members[j]!), config.init));
   }
 
+  const thetas = trainers.map((t) => t.theta);
   const measure = () => {
     const last = m === steps.length - 1;
+    // The group's evaluations are one batched pass per probe (MlpLandscape.lockstepEvaluate).
+    const trs = running && epochs[0]!.size > 0 ? null : (trainProbe ?? train).lockstepEvaluate(thetas);
+    const tes = (last ? test : testProbe).lockstepEvaluate(thetas);
     trainers.forEach((t, j) => {
       const e = epochs[j]!;
-      const tr = running && e.size > 0 ? { loss: e.lossSum / e.size, error: e.errors / e.size } : (trainProbe ?? train).evaluate(t.theta);
-      const te = (last ? test : testProbe).evaluate(t.theta);
+      const tr = trs ? trs[j]! : { loss: e.lossSum / e.size, error: e.errors / e.size };
+      const te = tes[j]!;
       const s = series[j]!;
       s.train_loss[m] = tr.loss;
       s.train_error[m] = tr.error;

@@ -50,6 +50,9 @@ test('lockstep replicas equal unbatched ones: same bytes on full batches, f32 ro
     const r = await train(lock, raw(256, { replicas: 5, lockstep: 2 }), 5);
     assert.equal(JSON.parse(JSON.stringify(r.manifest.config)).lockstep, 2);
     assert.deepEqual(arrayDiff(plain, lock), [], 'full batches: identical bytes');
+    const summary = (dir: string) => (Run.open(dir).manifest as unknown as { summary: Record<string, unknown> }).summary;
+    assert.equal(typeof summary(lock)['ensemble_test_error'], 'number');
+    assert.equal(summary(lock)['ensemble_test_error'], summary(plain)['ensemble_test_error']);
     // 300 rows: a partial batch of 44 each epoch.
     const plainP = join(root, 'plain-p'), lockP = join(root, 'lock-p');
     await train(plainP, raw(300), 3);

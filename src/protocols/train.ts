@@ -395,12 +395,10 @@ function ensembleTestError(run: Run, indices: number[], config: TrainConfig): nu
   const n = ds.test.y.length;
   const C = ds.nClasses;
   const mean = new Float64Array(n * C);
-  const theta = test.newConfig();
-  for (const i of indices) {
-    theta.set(readReplicaTheta(run, i, layout));
-    const f = test.outputs(theta);
-    for (let i = 0; i < n; i++) {
-      const row = f.subarray(i * C, i * C + C);
+  const add = (f: Float | Float64Array, start: number, B: number) => {
+    for (let r = 0; r < B; r++) {
+      const i = start + r;
+      const row = f.subarray(r * C, r * C + C);
       if (config.loss === 'ce') {
         let max = -Infinity;
         for (const v of row) max = Math.max(max, v);
@@ -410,6 +408,23 @@ function ensembleTestError(run: Run, indices: number[], config: TrainConfig): nu
       } else {
         for (let c = 0; c < C; c++) mean[i * C + c]! += row[c]!;
       }
+    }
+  };
+  if (config.lockstep !== undefined && test instanceof MlpLandscape) {
+    // A lockstep run's replicas, a group at a time: one batched forward pass per group.
+    for (let g = 0; g < indices.length; g += config.lockstep) {
+      const thetas = indices.slice(g, g + config.lockstep).map((i) => {
+        const t = test.newConfig();
+        t.set(readReplicaTheta(run, i, layout));
+        return t;
+      });
+      test.lockstepEvaluate(thetas, (_k, start, B, f) => add(f, start, B));
+    }
+  } else {
+    const theta = test.newConfig();
+    for (const i of indices) {
+      theta.set(readReplicaTheta(run, i, layout));
+      add(test.outputs(theta), 0, n);
     }
   }
   let wrong = 0;

@@ -426,12 +426,14 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
    * evaluate() of K replicas at once (the measurements of a lockstep group): per chunk of rows the
    * first layer of every replica is one GEMM X·[W₁ … W_K]ᵀ, as in lockstepGradients; deeper layers
    * and the loss run per replica. Same chunks and reductions as evaluate(), so the results equal
-   * its own wherever the GEMM kernels agree (docs/networks.md).
+   * its own wherever the GEMM kernels agree (docs/networks.md). `visit` (optional) sees each
+   * replica's outputs f [B × C] of the rows start … start + B − 1 (valid during the call only).
    */
-  lockstepEvaluate(thetas: readonly X[]): Evaluation[] {
+  lockstepEvaluate(thetas: readonly X[], visit?: (k: number, start: number, B: number, f: Float) => void): Evaluation[] {
     const K = thetas.length;
     const layers = this.layout.layers;
-    if (layers.length < 2) return thetas.map((t) => this.evaluate(t));
+    if (layers.length < 2 && !visit) return thetas.map((t) => this.evaluate(t));
+    if (layers.length < 2) throw new RangeError('lockstepEvaluate with outputs needs a hidden layer');
     const n = this.data.n;
     const rows = Math.min(this.chunk, n);
     if (!this.lockEval || this.lockEval.K !== K || this.lockEval.rows < rows) this.lockEval = new LockstepWork(K, rows, this.layout, this.alloc, true);
@@ -463,6 +465,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
           a = d.act[l - 1]!;
           lda = L.out;
         }
+        if (visit) visit(k, start, B, d.act[top - 1]!);
         const r = lossForward(this.loss, d.act[top - 1]!, { labels: w.labels, targets: w.targets }, B, this.nOut, null, 1 / n);
         sums[k] = sums[k]! + r.sum;
         errors[k] = errors[k]! + r.errors;

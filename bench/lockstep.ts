@@ -93,7 +93,7 @@ export const lockstepSection: Section = {
       rows.push(row('glassy Lockstep (fused first layer)', lock), row('glassy, replica by replica', plain), row('PyTorch per-replica loop', torch));
       const e = e2eCpu(sizes.join('-'));
       rows.push({
-        network: arch, implementation: `glassy train --lockstep ${K}, 1 epoch, end to end (s: CPU / wall)`, 'samples/CPU s': sig(K * 60000 / e.glassy), 'samples/wall s': sig(K * 60000 / e.glassyWall),
+        network: arch, implementation: `glassy train --lockstep ${K}, 1 epoch, end to end`, 'samples/CPU s': sig(K * 60000 / e.glassy), 'samples/wall s': sig(K * 60000 / e.glassyWall),
         '× PyTorch loop (CPU)': sig(e.torch / e.glassy), target: `≥ ${target}`,
       }, {
         network: arch, implementation: 'PyTorch script --shared-order, 1 epoch, end to end', 'samples/CPU s': sig(K * 60000 / e.torch), 'samples/wall s': sig(K * 60000 / e.torchWall),

@@ -111,3 +111,11 @@ test('lockstepEvaluate: every replica\'s loss, error and outputs equal evaluate(
     assert.ok(maxRelDiff(seen[k]!, land.outputs(t)) < 1e-12);
   });
 });
+
+test('lockstep in blocks (first layers wider than one GEMM block): every replica matches its own trainer', () => {
+  // 700 hidden units: one replica per block of ≤ 1280 units, so 3 blocks (and the stats stitched back).
+  const r = runBoth([20, 700, 4], 3, 'f64', true, 'blas', 3);
+  for (let k = 0; k < 3; k++) assert.ok(maxRelDiff(r.lock.trainers[k]!.theta, r.plain.trainers[k]!.theta) < 1e-12, `replica ${k}`);
+  for (let i = 0; i < r.lossesLock.length; i++) assert.ok(Math.abs(r.lossesLock[i]! - r.lossesPlain[i]!) <= 1e-12 * Math.abs(r.lossesPlain[i]!));
+  assert.ok(r.ls.lastBatch.size > 0 && r.ls.lastBatch.errors.every((e) => e >= 0 && e <= r.ls.lastBatch.size));
+});

@@ -39,7 +39,7 @@ const gnuTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f',
  * its stdout. CPU time is what a busy machine distorts least: the wall time of a pinned process
  * also counts the time other processes hold its core.
  */
-function timed(cmd: string, args: string[]): { wall: number; cpu: number; out: string } {
+export function timed(cmd: string, args: string[]): { wall: number; cpu: number; out: string } {
   const [c, a] = pinned(cmd, args);
   const [c2, a2] = gnuTime ? ['/usr/bin/time', ['-f', 'glassy-bench-cpu %U %S', c, ...a]] : [c, a];
   const t0 = performance.now();

@@ -5,9 +5,12 @@
  * replica-by-replica steps, against the per-replica PyTorch loop (bench/torch_e2e.py --shared-order:
  * one gather per step, then forward, cross-entropy, backward and SGD step for each replica).
  * Samples/s counts every replica's samples; rates are per CPU second of the training loop (and per
- * wall second), so a busy machine shifts both sides alike.
+ * wall second), so a busy machine shifts both sides alike. The end-to-end rows time the user's
+ * command, `glassy train --lockstep 64`, against the PyTorch script on one epoch.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getBackend } from '../src/core/backends/index.js';
@@ -19,7 +22,7 @@ import { createOptimizer } from '../src/dynamics/optimizers.js';
 import { Trainer } from '../src/dynamics/trainer.js';
 import { MlpLandscape } from '../src/landscapes/mlp/network.js';
 import { sig, type BenchSection, type Section } from './harness.js';
-import { mnistDir } from './e2e.js';
+import { mnistDir, timed } from './e2e.js';
 import { PYTHON } from './torch.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -56,6 +59,24 @@ function torchRate(sizes: number[], steps: number): Rate {
   return { wall: r.samples_per_s, cpu: r.samples_per_cpu_s };
 }
 
+/**
+ * The user's run: `glassy train --lockstep 64` (64 replicas, variant init, 1 epoch, its default
+ * measurements, one worker) against the PyTorch script with a shared order (torch_e2e.py
+ * --shared-order --epochs 1: data loading and the final test evaluation included), CPU seconds of
+ * the whole process, both pinned to one core with one BLAS thread (e2e.ts's `timed`).
+ */
+function e2eCpu(sizes: string): { glassy: number; torch: number; glassyWall: number; torchWall: number } {
+  const dir = mkdtempSync(join(tmpdir(), 'glassy-bench-lockstep-'));
+  try {
+    const torch = timed(PYTHON, [join(root, 'bench', 'torch_e2e.py'), mnistDir(), '--sizes', sizes, '--replicas', String(K), '--epochs', '1', '--shared-order']);
+    const glassy = timed(process.execPath, [join(root, 'bin', 'glassy.js'), 'train', '--model', sizes, '--replicas', String(K), '--lockstep', String(K),
+      '--variant', 'init', '--epochs', '1', '--workers', '1', '--out', join(dir, 'run'), '--progress', 'none', '--no-report', '--json']);
+    return { glassy: glassy.cpu, torch: torch.cpu, glassyWall: glassy.wall, torchWall: torch.wall };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export const lockstepSection: Section = {
   title: `Ensembles in lockstep: ${K} replicas on MNIST, shared data order, batch 128, 1 thread (samples/s)`,
   async run(): Promise<BenchSection> {
@@ -70,6 +91,14 @@ export const lockstepSection: Section = {
         '× PyTorch loop (CPU)': sig(r.cpu / torch.cpu), target: impl.startsWith('glassy Lockstep') ? `≥ ${target}` : '',
       });
       rows.push(row('glassy Lockstep (fused first layer)', lock), row('glassy, replica by replica', plain), row('PyTorch per-replica loop', torch));
+      const e = e2eCpu(sizes.join('-'));
+      rows.push({
+        network: arch, implementation: `glassy train --lockstep ${K}, 1 epoch, end to end`, 'samples/CPU s': sig(K * 60000 / e.glassy), 'samples/wall s': sig(K * 60000 / e.glassyWall),
+        '× PyTorch loop (CPU)': sig(e.torch / e.glassy), target: `≥ ${target}`,
+      }, {
+        network: arch, implementation: 'PyTorch script --shared-order, 1 epoch, end to end', 'samples/CPU s': sig(K * 60000 / e.torch), 'samples/wall s': sig(K * 60000 / e.torchWall),
+        '× PyTorch loop (CPU)': '', target: '',
+      });
     }
     return {
       title: this.title,
@@ -77,6 +106,7 @@ export const lockstepSection: Section = {
       rows,
       notes: [
         `Each side runs ${K} replicas for a fixed number of shared-order steps (784→10→10: 60, 784→100→10: 12) after a short warm-up; PyTorch: python3 bench/torch_e2e.py MNIST --replicas ${K} --shared-order --steps N.`,
+        `End to end: glassy train --model S --replicas ${K} --lockstep ${K} --variant init --epochs 1 --workers 1 (its default lean measurements, weights and curves written) against python3 bench/torch_e2e.py MNIST --sizes S --replicas ${K} --epochs 1 --shared-order (test error at the end); whole-process CPU time, start-up and data loading included, samples = ${K} × 60 000.`,
         'Lockstep replicas equal replica-by-replica ones bit for bit where OpenBLAS takes its blocked kernels for both GEMM widths, and to f32 rounding otherwise (test/lockstep.test.ts).',
       ],
     };

@@ -31,7 +31,7 @@ export async function killAfterCheckpoints(runDir: string, index: number, after:
   const run = Run.open(runDir);
   const protocol = await registry.protocol(run.manifest.protocol);
   const config = parseConfig(protocol, run.manifest.config);
-  const replicas = protocol.replicas!(config);
+  const replicas = protocol.replicas!(config)!;
   prepareEnsemble(run, protocol.name, replicas);
   const task = await protocol.task();
   const store = new CheckpointStore(runDir, index);

@@ -98,3 +98,24 @@ test('lockstep, independent orders: each replica takes its ordinary step, bit-id
   const other = ensemble([20, 7, 4], 1, 'f32', true, 'blas');
   assert.throws(() => new Lockstep(r.lock.land, [other.trainers[0]!]), /one landscape/);
 });
+
+test('lockstepEvaluate: every replica\'s loss, error and outputs equal evaluate()/outputs() (f64 to 1e-12; chunks of 7 rows)', () => {
+  const land = new MlpLandscape<Float>({ arch: { sizes: [20, 7, 4], activation: 'relu', bias: true }, loss: 'ce', precision: 'f64', backend: getBackend('blas'), chunk: 7 }, data(30, 20, 4));
+  const thetas = [0, 1, 2].map((k) => { const t = land.newConfig(); land.initialise(t, Rng.stream(9, 2, k)); return t; });
+  const seen = thetas.map(() => new Float64Array(30 * 4));
+  const ev = land.lockstepEvaluate(thetas, (k, start, B, f) => seen[k]!.set(f.subarray(0, B * 4), start * 4));
+  thetas.forEach((t, k) => {
+    const e = land.evaluate(t);
+    assert.ok(Math.abs(ev[k]!.loss - e.loss) <= 1e-12 * e.loss);
+    assert.equal(ev[k]!.error, e.error);
+    assert.ok(maxRelDiff(seen[k]!, land.outputs(t)) < 1e-12);
+  });
+});
+
+test('lockstep in blocks (first layers wider than one GEMM block): every replica matches its own trainer', () => {
+  // 700 hidden units: one replica per block of ≤ 1280 units, so 3 blocks (and the stats stitched back).
+  const r = runBoth([20, 700, 4], 3, 'f64', true, 'blas', 3);
+  for (let k = 0; k < 3; k++) assert.ok(maxRelDiff(r.lock.trainers[k]!.theta, r.plain.trainers[k]!.theta) < 1e-12, `replica ${k}`);
+  for (let i = 0; i < r.lossesLock.length; i++) assert.ok(Math.abs(r.lossesLock[i]! - r.lossesPlain[i]!) <= 1e-12 * Math.abs(r.lossesPlain[i]!));
+  assert.ok(r.ls.lastBatch.size > 0 && r.ls.lastBatch.errors.every((e) => e >= 0 && e <= r.ls.lastBatch.size));
+});

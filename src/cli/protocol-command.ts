@@ -329,7 +329,7 @@ export async function runProtocol(protocol: Protocol, registry: Registry, cmd: C
   const { Run } = await import('../store/run.js');
   const prepared = task.prepare ? await task.prepare(raw) : raw;
   const config = inFlagTerms(protocol, () => parseConfig(protocol, prepared));
-  const replicas = replicaCount(protocol, config, requested);
+  const replicas = replicaCount(protocol, config, requested ?? protocol.cli.defaultReplicas ?? 1);
   if (replicas === undefined || !Number.isSafeInteger(replicas) || replicas < 1) {
     throw GlassyError.invalid('replicas', replicas, 'a positive integer number of replicas');
   }

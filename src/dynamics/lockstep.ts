@@ -16,6 +16,8 @@ import type { Trainer } from './trainer.js';
 
 export class Lockstep<X extends Float> {
   private readonly losses: Float64Array;
+  /** Each trainer's Σ loss and error count on its last mini-batch (its landscape's lastBatch), and the batch size. */
+  readonly lastBatch: { lossSum: Float64Array; errors: Float64Array; size: number };
   private readonly thetas: X[];
   private readonly grads: X[];
   private readonly batches: Int32Array[];
@@ -27,6 +29,7 @@ export class Lockstep<X extends Float> {
       if (t.landscape !== landscape) throw new RangeError('lockstep trainers must step the one landscape given');
     }
     this.losses = new Float64Array(trainers.length);
+    this.lastBatch = { lossSum: new Float64Array(trainers.length), errors: new Float64Array(trainers.length), size: 0 };
     this.thetas = trainers.map((t) => t.theta);
     this.grads = trainers.map((t) => t.gradient);
     this.batches = trainers.map(() => new Int32Array(0));
@@ -40,12 +43,17 @@ export class Lockstep<X extends Float> {
     let shared = true;
     for (let k = 1; k < K && shared; k++) shared = sameBatch(first, this.batches[k]!);
     if (shared) {
-      this.landscape.lockstepGradients(this.thetas, first, this.grads, this.losses);
+      this.landscape.lockstepGradients(this.thetas, first, this.grads, this.losses, this.lastBatch);
       this.counts.fused++;
     } else {
-      for (let k = 0; k < K; k++) this.losses[k] = this.landscape.batchGradient(this.thetas[k]!, this.batches[k]!, this.grads[k]!);
+      for (let k = 0; k < K; k++) {
+        this.losses[k] = this.landscape.batchGradient(this.thetas[k]!, this.batches[k]!, this.grads[k]!);
+        this.lastBatch.lossSum[k] = this.landscape.lastBatch.lossSum;
+        this.lastBatch.errors[k] = this.landscape.lastBatch.errors;
+      }
       this.counts.separate++;
     }
+    this.lastBatch.size = first.length;
     for (let k = 0; k < K; k++) this.trainers[k]!.apply(this.losses[k]!);
     return this.losses;
   }

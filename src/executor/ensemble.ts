@@ -118,7 +118,7 @@ function describeFailures(failed: Array<{ index: number; error: string }>): stri
 
 /** K for a config: the protocol's own rule, else the caller's (the --replicas flag). */
 export function replicaCount<C>(protocol: Protocol<C>, config: C, requested: number | undefined): number | undefined {
-  return protocol.replicas ? protocol.replicas(config) : requested;
+  return protocol.replicas?.(config) ?? requested;
 }
 
 /**

@@ -87,8 +87,11 @@ export interface Protocol<C = unknown> {
    * field). Absent: the schema's output is the config. Must be pure: it runs again on resume.
    */
   check?(config: C): C;
-  /** K as the config fixes it (e.g. one replica per source replica); absent: K is the `--replicas` flag. */
-  replicas?(config: C): number;
+  /**
+   * K as the config fixes it (e.g. one replica per source replica); absent, or undefined for a
+   * config that does not fix it: K is the `--replicas` flag (the caller's count).
+   */
+  replicas?(config: C): number | undefined;
   readonly cli: ProtocolCli;
   /** The heavy half: the replica task (run, finalize, validate, estimateMemory). */
   task(): Promise<ReplicaTask<C>>;

@@ -20,7 +20,8 @@ import { createNetwork, networkLayout, type Network } from '../landscapes/networ
 import { logList } from '../observables/aging.js';
 import { penaltyCoefficient } from '../landscapes/l2form.js';
 import type { Run } from '../store/run.js';
-import { modelSizes, type TrainConfig } from './train/protocol.js';
+import { Lockstep } from '../dynamics/lockstep.js';
+import { modelSizes, unitMembers, type TrainConfig } from './train/protocol.js';
 import { readReplicaTheta, replicaName, writeReplicaWeights } from './weights.js';
 import { flattenedLandscape, restoreFlattened } from './flatten.js'; // [curvature: SAM / Entropy-SGD]
 
@@ -166,7 +167,7 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
   const schedule = trainer.schedule;
   const total = Math.max(1, Math.round(config.epochs * schedule.stepsPerEpoch));
   const steps = measurementSteps(total, schedule.stepsPerEpoch, config.measurePoints);
-  const series = Object.fromEntries(SERIES.map((k) => [k, new Float64Array(steps.length).fill(NaN)])) as Record<(typeof SERIES)[number], Float64Array>;
+  const series = newSeries(steps.length);
 
   // Measure 'lean' (the default): the training series come free from the mini-batches already
   // computed (unless --train-samples asks for a pass, or a flatness wrapper evaluates its
@@ -231,32 +232,142 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
     }
   }
 
+  writeReplica(ctx.run, index, seed, series, steps, train.layout, theta);
+  return { ...finals(series), steps: total };
+}
+
+type Series = Record<(typeof SERIES)[number], Float64Array>;
+
+function newSeries(T: number): Series {
+  return Object.fromEntries(SERIES.map((k) => [k, new Float64Array(T).fill(NaN)])) as Series;
+}
+
+function finals(series: Series): Record<string, number> {
+  const last = series.train_loss.length - 1;
+  return Object.fromEntries(SERIES.map((k) => [`final_${k}`, series[k][last]!]));
+}
+
+/** Replica `index`'s files: its learning curves under per-replica/ and its weights. */
+function writeReplica<X extends Float>(run: Run, index: number, seed: number, series: Series, steps: Int32Array,
+  layout: MlpLandscape<X>['layout'] | Network['layout'], theta: X): void {
   const name = replicaName(index);
-  const run = ctx.run;
   for (const k of SERIES) run.writeArray(`per-replica/${name}/${k}`, series[k]);
   run.writeArray(`per-replica/${name}/steps`, steps);
-  writeReplicaWeights(run, index, train.layout, theta, seed);
-  const last = steps.length - 1;
-  return {
-    final_train_loss: series.train_loss[last]!,
-    final_train_error: series.train_error[last]!,
-    final_test_loss: series.test_loss[last]!,
-    final_test_error: series.test_error[last]!,
-    steps: total,
+  writeReplicaWeights(run, index, layout, theta, seed);
+}
+
+/**
+ * One lockstep group (config.lockstep = G): replicas [uG, min(uG + G, K)) of unit u trained by one
+ * Lockstep on their shared data order (variant 'init': the order stream is replica 0's for all, as
+ * in runReplica). Each member's initialisation, noise, measurements and files are those runReplica
+ * gives replica `index`; only the gradient arithmetic is batched (docs/networks.md: identical bytes
+ * on full batches, f32 rounding on a partial last batch). The group is checkpointed as a whole.
+ */
+async function runGroup(config: TrainConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
+  const { seed } = ctx;
+  const members = unitMembers(config, ctx.index);
+  const { train, test } = replicaSetup(config, seed, members[0]!); // the same data for every member (variant 'init')
+  const trainers = members.map((i) => trainerFromConfig(train, train.newConfig(), config,
+    { order: Rng.stream(seed, Stream.dataOrder, 0), noise: Rng.stream(seed, Stream.noise, i) }, i));
+  const lock = new Lockstep(train, trainers);
+  const perEpoch = trainers[0]!.schedule.stepsPerEpoch;
+  const total = Math.max(1, Math.round(config.epochs * perEpoch));
+  const steps = measurementSteps(total, perEpoch, config.measurePoints);
+  const series = members.map(() => newSeries(steps.length));
+  const lean = config.measure === 'lean';
+  const running = lean && config.evalTrainSamples === null;
+  const evalTrain = replicaSetup(config, seed, members[0]!).evalTrain; // null unless --train-samples asks for a pass
+  const trainProbe = running ? null : lean ? subsetLandscape(train, config.measureSamples) : evalTrain ?? train;
+  const testProbe = lean ? subsetLandscape(test, config.measureSamples) : test;
+  const epochs = members.map(() => ({ lossSum: 0, errors: 0, size: 0 }));
+
+  let m = 0;
+  const cp = ctx.loadCheckpoint();
+  if (cp) {
+    const metas = cp.meta['members'] as Array<Record<string, unknown>>;
+    trainers.forEach((t, j) => {
+      const arrays: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(cp.arrays)) if (k.startsWith(`${j}/`)) arrays[k.slice(`${j}/`.length)] = v;
+      t.restore({ meta: metas[j]!, arrays });
+      for (const k of SERIES) series[j]![k].set(arrays[k] as Float64Array);
+    });
+    m = cp.meta['measured'] as number;
+    (cp.meta['epochs'] as typeof epochs).forEach((e, j) => Object.assign(epochs[j]!, e));
+  } else {
+    trainers.forEach((t, j) => train.initialise(t.theta, Rng.stream(seed, Stream.init, members[j]!), config.init));
+  }
+
+  const thetas = trainers.map((t) => t.theta);
+  const measure = () => {
+    const last = m === steps.length - 1;
+    // The group's evaluations are one batched pass per probe (MlpLandscape.lockstepEvaluate).
+    const trs = running && epochs[0]!.size > 0 ? null : (trainProbe ?? train).lockstepEvaluate(thetas);
+    const tes = (last ? test : testProbe).lockstepEvaluate(thetas);
+    trainers.forEach((t, j) => {
+      const e = epochs[j]!;
+      const tr = trs ? trs[j]! : { loss: e.lossSum / e.size, error: e.errors / e.size };
+      const te = tes[j]!;
+      const s = series[j]!;
+      s.train_loss[m] = tr.loss;
+      s.train_error[m] = tr.error;
+      s.test_loss[m] = te.loss;
+      s.test_error[m] = te.error;
+      if (!Number.isFinite(tr.loss)) {
+        throw new GlassyError(
+          `replica ${members[j]} diverged at step ${t.step}: training loss is ${tr.loss}; lower --lr (now ${config.optimizer.lr})`,
+          'lr', config.optimizer.lr, 'a smaller learning rate',
+        );
+      }
+    });
+    m++;
   };
+
+  const every = ctx.checkpointEvery ?? config.checkpointEvery;
+  const progressEvery = Math.max(1, Math.floor(total / 200));
+  let step = trainers[0]!.step;
+  for (;;) {
+    if (m < steps.length && steps[m] === step) measure();
+    if (step >= total) break;
+    if (step % perEpoch === 0) for (const e of epochs) e.lossSum = e.errors = e.size = 0;
+    const losses = lock.advance();
+    if (running) {
+      const b = lock.lastBatch;
+      epochs.forEach((e, j) => { e.lossSum += b.lossSum[j]!; e.errors += b.errors[j]!; e.size += b.size; });
+    }
+    step = trainers[0]!.step;
+    if (step % progressEvery === 0) ctx.progress(step / total, `step ${step}/${total} loss ${losses[0]!.toPrecision(4)} (replica ${members[0]})`);
+    if (step % every === 0 && step < total) {
+      const metas: Array<Record<string, unknown>> = [];
+      const arrays: Record<string, Float | Int32Array | Float64Array> = {};
+      trainers.forEach((t, j) => {
+        const st = t.state();
+        metas.push(st.meta);
+        for (const [k, v] of Object.entries(st.arrays)) arrays[`${j}/${k}`] = v;
+        for (const k of SERIES) arrays[`${j}/${k}`] = series[j]![k];
+      });
+      ctx.saveCheckpoint({ meta: { step, measured: m, members: metas, epochs: epochs.map((e) => ({ ...e })) }, arrays });
+    }
+  }
+
+  trainers.forEach((t, j) => writeReplica(ctx.run, members[j]!, seed, series[j]!, steps, train.layout, t.theta));
+  const f = series.map(finals);
+  const mean = (k: string) => f.reduce((a, r) => a + r[k]!, 0) / f.length;
+  return { replicas: members.length, final_train_loss_mean: mean('final_train_loss'), final_test_error_mean: mean('final_test_error'), steps: total };
 }
 
 /** Stack the per-replica series into [K, T] ensemble arrays (axis 0 = replica). */
 export async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): Promise<Record<string, unknown>> {
-  const K = outcomes.length;
-  const first = replicaName(outcomes[0]!.index);
+  // An outcome is a unit: one replica, or a lockstep group whose members are stacked in index order.
+  const indices = outcomes.flatMap((o) => unitMembers(config, o.index));
+  const K = indices.length;
+  const first = replicaName(indices[0]!);
   const steps = run.readArray(`per-replica/${first}/steps`).data as Int32Array;
   const T = steps.length;
   run.writeArray('steps', steps);
   const summary: Record<string, unknown> = { replicas: K };
   for (const k of SERIES) {
     const all = new Float64Array(K * T);
-    outcomes.forEach((o, r) => all.set(run.readArray(`per-replica/${replicaName(o.index)}/${k}`).data as Float64Array, r * T));
+    indices.forEach((i, r) => all.set(run.readArray(`per-replica/${replicaName(i)}/${k}`).data as Float64Array, r * T));
     run.writeArray(k, all, [K, T]);
     const finals = new Float64Array(K);
     for (let r = 0; r < K; r++) finals[r] = all[r * T + T - 1]!;
@@ -266,7 +377,7 @@ export async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: T
     summary[`final_${k}_mean`] = mean;
     summary[`final_${k}_se`] = se;
   }
-  const ensemble = ensembleTestError(run, outcomes, config);
+  const ensemble = ensembleTestError(run, indices, config);
   if (ensemble !== null) summary['ensemble_test_error'] = ensemble;
   return summary;
 }
@@ -277,19 +388,17 @@ export async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: T
  * the argmax compared with the label — the number a deep-ensemble user quotes beside the mean
  * single-network error. Null for regression data (no classes).
  */
-function ensembleTestError(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): number | null {
+function ensembleTestError(run: Run, indices: number[], config: TrainConfig): number | null {
   const { ds, test } = config.model.layers !== undefined ? networkSetup(config, run.manifest.seed, 0) : replicaSetup(config, run.manifest.seed, 0);
   const layout = test.layout;
   if (ds.nClasses <= 0 || ds.test.y.length === 0) return null;
   const n = ds.test.y.length;
   const C = ds.nClasses;
   const mean = new Float64Array(n * C);
-  const theta = test.newConfig();
-  for (const o of outcomes) {
-    theta.set(readReplicaTheta(run, o.index, layout));
-    const f = test.outputs(theta);
-    for (let i = 0; i < n; i++) {
-      const row = f.subarray(i * C, i * C + C);
+  const add = (f: Float | Float64Array, start: number, B: number) => {
+    for (let r = 0; r < B; r++) {
+      const i = start + r;
+      const row = f.subarray(r * C, r * C + C);
       if (config.loss === 'ce') {
         let max = -Infinity;
         for (const v of row) max = Math.max(max, v);
@@ -299,6 +408,23 @@ function ensembleTestError(run: Run, outcomes: ReplicaOutcomeOk[], config: Train
       } else {
         for (let c = 0; c < C; c++) mean[i * C + c]! += row[c]!;
       }
+    }
+  };
+  if (config.lockstep !== undefined && test instanceof MlpLandscape) {
+    // A lockstep run's replicas, a group at a time: one batched forward pass per group.
+    for (let g = 0; g < indices.length; g += config.lockstep) {
+      const thetas = indices.slice(g, g + config.lockstep).map((i) => {
+        const t = test.newConfig();
+        t.set(readReplicaTheta(run, i, layout));
+        return t;
+      });
+      test.lockstepEvaluate(thetas, (_k, start, B, f) => add(f, start, B));
+    }
+  } else {
+    const theta = test.newConfig();
+    for (const i of indices) {
+      theta.set(readReplicaTheta(run, i, layout));
+      add(test.outputs(theta), 0, n);
     }
   }
   let wrong = 0;
@@ -312,7 +438,7 @@ function ensembleTestError(run: Run, outcomes: ReplicaOutcomeOk[], config: Train
 
 export const task: ReplicaTask<TrainConfig> = {
   validate: (config, seed) => { checkTrainData(config, seed); },
-  run: runReplica,
+  run: (config, ctx) => (config.lockstep === undefined ? runReplica(config, ctx) : runGroup(config, ctx)),
   finalize,
   inputs: (config) => dataFiles(config.data),
   estimateMemory(config: TrainConfig): number {
@@ -339,7 +465,9 @@ export const task: ReplicaTask<TrainConfig> = {
     let units = 0;
     for (const s of sizes) units += s;
     const activations = Math.max(config.batch, 256) * units * bytes * 3;
-    return n * d * (4 + bytes) + params * bytes * 6 + activations + 64 * 1024 * 1024;
+    // A lockstep unit holds its G members' weights, moments and activations (and the packed first layer).
+    const G = config.lockstep === undefined ? 1 : Math.min(config.lockstep, config.replicas ?? config.lockstep) + 1;
+    return n * d * (4 + bytes) + G * (params * bytes * 6 + activations) + 64 * 1024 * 1024;
   },
   estimateFinalizeMemory(config: TrainConfig, replicas: number): number {
     // The four [K, T] series stacked in f64, T ≤ the measurement points plus one per epoch.

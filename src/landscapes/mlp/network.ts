@@ -109,29 +109,40 @@ class LockstepWork {
   /** Per replica, layers 1 … L−1 (index l − 1). */
   readonly deep: Array<{ z: Float[]; act: Float[]; dAct: Float[]; dZ: Float[] }> = [];
 
-  constructor(readonly K: number, readonly rows: number, layout: MlpLayout, alloc: Alloc) {
+  /** `forward`: the buffers of a forward pass only (lockstepEvaluate); the δ's and gradients stay empty. */
+  constructor(readonly K: number, readonly rows: number, layout: MlpLayout, alloc: Alloc, forward = false) {
     const L0 = layout.layers[0]!;
     const n1 = K * L0.out;
+    const back = (m: number) => alloc(forward ? 0 : m);
     this.packedW = alloc(n1 * L0.in);
     this.packedB = alloc(n1);
     this.z = alloc(rows * n1);
     this.act = alloc(rows * n1);
-    this.dAct = alloc(rows * n1);
-    this.dZ = alloc(rows * n1);
-    this.gW = alloc(n1 * L0.in);
-    this.gB = alloc(n1);
+    this.dAct = back(rows * n1);
+    this.dZ = back(rows * n1);
+    this.gW = back(n1 * L0.in);
+    this.gB = back(n1);
     for (let k = 0; k < K; k++) {
       const d = { z: [] as Float[], act: [] as Float[], dAct: [] as Float[], dZ: [] as Float[] };
       for (const L of layout.layers.slice(1)) {
         const m = rows * L.out;
         d.z.push(alloc(m));
         d.act.push(alloc(m));
-        d.dAct.push(alloc(m));
-        d.dZ.push(alloc(m));
+        d.dAct.push(back(m));
+        d.dZ.push(back(m));
       }
       this.deep.push(d);
     }
   }
+}
+
+/** Widest first layer (units, over the replicas of a block) that lockstepGradients runs as one GEMM. */
+const LOCKSTEP_WIDTH = 1280;
+
+/** Per-replica mini-batch figures of a lockstep step (each replica's `lastBatch`). */
+export interface LockstepStats {
+  lossSum: Float64Array;
+  errors: Float64Array;
 }
 
 export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X> {
@@ -152,7 +163,9 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
   private readonly nOut: number;
   private readonly outAct: Activation;
   private work: Workspace | null = null;
-  private lockWork: LockstepWork | null = null;
+  /** Lockstep workspaces by block size (a full block and the last, smaller one). */
+  private readonly lockWork = new Map<number, LockstepWork>();
+  private lockEval: LockstepWork | null = null;
   /**
    * The data term of the last batchGradient call: Σ of per-sample losses (without L2), misclassified
    * rows, and rows. A training loop reads it to report the running epoch mean of mini-batch losses
@@ -268,18 +281,42 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
    * small enough (M·N·K ≤ 10⁶ on x86-64) for OpenBLAS's small-matrix kernels — the one-replica
    * first layer of 784→10→10 on a partial batch of < 128 rows — sums in another order, and the
    * replicas then agree to float rounding only (test/lockstep.test.ts checks both).
+   * `stats` (optional) receives each replica's Σ loss and error count on the batch, as lastBatch.
    */
-  lockstepGradients(thetas: readonly X[], batch: Int32Array, grads: readonly X[], losses: Float64Array): void {
+  lockstepGradients(thetas: readonly X[], batch: Int32Array, grads: readonly X[], losses: Float64Array, stats?: LockstepStats): void {
+    // Blocks of replicas whose first layers together are at most LOCKSTEP_WIDTH units wide: the
+    // block's activations and their δ's (4 · B · width floats) then stay in cache. 64 replicas of
+    // 784→10→10 are one block; those of 784→100→10 run in blocks of 12 (one GEMM each way per block).
+    const K = thetas.length;
+    const per = Math.max(1, Math.floor(LOCKSTEP_WIDTH / this.layout.layers[0]!.out));
+    if (K <= per) return this.lockstepBlock(thetas, batch, grads, losses, stats);
+    const sub = new Float64Array(per);
+    const subStats = stats ? { lossSum: new Float64Array(per), errors: new Float64Array(per) } : undefined;
+    for (let k0 = 0; k0 < K; k0 += per) {
+      const k1 = Math.min(K, k0 + per);
+      this.lockstepBlock(thetas.slice(k0, k1), batch, grads.slice(k0, k1), sub, subStats);
+      losses.set(sub.subarray(0, k1 - k0), k0);
+      if (stats && subStats) {
+        stats.lossSum.set(subStats.lossSum.subarray(0, k1 - k0), k0);
+        stats.errors.set(subStats.errors.subarray(0, k1 - k0), k0);
+      }
+    }
+  }
+
+  private lockstepBlock(thetas: readonly X[], batch: Int32Array, grads: readonly X[], losses: Float64Array, stats?: LockstepStats): void {
     const K = thetas.length;
     const layers = this.layout.layers;
     if (layers.length < 2) {
-      for (let k = 0; k < K; k++) losses[k] = this.batchGradient(thetas[k]!, batch, grads[k]!);
+      for (let k = 0; k < K; k++) {
+        losses[k] = this.batchGradient(thetas[k]!, batch, grads[k]!);
+        if (stats) { stats.lossSum[k] = this.lastBatch.lossSum; stats.errors[k] = this.lastBatch.errors; }
+      }
       return;
     }
     const B = batch.length;
     const w = isRun(batch, this.data.n) ? this.view(batch[0]!, B) : this.gather(batch);
-    if (!this.lockWork || this.lockWork.K !== K || this.lockWork.rows < B) this.lockWork = new LockstepWork(K, Math.max(B, w.rows), this.layout, this.alloc);
-    const lw = this.lockWork;
+    let lw = this.lockWork.get(K);
+    if (!lw || lw.rows < B) this.lockWork.set(K, lw = new LockstepWork(K, Math.max(B, w.rows), this.layout, this.alloc));
     const L0 = layers[0]!;
     const o0 = L0.out, n1 = K * o0, size0 = o0 * L0.in;
     const hidden = this.layout.arch.activation;
@@ -328,6 +365,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
         }
       }
       losses[k] = res.sum / B;
+      if (stats) { stats.lossSum[k] = res.sum; stats.errors[k] = res.errors; }
     }
     // First layer of every replica: δZ = δA ⊙ φ'(Z), ∂E/∂[W₁ … W_K] = δZᵀ·X, bias sums.
     this.derivativeInto(hidden, lw.z, lw.act, lw.dAct, lw.dZ, B * n1);
@@ -406,6 +444,59 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     }
     const regression = this.nOut === 1 && this.data.targets !== null && this.loss === 'mse';
     return { loss: sum / n, error: regression ? sum / n : errors / n };
+  }
+
+  /**
+   * evaluate() of K replicas at once (the measurements of a lockstep group): per chunk of rows the
+   * first layer of every replica is one GEMM X·[W₁ … W_K]ᵀ, as in lockstepGradients; deeper layers
+   * and the loss run per replica. Same chunks and reductions as evaluate(), so the results equal
+   * its own wherever the GEMM kernels agree (docs/networks.md). `visit` (optional) sees each
+   * replica's outputs f [B × C] of the rows start … start + B − 1 (valid during the call only).
+   */
+  lockstepEvaluate(thetas: readonly X[], visit?: (k: number, start: number, B: number, f: Float) => void): Evaluation[] {
+    const K = thetas.length;
+    const layers = this.layout.layers;
+    if (layers.length < 2 && !visit) return thetas.map((t) => this.evaluate(t));
+    if (layers.length < 2) throw new RangeError('lockstepEvaluate with outputs needs a hidden layer');
+    const n = this.data.n;
+    const rows = Math.min(this.chunk, n);
+    if (!this.lockEval || this.lockEval.K !== K || this.lockEval.rows < rows) this.lockEval = new LockstepWork(K, rows, this.layout, this.alloc, true);
+    const lw = this.lockEval;
+    const L0 = layers[0]!;
+    const o0 = L0.out, n1 = K * o0, size0 = o0 * L0.in;
+    const hidden = this.layout.arch.activation;
+    const top = layers.length - 1;
+    for (let k = 0; k < K; k++) {
+      const th = thetas[k]!;
+      lw.packedW.set(th.subarray(L0.weight.offset, L0.weight.offset + size0), k * size0);
+      if (L0.bias) lw.packedB.set(th.subarray(L0.bias.offset, L0.bias.offset + o0), k * o0);
+    }
+    const sums = new Float64Array(K), errors = new Float64Array(K);
+    for (let start = 0; start < n; start += this.chunk) {
+      const B = Math.min(this.chunk, n - start);
+      const w = this.view(start, B);
+      if (L0.bias) fillRows(lw.z, lw.packedB.subarray(0, n1), B);
+      gemm(this.backend, false, true, B, n1, L0.in, 1, w.input, L0.in, lw.packedW, L0.in, L0.bias ? 1 : 0, lw.z, n1);
+      this.activate(hidden, lw.z, lw.act, B * n1);
+      for (let k = 0; k < K; k++) {
+        const th = thetas[k]!, d = lw.deep[k]!;
+        let a: Float = lw.act.subarray(k * o0), lda = n1;
+        for (let l = 1; l <= top; l++) {
+          const L = layers[l]!, z = d.z[l - 1]!;
+          if (L.bias) fillRows(z, th.subarray(L.bias.offset, L.bias.offset + L.out), B);
+          gemm(this.backend, false, true, B, L.out, L.in, 1, a, lda, th.subarray(L.weight.offset, L.weight.offset + L.weight.size), L.in, L.bias ? 1 : 0, z, L.out);
+          this.activate(l === top ? this.outAct : hidden, z, d.act[l - 1]!, B * L.out);
+          a = d.act[l - 1]!;
+          lda = L.out;
+        }
+        if (visit) visit(k, start, B, d.act[top - 1]!);
+        const r = lossForward(this.loss, d.act[top - 1]!, { labels: w.labels, targets: w.targets }, B, this.nOut, null, 1 / n);
+        sums[k] = sums[k]! + r.sum;
+        errors[k] = errors[k]! + r.errors;
+      }
+    }
+    const regression = this.nOut === 1 && this.data.targets !== null && this.loss === 'mse';
+    return Array.from({ length: K }, (_, k) => ({ loss: sums[k]! / n, error: regression ? sums[k]! / n : errors[k]! / n }));
   }
 
   /**

@@ -88,6 +88,17 @@ export const trainConfigSchema = z.object({
   checkpointEvery: z.number().int().positive().default(2000),
   /** [curvature] Flatness-seeking training: SAM or Entropy-SGD (protocols/flatten.ts); absent = plain. */
   flatten: flattenSchema.optional(),
+  /**
+   * Number of replicas K. Absent: the executor's count (runEnsemble's `replicas`, 1 on the command
+   * line); recorded in the config when given, and needed there by `lockstep`.
+   */
+  replicas: z.number().int().positive().optional().describe('number of replicas K (default 1)'),
+  /**
+   * Ensembles in lockstep (dynamics/lockstep.ts): replicas 0..K-1 train in fixed groups of G
+   * consecutive indices, each group stepped as one batched computation on a shared data order.
+   */
+  lockstep: z.number().int().positive().optional()
+    .describe('train the replicas in groups of G as one batched computation (shared data order: --variant init)'),
 });
 
 export type TrainConfig = z.infer<typeof trainConfigSchema>;
@@ -96,7 +107,34 @@ export type TrainConfig = z.infer<typeof trainConfigSchema>;
 function checkTrainConfig(c: TrainConfig): TrainConfig {
   checkModel(c.model);
   if (c.optimizer.kind === 'gd') c.sampling = 'full';
+  if (c.lockstep !== undefined) checkLockstep(c, c.lockstep);
   return c;
+}
+
+/** Lockstep needs what its fused pass assumes: one data order, an MLP, plain gradients, K known. */
+function checkLockstep(c: TrainConfig, G: number): void {
+  if (c.variant !== 'init') throw GlassyError.invalid('variant', c.variant, `'init' with lockstep ${G} (lockstep replicas share one data order)`);
+  if (c.model.layers !== undefined) throw GlassyError.invalid('model', c.model.layers, `an MLP given by layer sizes with lockstep ${G}`);
+  if (c.flatten !== undefined && c.flatten.kind !== 'none') throw GlassyError.invalid('flatten', c.flatten.kind, `'none' with lockstep ${G}`);
+  if (c.replicas === undefined) throw GlassyError.invalid('replicas', c.replicas, `the replica count K in the config with lockstep ${G}`);
+}
+
+/**
+ * The executor's units: one per replica, or with lockstep G one per group of G replicas
+ * (⌈K/G⌉; the last group holds the rest). Groups follow from the config alone, never from the
+ * executor, so the numbers are the same for any worker count, shards and resume. Absent K: the
+ * caller's count.
+ */
+export function trainUnits(c: TrainConfig): number | undefined {
+  if (c.replicas === undefined) return undefined;
+  return c.lockstep === undefined ? c.replicas : Math.ceil(c.replicas / c.lockstep);
+}
+
+/** The replica indices unit `unit` trains: [unit] or its lockstep group [uG, min(uG + G, K)). */
+export function unitMembers(c: TrainConfig, unit: number): number[] {
+  if (c.lockstep === undefined) return [unit];
+  const from = unit * c.lockstep, to = Math.min(from + c.lockstep, c.replicas!);
+  return Array.from({ length: to - from }, (_, j) => from + j);
 }
 
 /** Exactly one of sizes and layers; a bad layer token gets one line naming it. */
@@ -146,6 +184,7 @@ export const protocol: Protocol<TrainConfig> = {
   name: 'train',
   schema: trainConfigSchema,
   check: checkTrainConfig,
+  replicas: trainUnits,
   cli: {
     description: 'train K replicas of a network (MLP or layer spec); write weights (.safetensors) and learning curves (.npy)',
     groups: ['data'],
@@ -161,6 +200,8 @@ export const protocol: Protocol<TrainConfig> = {
       ...trainFlags,
       evalTrainSamples: { flag: 'train-samples', value: 'n', aliases: ['eval-train-samples'] },
       measure: { value: 'how' },
+      replicas: { value: 'K' },
+      lockstep: { value: 'G' },
     },
   },
   task: async () => (await import('../train.js')).task,

@@ -3,6 +3,7 @@
  * scatterAdd, reluForward/Backward) reproduce the JavaScript loops of landscapes/network bit for bit:
  * the same network with and without them gives identical losses, gradients and Hessian-vector products
  * in f32 and f64, through padding, strides, odd pool windows and ties; and they refuse bad extents.
+ * (The BLAS addon has them all; the WebAssembly backend has im2col, col2im and swapAxes.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -69,7 +70,7 @@ test('network passes with the backend kernels are bit-identical to the JavaScrip
 test('maxPool: NaN wins its window, as the JavaScript loop and PyTorch', (t) => {
   const pairs = withAndWithout();
   if (pairs.length === 0) t.skip('no backend with the convolution kernels (BLAS addon not built)');
-  for (const { fast } of pairs) {
+  for (const { fast } of pairs.filter((q) => q.fast.maxPool)) {
     for (const Ctor of [Float32Array, Float64Array]) {
       // one 4×4 plane: windows [1,NaN;5,6] [3,3;-Inf,Inf] [NaN,2;NaN,0] [-1,-1;-1,-2]
       const x = new Ctor([1, NaN, 3, 3, 5, 6, -Infinity, Infinity, NaN, 2, -1, -1, NaN, 0, -1, -2]);
@@ -97,6 +98,7 @@ test('the convolution kernels refuse extents outside their arrays and mixed prec
     assert.throws(() => be.col2im!(col, new Float32Array(49), g), RangeError);
     assert.throws(() => be.swapAxes!(x, new Float32Array(49), 2, 5, 5, null), RangeError);
     assert.throws(() => be.swapAxes!(x, x.slice(), 2, 5, 5, new Float32Array(1)), RangeError);
+    if (!be.maxPool) continue;
     assert.throws(() => be.rowSums!(x, 2, 26, new Float32Array(2), 0), RangeError);
     const pg = { planes: 2, height: 5, width: 5, kernel: 2, stride: 2, outHeight: 2, outWidth: 2 };
     assert.throws(() => be.maxPool!(x, new Float32Array(8), new Int32Array(7), pg), RangeError);
@@ -106,5 +108,27 @@ test('the convolution kernels refuse extents outside their arrays and mixed prec
     assert.deepEqual([...dx], [9, 9, 9, 9], 'nothing written before the refusal');
     be.scatterAdd!(Float32Array.from([1, 2, 3]), Int32Array.from([3, 0, 3]), 3, dx, 4);
     assert.deepEqual([...dx], [2, 0, 0, 4]);
+  }
+});
+
+test('the kernels give the same bits on the backend\'s own arrays and on ordinary typed arrays (copied in and out)', (t) => {
+  const pairs = withAndWithout();
+  if (pairs.length === 0) t.skip('no backend with the convolution kernels (BLAS addon not built)');
+  for (const { fast: be } of pairs) {
+    const g = { batch: 3, channels: 2, height: 7, width: 6, kernel: 3, stride: 2, padding: 1, outHeight: 4, outWidth: 3 };
+    const nx = 3 * 2 * 7 * 6, nc = 2 * 9 * 3 * 12;
+    const rng = Rng.stream(9, 1);
+    const own = { x: be.allocF64(nx), col: be.allocF64(nc), dx: be.allocF64(nx), t: be.allocF64(nx), bias: be.allocF64(6) };
+    rng.fillNormal(own.x);
+    rng.fillNormal(own.bias);
+    const foreign = { x: Float64Array.from(own.x), col: new Float64Array(nc), dx: new Float64Array(nx), t: new Float64Array(nx), bias: Float64Array.from(own.bias) };
+    for (const a of [own, foreign]) {
+      be.im2col!(a.x, a.col, g);
+      be.col2im!(a.col, a.dx, g);
+      be.swapAxes!(a.x, a.t, 6, 3, 14, a.bias);
+    }
+    assert.deepEqual([...foreign.col], [...own.col], `${be.name} im2col`);
+    assert.deepEqual([...foreign.dx], [...own.dx], `${be.name} col2im`);
+    assert.deepEqual([...foreign.t], [...own.t], `${be.name} swapAxes`);
   }
 });

@@ -332,4 +332,4 @@ export function dgemm(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f64, a: u
 }
 
 // The convolution's copies (asm/conv.ts) live in the same module, so they share its memory.
-export { sIm2col, dIm2col, sCol2im, dCol2im, sSwapAxes, dSwapAxes } from './conv';
+export { sIm2col, dIm2col, sCol2im, dCol2im, sSwapAxes, dSwapAxes, sMaxPool, dMaxPool, sScatterAdd, dScatterAdd } from './conv';

@@ -330,3 +330,6 @@ export function dgemm(ta: i32, tb: i32, m: i32, n: i32, k: i32, alpha: f64, a: u
   b: usize, ldb: i32, beta: f64, c: usize, ldc: i32, work: usize): void {
   gemm<f64>(ta != 0, tb != 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, work);
 }
+
+// The convolution's copies (asm/conv.ts) live in the same module, so they share its memory.
+export { sIm2col, dIm2col, sCol2im, dCol2im, sSwapAxes, dSwapAxes, sMaxPool, dMaxPool, sScatterAdd, dScatterAdd } from './conv';

@@ -208,6 +208,325 @@ __attribute__((optimize("O3"))) static napi_value relu_backward(napi_env env, na
   return NULL;
 }
 
+/* ---- Convolution and pooling steps of a network pass (landscapes/network/conv2d.ts, maxpool.ts) ----
+   Copies, selections and sums in the order of the JavaScript loops they replace, so every result is
+   bit-identical to them (f32 sums are accumulated in double, as JavaScript numbers are). Each kernel
+   is written once for f32 and f64 through the macros below; the element type comes from the arrays,
+   which must agree. Every extent is checked against the arrays before anything is written. */
+
+/* Reads argv[from .. from+count) as non-negative integers below 2^31. */
+static int get_dims(napi_env env, napi_value *argv, size_t from, size_t count, int64_t *out) {
+  for (size_t i = 0; i < count; i++) {
+    if (napi_get_value_int64(env, argv[from + i], &out[i]) != napi_ok || out[i] < 0 || out[i] > 2147483647) return 0;
+  }
+  return 1;
+}
+
+/* Two float views of the same type; *dbl set from it. */
+static int get_pair(napi_env env, napi_value a, napi_value b, view_t *va, view_t *vb, int *dbl) {
+  bool is_ta = false;
+  napi_typedarray_type ta, tb;
+  napi_value ab;
+  size_t off;
+  if (napi_is_typedarray(env, a, &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, a, &ta, &va->length, &va->data, &ab, &off) != napi_ok) return 0;
+  if (napi_is_typedarray(env, b, &is_ta) != napi_ok || !is_ta || napi_get_typedarray_info(env, b, &tb, &vb->length, &vb->data, &ab, &off) != napi_ok) return 0;
+  if (ta != tb || (ta != napi_float32_array && ta != napi_float64_array)) return 0;
+  *dbl = ta == napi_float64_array;
+  return 1;
+}
+
+/* col[(c,kh,kw), b*HW + (oh,ow)] <- x[b, c, oh*S - P + kh, ow*S - P + kw], zero outside the image. */
+#define IM2COL(T)                                                                                   \
+  {                                                                                                 \
+    const T *x = (const T *)vx.data;                                                                \
+    T *col = (T *)vc.data;                                                                          \
+    int64_t hw = ho * wo, ld = B * hw, in = cin * h * w, r = 0;                                     \
+    for (int64_t c = 0; c < cin; c++)                                                               \
+      for (int64_t kh = 0; kh < k; kh++)                                                            \
+        for (int64_t kw = 0; kw < k; kw++, r++)                                                     \
+          for (int64_t b = 0; b < B; b++) {                                                         \
+            const T *xc = x + b * in + c * h * w;                                                   \
+            T *o = col + r * ld + b * hw;                                                           \
+            for (int64_t oh = 0; oh < ho; oh++, o += wo) {                                          \
+              int64_t ih = oh * s - p + kh;                                                         \
+              if (ih < 0 || ih >= h) {                                                              \
+                for (int64_t ow = 0; ow < wo; ow++) o[ow] = 0;                                      \
+                continue;                                                                           \
+              }                                                                                     \
+              const T *row = xc + ih * w;                                                           \
+              if (s == 1 && p == 0) {                                                               \
+                const T *src = row + kw;                                                            \
+                for (int64_t ow = 0; ow < wo; ow++) o[ow] = src[ow];                                \
+              } else {                                                                              \
+                for (int64_t ow = 0; ow < wo; ow++) {                                               \
+                  int64_t iw = ow * s - p + kw;                                                     \
+                  o[ow] = iw >= 0 && iw < w ? row[iw] : 0;                                          \
+                }                                                                                   \
+              }                                                                                     \
+            }                                                                                       \
+          }                                                                                         \
+  }
+
+/* dx <- 0, then every col entry added back to the input position it was copied from (the adjoint). */
+#define COL2IM(T)                                                                                   \
+  {                                                                                                 \
+    const T *col = (const T *)vc.data;                                                              \
+    T *dx = (T *)vx.data;                                                                           \
+    int64_t hw = ho * wo, ld = B * hw, in = cin * h * w, r = 0;                                     \
+    memset(dx, 0, (size_t)(B * in) * sizeof(T));                                                    \
+    for (int64_t c = 0; c < cin; c++)                                                               \
+      for (int64_t kh = 0; kh < k; kh++)                                                            \
+        for (int64_t kw = 0; kw < k; kw++, r++)                                                     \
+          for (int64_t b = 0; b < B; b++) {                                                         \
+            T *xc = dx + b * in + c * h * w;                                                        \
+            const T *o = col + r * ld + b * hw;                                                     \
+            for (int64_t oh = 0; oh < ho; oh++, o += wo) {                                          \
+              int64_t ih = oh * s - p + kh;                                                         \
+              if (ih < 0 || ih >= h) continue;                                                      \
+              T *row = xc + ih * w;                                                                 \
+              for (int64_t ow = 0; ow < wo; ow++) {                                                 \
+                int64_t iw = ow * s - p + kw;                                                       \
+                if (iw >= 0 && iw < w) row[iw] += o[ow];                                            \
+              }                                                                                     \
+            }                                                                                       \
+          }                                                                                         \
+  }
+
+/* im2col(x, col, B, C_in, H, W, K, S, P, H_out, W_out) and col2im(col, dx, …the same…). */
+static napi_value conv_unfold(napi_env env, napi_callback_info info, int adjoint) {
+  size_t argc = 11;
+  napi_value argv[11];
+  int64_t d[9];
+  view_t vx, vc;
+  int dbl;
+  const char *what = adjoint ? "col2im: expected (col, dx, B, C_in, H, W, K, S, P, H_out, W_out)"
+                             : "im2col: expected (x, col, B, C_in, H, W, K, S, P, H_out, W_out)";
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 11 || !get_dims(env, argv, 2, 9, d))
+    return throw_range(env, what);
+  if (adjoint ? !get_pair(env, argv[0], argv[1], &vc, &vx, &dbl) : !get_pair(env, argv[0], argv[1], &vx, &vc, &dbl))
+    return throw_range(env, what);
+  int64_t B = d[0], cin = d[1], h = d[2], w = d[3], k = d[4], s = d[5], p = d[6], ho = d[7], wo = d[8];
+  if (k < 1 || s < 1 || h + 2 * p < k || ho != (h + 2 * p - k) / s + 1 || wo != (w + 2 * p - k) / s + 1)
+    return throw_range(env, "im2col/col2im: output size is not floor((H + 2P - K)/S) + 1");
+  if ((int64_t)vx.length < B * cin * h * w || (int64_t)vc.length < cin * k * k * B * ho * wo)
+    return throw_range(env, "im2col/col2im: x or col shorter than the shape");
+  if (adjoint) {
+    if (dbl) COL2IM(double) else COL2IM(float)
+  } else {
+    if (dbl) IM2COL(double) else IM2COL(float)
+  }
+  return NULL;
+}
+
+__attribute__((optimize("O3"))) static napi_value im2col(napi_env env, napi_callback_info info) { return conv_unfold(env, info, 0); }
+__attribute__((optimize("O3"))) static napi_value col2im(napi_env env, napi_callback_info info) { return conv_unfold(env, info, 1); }
+
+/* swapAxes(src, dst, P, Q, L, bias): dst[q, p, l] <- src[p, q, l] + bias[p] (bias null: + 0, which
+   also turns -0 into +0, as the JavaScript loop does). The NCHW <-> channel-major transposes. */
+#define SWAP(T)                                                                                     \
+  {                                                                                                 \
+    const T *src = (const T *)vs.data;                                                              \
+    T *dst = (T *)vd.data;                                                                          \
+    const T *bias = (const T *)vb.data;                                                             \
+    for (int64_t i = 0; i < P; i++) {                                                               \
+      T bo = bias ? bias[i] : (T)0;                                                                 \
+      for (int64_t j = 0; j < Q; j++) {                                                             \
+        const T *a = src + (i * Q + j) * L;                                                         \
+        T *o = dst + (j * P + i) * L;                                                               \
+        for (int64_t l = 0; l < L; l++) o[l] = a[l] + bo;                                           \
+      }                                                                                             \
+    }                                                                                               \
+  }
+
+__attribute__((optimize("O3"))) static napi_value swap_axes(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  int64_t d[3];
+  view_t vs, vd, vb = {NULL, 0};
+  int dbl;
+  const char *what = "swapAxes: expected (src, dst, P, Q, L, bias | null), src and dst of P*Q*L elements, bias of P, one float type";
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 6 || !get_dims(env, argv, 2, 3, d) ||
+      !get_pair(env, argv[0], argv[1], &vs, &vd, &dbl))
+    return throw_range(env, what);
+  int64_t P = d[0], Q = d[1], L = d[2];
+  napi_valuetype bt;
+  if (napi_typeof(env, argv[5], &bt) != napi_ok) return throw_range(env, what);
+  if (bt != napi_null && bt != napi_undefined) {
+    if (!get_view(env, argv[5], dbl ? napi_float64_array : napi_float32_array, &vb) || (int64_t)vb.length < P) return throw_range(env, what);
+  }
+  if ((int64_t)vs.length < P * Q * L || (int64_t)vd.length < P * Q * L) return throw_range(env, what);
+  if (dbl) SWAP(double) else SWAP(float)
+  return NULL;
+}
+
+/* rowSums(a, rows, n, out, beta): out[r] <- beta*out[r] + sum of a[r*n .. r*n+n), summed in double
+   from left to right (the bias gradient). beta is 0 (overwrite) or 1 (accumulate). */
+__attribute__((optimize("O3"))) static napi_value row_sums(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  int64_t d[2];
+  double beta;
+  view_t va, vo;
+  int dbl;
+  const char *what = "rowSums: expected (a, rows, n, out, beta), a of rows*n and out of rows elements, one float type, beta 0 or 1";
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 || !get_dims(env, argv, 1, 2, d) ||
+      !get_pair(env, argv[0], argv[3], &va, &vo, &dbl) || napi_get_value_double(env, argv[4], &beta) != napi_ok || (beta != 0 && beta != 1))
+    return throw_range(env, what);
+  int64_t rows = d[0], n = d[1];
+  if ((int64_t)va.length < rows * n || (int64_t)vo.length < rows) return throw_range(env, what);
+  /* Four rows at a time: four independent left-to-right sums (the same order per row, so the same
+     bits) hide the latency of the additions. */
+  for (int64_t r0 = 0; r0 < rows; r0 += 4) {
+    int64_t nr = rows - r0 < 4 ? rows - r0 : 4;
+    double sum[4] = {0, 0, 0, 0};
+    if (nr == 4) {
+      if (dbl) {
+        const double *a = (const double *)va.data + r0 * n;
+        for (int64_t i = 0; i < n; i++) { sum[0] += a[i]; sum[1] += a[n + i]; sum[2] += a[2 * n + i]; sum[3] += a[3 * n + i]; }
+      } else {
+        const float *a = (const float *)va.data + r0 * n;
+        for (int64_t i = 0; i < n; i++) {
+          sum[0] += (double)a[i]; sum[1] += (double)a[n + i]; sum[2] += (double)a[2 * n + i]; sum[3] += (double)a[3 * n + i];
+        }
+      }
+    } else {
+      for (int64_t j = 0; j < nr; j++) {
+        if (dbl) {
+          const double *a = (const double *)va.data + (r0 + j) * n;
+          for (int64_t i = 0; i < n; i++) sum[j] += a[i];
+        } else {
+          const float *a = (const float *)va.data + (r0 + j) * n;
+          for (int64_t i = 0; i < n; i++) sum[j] += (double)a[i];
+        }
+      }
+    }
+    for (int64_t j = 0; j < nr; j++) {
+      int64_t r = r0 + j;
+      if (dbl) {
+        double *o = (double *)vo.data;
+        o[r] = (beta == 0 ? 0 : o[r]) + sum[j];
+      } else {
+        float *o = (float *)vo.data;
+        o[r] = (float)((beta == 0 ? 0 : (double)o[r]) + sum[j]);
+      }
+    }
+  }
+  return NULL;
+}
+
+/* maxPool(x, y, argmax, planes, H, W, K, S, H_out, W_out): y[o] = the maximum of o's K x K window
+   (stride S) and argmax[o] its index in x; the first maximum in row-major order wins ties, and the
+   first NaN wins its window (PyTorch's CPU kernel). */
+#define MAXPOOL(T)                                                                                  \
+  {                                                                                                 \
+    const T *x = (const T *)vx.data;                                                                \
+    T *y = (T *)vy.data;                                                                            \
+    int64_t o = 0;                                                                                  \
+    for (int64_t pl = 0; pl < planes; pl++) {                                                       \
+      int64_t base = pl * h * w;                                                                    \
+      for (int64_t oh = 0; oh < ho; oh++)                                                           \
+        for (int64_t ow = 0; ow < wo; ow++, o++) {                                                  \
+          int64_t best = base + oh * s * w + ow * s;                                                \
+          T m = x[best];                                                                            \
+          for (int64_t kh = 0; kh < k; kh++) {                                                      \
+            int64_t row = base + (oh * s + kh) * w + ow * s;                                        \
+            for (int64_t kw = 0; kw < k; kw++) {                                                    \
+              T v = x[row + kw];                                                                    \
+              if (m == m && (v > m || v != v)) { m = v; best = row + kw; }                          \
+            }                                                                                       \
+          }                                                                                         \
+          y[o] = m;                                                                                 \
+          idx[o] = (int32_t)best;                                                                   \
+        }                                                                                           \
+    }                                                                                               \
+  }
+
+
+/* The common 2 x 2, stride-2 window without branches on the data (random inputs defeat the branch
+   predictor): selections by comparison, then the window's first NaN if it has one. Same results as
+   MAXPOOL. */
+#define MAXPOOL2(T)                                                                                 \
+  {                                                                                                 \
+    const T *x = (const T *)vx.data;                                                                \
+    T *y = (T *)vy.data;                                                                            \
+    int64_t o = 0;                                                                                  \
+    for (int64_t pl = 0; pl < planes; pl++) {                                                       \
+      int64_t base = pl * h * w;                                                                    \
+      for (int64_t oh = 0; oh < ho; oh++) {                                                         \
+        int64_t i0 = base + 2 * oh * w, i1 = i0 + w;                                                \
+        for (int64_t ow = 0; ow < wo; ow++, o++, i0 += 2, i1 += 2) {                                \
+          T a = x[i0], b = x[i0 + 1], c = x[i1], e = x[i1 + 1];                                     \
+          T m = a;                                                                                  \
+          int32_t best = (int32_t)i0;                                                               \
+          int gb = b > m; m = gb ? b : m; best = gb ? (int32_t)i0 + 1 : best;                       \
+          int gc = c > m; m = gc ? c : m; best = gc ? (int32_t)i1 : best;                           \
+          int ge = e > m; m = ge ? e : m; best = ge ? (int32_t)i1 + 1 : best;                       \
+          if (__builtin_expect(a != a || b != b || c != c || e != e, 0)) {                          \
+            best = a != a ? (int32_t)i0 : b != b ? (int32_t)i0 + 1 : c != c ? (int32_t)i1 : (int32_t)i1 + 1; \
+            m = x[best];                                                                            \
+          }                                                                                         \
+          y[o] = m;                                                                                 \
+          idx[o] = best;                                                                            \
+        }                                                                                           \
+      }                                                                                             \
+    }                                                                                               \
+  }
+
+__attribute__((optimize("O3"))) static napi_value max_pool(napi_env env, napi_callback_info info) {
+  size_t argc = 10;
+  napi_value argv[10];
+  int64_t d[7];
+  view_t vx, vy, vi;
+  int dbl;
+  const char *what = "maxPool: expected (x, y, argmax, planes, H, W, K, S, H_out, W_out), x and y of one float type, argmax an Int32Array";
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 10 || !get_dims(env, argv, 3, 7, d) ||
+      !get_pair(env, argv[0], argv[1], &vx, &vy, &dbl) || !get_view(env, argv[2], napi_int32_array, &vi))
+    return throw_range(env, what);
+  int64_t planes = d[0], h = d[1], w = d[2], k = d[3], s = d[4], ho = d[5], wo = d[6];
+  if (k < 1 || s < 1 || h < k || w < k || ho != (h - k) / s + 1 || wo != (w - k) / s + 1)
+    return throw_range(env, "maxPool: output size is not floor((H - K)/S) + 1");
+  if ((int64_t)vx.length < planes * h * w || planes * h * w > 2147483647 || (int64_t)vy.length < planes * ho * wo ||
+      (int64_t)vi.length < planes * ho * wo)
+    return throw_range(env, "maxPool: x, y or argmax shorter than the shape");
+  int32_t *idx = (int32_t *)vi.data;
+  if (k == 2 && s == 2) {
+    if (dbl) MAXPOOL2(double) else MAXPOOL2(float)
+  } else {
+    if (dbl) MAXPOOL(double) else MAXPOOL(float)
+  }
+  return NULL;
+}
+
+/* scatterAdd(dy, argmax, n, dx, m): dx[0 .. m) <- 0, then dx[argmax[o]] += dy[o] for o < n, in order
+   (the max-pool backward pass). Every index is checked against m before anything is written. */
+__attribute__((optimize("O3"))) static napi_value scatter_add(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  int64_t n, m;
+  view_t vy, vx, vi;
+  int dbl;
+  const char *what = "scatterAdd: expected (dy, argmax, n, dx, m), dy and dx of one float type, argmax an Int32Array, indices in [0, m)";
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5 || !get_dims(env, argv, 2, 1, &n) ||
+      !get_dims(env, argv, 4, 1, &m) || !get_pair(env, argv[0], argv[3], &vy, &vx, &dbl) || !get_view(env, argv[1], napi_int32_array, &vi) ||
+      (int64_t)vy.length < n || (int64_t)vi.length < n || (int64_t)vx.length < m)
+    return throw_range(env, what);
+  const int32_t *idx = (const int32_t *)vi.data;
+  for (int64_t o = 0; o < n; o++)
+    if (idx[o] < 0 || idx[o] >= m) return throw_range(env, what);
+  if (dbl) {
+    const double *dy = (const double *)vy.data;
+    double *dx = (double *)vx.data;
+    memset(dx, 0, (size_t)m * sizeof(double));
+    for (int64_t o = 0; o < n; o++) dx[idx[o]] += dy[o];
+  } else {
+    const float *dy = (const float *)vy.data;
+    float *dx = (float *)vx.data;
+    memset(dx, 0, (size_t)m * sizeof(float));
+    for (int64_t o = 0; o < n; o++) dx[idx[o]] += dy[o];
+  }
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -263,6 +582,12 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"reluForward", NULL, relu_forward, NULL, NULL, NULL, napi_default, NULL},
     {"reluBackward", NULL, relu_backward, NULL, NULL, NULL, napi_default, NULL},
     {"gatherRows", NULL, gather_rows, NULL, NULL, NULL, napi_default, NULL},
+    {"im2col", NULL, im2col, NULL, NULL, NULL, napi_default, NULL},
+    {"col2im", NULL, col2im, NULL, NULL, NULL, napi_default, NULL},
+    {"swapAxes", NULL, swap_axes, NULL, NULL, NULL, napi_default, NULL},
+    {"rowSums", NULL, row_sums, NULL, NULL, NULL, napi_default, NULL},
+    {"maxPool", NULL, max_pool, NULL, NULL, NULL, napi_default, NULL},
+    {"scatterAdd", NULL, scatter_add, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
     {"info", NULL, get_info, NULL, NULL, NULL, napi_default, NULL},

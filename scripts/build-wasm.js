@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const gemmSrc = join(root, 'asm', 'gemm.ts');
+const convSrc = join(root, 'asm', 'conv.ts'); // imported by gemm.ts
 const outDir = join(root, 'asm', 'build');
 mkdirSync(outDir, { recursive: true });
 
@@ -31,8 +32,8 @@ const common = [
   '--enable', 'simd', '--enable', 'threads',
 ];
 const variants = [
-  { src: gemmSrc, file: 'gemm.wasm', extra: [] },
-  { src: gemmSrc, file: 'gemm-relaxed.wasm', extra: ['--enable', 'relaxed-simd'] },
+  { src: gemmSrc, file: 'gemm.wasm', extra: [], deps: [convSrc] },
+  { src: gemmSrc, file: 'gemm-relaxed.wasm', extra: ['--enable', 'relaxed-simd'], deps: [convSrc] },
   { src: join(root, 'asm', 'spinflip.ts'), file: 'spinflip.wasm', extra: [] },
 ];
 
@@ -40,7 +41,7 @@ for (const v of variants) {
   const out = join(outDir, v.file);
   // Skip when the output is newer than the source (keeps `npm run build` fast).
   const src = v.src;
-  if (existsSync(out) && statSync(out).mtimeMs > statSync(src).mtimeMs && statSync(out).mtimeMs > statSync(fileURLToPath(import.meta.url)).mtimeMs) continue;
+  if (existsSync(out) && [src, ...(v.deps ?? []), fileURLToPath(import.meta.url)].every((f) => statSync(out).mtimeMs > statSync(f).mtimeMs)) continue;
   const tmp = `${out}.tmp-${process.pid}`;
   let errText = '';
   const { error } = await asc.main([src, ...common, ...v.extra, '--outFile', tmp], {

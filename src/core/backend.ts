@@ -58,6 +58,26 @@ export interface Backend {
   reluBackward?(z: Float32Array, da: Float32Array, dz: Float32Array, n: number): void;
 
   /**
+   * Optional steps of a convolutional network pass (the BLAS addon has them; landscapes/network falls
+   * back to its JavaScript loops, which they reproduce bit for bit). All arrays of one call share a
+   * precision; extents are checked and a RangeError thrown before anything is written.
+   * - im2col: col[(c,kh,kw), b·HW + (oh,ow)] ← x[b, c, oh·S − P + kh, ow·S − P + kw] (0 outside the
+   *   image), x NCHW [B × C_in × H × W], col [C_in·K·K × B·H_out·W_out];
+   * - col2im: its adjoint, dx ← 0 then every col entry added back where im2col took it from;
+   * - swapAxes: dst[q, p, l] ← src[p, q, l] + bias[p] (+0 without bias), src [P × Q × L];
+   * - rowSums: out[r] ← β·out[r] + Σ_i a[r·n + i], summed left to right in double, β 0 or 1;
+   * - maxPool: y[o] ← the maximum of window o (K×K, stride S, floor output size) of the planes of x,
+   *   argmax[o] ← its index in x (first maximum on ties, first NaN wins, as PyTorch's CPU kernel);
+   * - scatterAdd: dx[0 … m) ← 0, then dx[argmax[o]] += dy[o] for o < n in order.
+   */
+  im2col?(x: Float, col: Float, geometry: ConvGeometry): void;
+  col2im?(col: Float, dx: Float, geometry: ConvGeometry): void;
+  swapAxes?(src: Float, dst: Float, p: number, q: number, l: number, bias: Float | null): void;
+  rowSums?(a: Float, rows: number, n: number, out: Float, beta: 0 | 1): void;
+  maxPool?(x: Float, y: Float, argmax: Int32Array, geometry: PoolGeometry): void;
+  scatterAdd?(dy: Float, argmax: Int32Array, n: number, dx: Float, m: number): void;
+
+  /**
    * Optional: whether the kernels read and write this array in place, without a copy (every typed
    * array on the BLAS and reference backends; only allocF32/allocF64 arrays on WebAssembly). Absent
    * means "only arrays from allocF32/allocF64".
@@ -76,4 +96,15 @@ export interface Backend {
    * parallelises across replicas instead (DESIGN.md, "Hot paths").
    */
   setThreads?(n: number): void;
+}
+
+/** The shape of one im2col/col2im call: batch B of C_in × H × W images, K×K kernel, stride S, padding P. */
+export interface ConvGeometry {
+  batch: number; channels: number; height: number; width: number;
+  kernel: number; stride: number; padding: number; outHeight: number; outWidth: number;
+}
+
+/** The shape of one max-pool call: `planes` (batch × channels) planes of H × W, K×K windows, stride S. */
+export interface PoolGeometry {
+  planes: number; height: number; width: number; kernel: number; stride: number; outHeight: number; outWidth: number;
 }

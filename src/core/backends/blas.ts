@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Backend } from '../backend.js';
+import type { Backend, Float } from '../backend.js';
 import { GlassyError } from '../errors.js';
 import { checkAlloc, checkGemm, scaleC } from './validate.js';
 
@@ -38,6 +38,13 @@ interface Addon {
   reluForward?(z: Float32Array, a: Float32Array, n: number): void;
   reluBackward?(z: Float32Array, da: Float32Array, dz: Float32Array, n: number): void;
   gatherRows?(x: Float32Array | Float64Array, d: number, rows: Int32Array, out: Float32Array | Float64Array): void;
+  /** The convolution and pooling kernels (Backend.im2col …), absent from addons built before them. */
+  im2col?(x: Float, col: Float, B: number, cin: number, h: number, w: number, k: number, s: number, p: number, ho: number, wo: number): void;
+  col2im?(col: Float, dx: Float, B: number, cin: number, h: number, w: number, k: number, s: number, p: number, ho: number, wo: number): void;
+  swapAxes?(src: Float, dst: Float, p: number, q: number, l: number, bias: Float | null): void;
+  rowSums?(a: Float, rows: number, n: number, out: Float, beta: number): void;
+  maxPool?(x: Float, y: Float, argmax: Int32Array, planes: number, h: number, w: number, k: number, s: number, ho: number, wo: number): void;
+  scatterAdd?(dy: Float, argmax: Int32Array, n: number, dx: Float, m: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   info(): BlasInfo;
@@ -147,6 +154,15 @@ export function loadBlasBackend(): { backend: BlasBackend } | { reason: string }
       if (x.constructor !== out.constructor) throw GlassyError.invalid('gatherRows.out', out.constructor.name, `a ${x.constructor.name} like x`);
       gatherRows(x, d, rows, out);
     };
+  }
+  const { im2col, col2im, swapAxes, rowSums, maxPool, scatterAdd } = addon;
+  if (im2col && col2im && swapAxes && rowSums && maxPool && scatterAdd) {
+    backend.im2col = (x, col, g) => im2col.call(addon, x, col, g.batch, g.channels, g.height, g.width, g.kernel, g.stride, g.padding, g.outHeight, g.outWidth);
+    backend.col2im = (col, dx, g) => col2im.call(addon, col, dx, g.batch, g.channels, g.height, g.width, g.kernel, g.stride, g.padding, g.outHeight, g.outWidth);
+    backend.swapAxes = swapAxes.bind(addon);
+    backend.rowSums = rowSums.bind(addon);
+    backend.maxPool = (x, y, argmax, g) => maxPool.call(addon, x, y, argmax, g.planes, g.height, g.width, g.kernel, g.stride, g.outHeight, g.outWidth);
+    backend.scatterAdd = scatterAdd.bind(addon);
   }
   return { backend };
 }

@@ -18,7 +18,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import type { Backend, Float } from '../backend.js';
+import type { Backend, ConvGeometry, Float, PoolGeometry } from '../backend.js';
 import { GlassyError } from '../errors.js';
 import { checkAlloc, checkGemm, span } from './validate.js';
 import { FIRST, Heap } from '../wasm-heap.js';
@@ -47,6 +47,19 @@ interface GemmExports {
   dgemm(ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, lda: number,
     b: number, ldb: number, beta: number, c: number, ldc: number, work: number): void;
 }
+
+/** asm/conv.ts: the convolution's copies (s… f32, d… f64), byte addresses in linear memory. */
+type Unfold = (x: number, col: number, B: number, cin: number, h: number, w: number, k: number, s: number, p: number, ho: number, wo: number) => void;
+interface ConvExports {
+  sIm2col: Unfold; dIm2col: Unfold; sCol2im: Unfold; dCol2im: Unfold;
+  sSwapAxes(src: number, dst: number, p: number, q: number, l: number, bias: number): void;
+  dSwapAxes(src: number, dst: number, p: number, q: number, l: number, bias: number): void;
+  sMaxPool: Pool; dMaxPool: Pool;
+  /** -1, or the first o whose argmax[o] is outside [0, m) (then nothing is written). */
+  sScatterAdd(dy: number, idx: number, n: number, dx: number, m: number): number;
+  dScatterAdd(dy: number, idx: number, n: number, dx: number, m: number): number;
+}
+type Pool = (x: number, y: number, idx: number, planes: number, h: number, w: number, k: number, s: number, ho: number, wo: number) => void;
 
 export interface WasmBackend extends Backend {
   readonly name: 'wasm';
@@ -172,7 +185,35 @@ export function createWasmBackend(opts: { relaxed?: boolean } = {}): WasmBackend
     }
   }
 
-  return {
+  /** x, col and dx of one im2col/col2im call, checked as the BLAS addon checks them. */
+  function unfoldArgs(what: string, x: Float, col: Float, g: ConvGeometry): [number, number] {
+    const { batch: B, channels: cin, height: h, width: w, kernel: k, stride: s, padding: p, outHeight: ho, outWidth: wo } = g;
+    if (x.constructor !== col.constructor) throw new RangeError(`${what}: x and col must be of one float type`);
+    if (!(k >= 1 && s >= 1 && h + 2 * p >= k && ho === Math.floor((h + 2 * p - k) / s) + 1 && wo === Math.floor((w + 2 * p - k) / s) + 1)) {
+      throw new RangeError(`${what}: output size is not floor((H + 2P - K)/S) + 1`);
+    }
+    const nx = B * cin * h * w, nc = cin * k * k * B * ho * wo;
+    if (x.length < nx || col.length < nc) throw new RangeError(`${what}: x or col shorter than the shape`);
+    return [nx, nc];
+  }
+
+  /** Copies an output that lives outside linear memory back from its scratch copy. */
+  function copyBack(out: Float, ptr: number, elems: number): void {
+    if (ours(out)) return;
+    out.set(out instanceof Float64Array ? new Float64Array(memory.buffer, ptr, elems) : new Float32Array(memory.buffer, ptr, elems));
+  }
+
+  const cx = instance.exports as unknown as Partial<ConvExports>;
+
+  /** An Int32Array's address in linear memory, through scratch slot 2 (copied in when asked) if it is not there. */
+  function placeInts(a: Int32Array, n: number, copyIn: boolean): number {
+    if (buffers.has(a.buffer)) return a.byteOffset;
+    const ptr = scratchPtr(2, n * 4);
+    if (copyIn && n > 0) new Int32Array(memory.buffer, ptr, n).set(a.subarray(0, n));
+    return ptr;
+  }
+
+  const backend: WasmBackend = {
     name: 'wasm',
     relaxed,
     description: `WebAssembly SIMD (AssemblyScript 4×8 register-blocked ${relaxed ? 'relaxed-SIMD FMA' : 'mul+add'} kernel, packed panels)`,
@@ -205,4 +246,53 @@ export function createWasmBackend(opts: { relaxed?: boolean } = {}): WasmBackend
       return memory.buffer.byteLength;
     },
   };
+  const { sIm2col, dIm2col, sCol2im, dCol2im, sSwapAxes, dSwapAxes } = cx;
+  if (sIm2col && dIm2col && sCol2im && dCol2im && sSwapAxes && dSwapAxes) {
+    const dims = (g: ConvGeometry) => [g.batch, g.channels, g.height, g.width, g.kernel, g.stride, g.padding, g.outHeight, g.outWidth] as const;
+    backend.im2col = (x, col, g) => {
+      const [nx, nc] = unfoldArgs('im2col', x, col, g);
+      const px = place(x, nx, 0, true), pc = place(col, nc, 1, false);
+      (x instanceof Float64Array ? dIm2col : sIm2col)(px, pc, ...dims(g));
+      copyBack(col, pc, nc);
+    };
+    backend.col2im = (col, dx, g) => {
+      const [nx, nc] = unfoldArgs('col2im', dx, col, g);
+      const pc = place(col, nc, 1, true), px = place(dx, nx, 0, false);
+      (dx instanceof Float64Array ? dCol2im : sCol2im)(pc, px, ...dims(g));
+      copyBack(dx, px, nx);
+    };
+    backend.swapAxes = (src, dst, P, Q, L, bias) => {
+      const n = P * Q * L;
+      if (src.constructor !== dst.constructor || (bias && bias.constructor !== src.constructor)) throw new RangeError('swapAxes: src, dst and bias must be of one float type');
+      if (src.length < n || dst.length < n || (bias && bias.length < P)) throw new RangeError('swapAxes: src, dst shorter than P*Q*L or bias shorter than P');
+      const ps = place(src, n, 0, true), pd = place(dst, n, 1, false), pb = bias ? place(bias, P, 2, true) : 0;
+      (src instanceof Float64Array ? dSwapAxes : sSwapAxes)(ps, pd, P, Q, L, pb);
+      copyBack(dst, pd, n);
+    };
+  }
+  const { sMaxPool, dMaxPool, sScatterAdd, dScatterAdd } = cx;
+  if (sMaxPool && dMaxPool && sScatterAdd && dScatterAdd) {
+    backend.maxPool = (x, y, argmax, g: PoolGeometry) => {
+      const { planes, height: h, width: w, kernel: k, stride: s, outHeight: ho, outWidth: wo } = g;
+      if (x.constructor !== y.constructor) throw new RangeError('maxPool: x and y must be of one float type');
+      if (!(k >= 1 && s >= 1 && h >= k && w >= k && ho === Math.floor((h - k) / s) + 1 && wo === Math.floor((w - k) / s) + 1)) {
+        throw new RangeError('maxPool: output size is not floor((H - K)/S) + 1');
+      }
+      const nx = planes * h * w, ny = planes * ho * wo;
+      if (x.length < nx || y.length < ny || argmax.length < ny) throw new RangeError('maxPool: x, y or argmax shorter than the shape');
+      const px = place(x, nx, 0, true), py = place(y, ny, 1, false), pi = placeInts(argmax, ny, false);
+      (x instanceof Float64Array ? dMaxPool : sMaxPool)(px, py, pi, planes, h, w, k, s, ho, wo);
+      copyBack(y, py, ny);
+      if (!buffers.has(argmax.buffer)) argmax.set(new Int32Array(memory.buffer, pi, ny));
+    };
+    backend.scatterAdd = (dy, argmax, n, dx, m) => {
+      if (dy.constructor !== dx.constructor) throw new RangeError('scatterAdd: dy and dx must be of one float type');
+      if (dy.length < n || argmax.length < n || dx.length < m) throw new RangeError('scatterAdd: dy, argmax shorter than n or dx shorter than m');
+      const pd = place(dy, n, 0, true), pi = placeInts(argmax, n, true), px = place(dx, m, 1, false);
+      const bad = (dy instanceof Float64Array ? dScatterAdd : sScatterAdd)(pd, pi, n, px, m);
+      if (bad >= 0) throw new RangeError(`scatterAdd: argmax[${bad}] = ${argmax[bad]} outside [0, ${m})`);
+      copyBack(dx, px, m);
+    };
+  }
+  return backend;
 }

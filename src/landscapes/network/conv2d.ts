@@ -12,8 +12,13 @@
  * (layer.ts: they always follow a forward pass); col of R{x}, the δcol and the CNHW buffers are
  * separate, all allocated once for the largest batch. The R-operator passes are the same products
  * with V (the direction) in place of W, or R{x} in place of x.
+ *
+ * The copies around the GEMMs (im2col, col2im, the NCHW ↔ channel-major transposes, the bias sums)
+ * go through the backend's kernels where it has them (the BLAS addon: V8 does not vectorise these
+ * loops, and they cost more than the GEMMs at MNIST sizes); the loops below are the fallback, and the
+ * kernels reproduce them bit for bit.
  */
-import type { Backend, Float } from '../../core/backend.js';
+import type { Backend, ConvGeometry, Float } from '../../core/backend.js';
 import { gemm } from '../../core/backends/index.js';
 import type { Rng } from '../../core/rng.js';
 import { initialiseAffine, slice, type Alloc, type Layer, type Shape, type TensorSlice } from './layer.js';
@@ -49,6 +54,8 @@ export class Conv2d implements Layer {
   private cn2: Float | null = null;
   /** Whether cn2 holds this batch's δY (set by backward, cleared by forward), so rBackward need not redo it. */
   private dYReady = false;
+  /** The im2col/col2im shape handed to the backend's kernels (batch set per call). */
+  private readonly geometry: ConvGeometry;
 
   constructor(
     readonly token: string, index: number, inShape: Shape, readonly opts: ConvOptions, offset: number, bias: boolean,
@@ -67,6 +74,7 @@ export class Conv2d implements Layer {
     this.weight = { name: `${index}.weight`, shape: [c, cin, k, k], offset, size: c * this.ckk };
     this.bias = bias ? { name: `${index}.bias`, shape: [c], offset: offset + c * this.ckk, size: c } : null;
     this.params = this.bias ? [this.weight, this.bias] : [this.weight];
+    this.geometry = { batch: 0, channels: cin, height: h, width: w, kernel: k, stride: s, padding: p, outHeight: ho, outWidth: wo };
   }
 
   initialise(theta: Float, rng: Rng, scheme: 'pytorch' | 'he'): void {
@@ -173,6 +181,10 @@ export class Conv2d implements Layer {
     const cn = this.cn!;
     const hw = this.hw, C = this.opts.channels, n = B * hw;
     const b0 = this.bias ? this.bias.offset : -1;
+    if (this.backend.swapAxes) {
+      this.backend.swapAxes(cn, y, C, B, hw, b0 >= 0 ? p.subarray(b0, b0 + C) : null);
+      return;
+    }
     for (let o = 0; o < C; o++) {
       const bo = b0 >= 0 ? p[b0 + o]! : 0;
       for (let b = 0; b < B; b++) {
@@ -186,6 +198,10 @@ export class Conv2d implements Layer {
   /** cn[o, b·HW + p] ← d[b, o, p]. */
   private toCnhw(d: Float, B: number, cn: Float): void {
     const hw = this.hw, C = this.opts.channels, n = B * hw;
+    if (this.backend.swapAxes) {
+      this.backend.swapAxes(d, cn, B, C, hw, null);
+      return;
+    }
     for (let o = 0; o < C; o++) {
       for (let b = 0; b < B; b++) {
         const dst = o * n + b * hw;
@@ -199,6 +215,10 @@ export class Conv2d implements Layer {
   private biasGrad(dY: Float, B: number, g: Float, beta: 0 | 1): void {
     const n = B * this.hw;
     const off = this.bias!.offset;
+    if (this.backend.rowSums) {
+      this.backend.rowSums(dY, this.opts.channels, n, g.subarray(off, off + this.opts.channels), beta);
+      return;
+    }
     for (let o = 0; o < this.opts.channels; o++) {
       let s = 0;
       for (let q = o * n, end = q + n; q < end; q++) s += dY[q]!;
@@ -208,6 +228,11 @@ export class Conv2d implements Layer {
 
   /** col[(c,kh,kw), b·HW + (oh,ow)] ← x[b, c, oh·S − P + kh, ow·S − P + kw], zero outside the image (padding). */
   private im2col(x: Float, B: number, col: Float): void {
+    if (this.backend.im2col) {
+      this.geometry.batch = B;
+      this.backend.im2col(x, col, this.geometry);
+      return;
+    }
     const [cin, h, w] = this.inShape as [number, number, number];
     const [, ho, wo] = this.outShape as [number, number, number];
     const { kernel: k, stride: s, padding: p } = this.opts;
@@ -248,6 +273,11 @@ export class Conv2d implements Layer {
 
   /** dx ← the adjoint of im2col: every col entry added back to the input position it was copied from. */
   private col2im(col: Float, B: number, dx: Float): void {
+    if (this.backend.col2im) {
+      this.geometry.batch = B;
+      this.backend.col2im(col, dx, this.geometry);
+      return;
+    }
     const [cin, h, w] = this.inShape as [number, number, number];
     const [, ho, wo] = this.outShape as [number, number, number];
     const { kernel: k, stride: s, padding: p } = this.opts;

@@ -75,14 +75,14 @@ export function buildLayers(spec: readonly LayerSpec[], inputShape: Shape, backe
       case 'avgpool': {
         need(shape.length === 3, 'an image input [C, H, W]');
         need(shape[1]! >= l.kernel && shape[2]! >= l.kernel, `an image at least ${l.kernel}×${l.kernel}`);
-        layer = l.kind === 'maxpool' ? new MaxPool(token, shape, l.kernel, l.stride) : new AvgPool(token, shape, l.kernel, l.stride);
+        layer = l.kind === 'maxpool' ? new MaxPool(token, shape, l.kernel, l.stride, backend) : new AvgPool(token, shape, l.kernel, l.stride);
         break;
       }
       case 'flatten':
         layer = new Flatten(token, shape);
         break;
       default:
-        layer = new ActivationLayer(token, l.kind, shape, sizeOf(shape));
+        layer = new ActivationLayer(token, l.kind, shape, sizeOf(shape), backend);
     }
     for (const p of layer.params) offset += p.size;
     shape = layer.outShape;

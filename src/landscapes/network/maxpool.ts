@@ -4,8 +4,10 @@
  * maximum (the first one in row-major order on ties, as PyTorch's CPU kernel); everything after is
  * routed by that argmax: δx[argmax] += δy, R{y} = R{x}[argmax], R{δx}[argmax] += R{δy}. Max-pool is
  * piecewise linear, so away from ties its second derivative is zero and this routing is exact.
+ * The forward pass and the scatter go through the backend's maxPool / scatterAdd kernels where it has
+ * them (bit-identical to the loops below, which are the fallback).
  */
-import type { Float } from '../../core/backend.js';
+import type { Backend, Float, PoolGeometry } from '../../core/backend.js';
 import type { Layer, Shape, TensorSlice } from './layer.js';
 
 export class MaxPool implements Layer {
@@ -17,8 +19,11 @@ export class MaxPool implements Layer {
   readonly params: TensorSlice[] = [];
   /** Index (within the batch buffer) of each output's maximum, from the last forward pass. */
   private argmax = new Int32Array(0);
+  private readonly geometry: PoolGeometry;
 
-  constructor(readonly token: string, inShape: Shape, readonly kernel: number, readonly stride: number) {
+  constructor(
+    readonly token: string, inShape: Shape, readonly kernel: number, readonly stride: number, private readonly backend?: Backend,
+  ) {
     const [c, h, w] = inShape as [number, number, number];
     const ho = Math.floor((h - kernel) / stride) + 1;
     const wo = Math.floor((w - kernel) / stride) + 1;
@@ -26,6 +31,7 @@ export class MaxPool implements Layer {
     this.outShape = [c, ho, wo];
     this.inSize = c * h * w;
     this.outSize = c * ho * wo;
+    this.geometry = { planes: 0, height: h, width: w, kernel, stride, outHeight: ho, outWidth: wo };
   }
 
   initialise(): void {}
@@ -39,6 +45,11 @@ export class MaxPool implements Layer {
     const [, ho, wo] = this.outShape as [number, number, number];
     const k = this.kernel, s = this.stride;
     const idx = this.argmax;
+    if (this.backend?.maxPool) {
+      this.geometry.planes = B * c;
+      this.backend.maxPool(x, y, idx, this.geometry);
+      return;
+    }
     if (k === 2 && s === 2) {
       this.forward2(x, y, B * c, h, w, ho, wo);
       return;
@@ -116,6 +127,10 @@ export class MaxPool implements Layer {
 
   /** dx ← 0; dx[argmax[o]] += dy[o]. */
   private scatter(dy: Float, dx: Float, B: number): void {
+    if (this.backend?.scatterAdd) {
+      this.backend.scatterAdd(dy, this.argmax, B * this.outSize, dx, B * this.inSize);
+      return;
+    }
     dx.fill(0, 0, B * this.inSize);
     const idx = this.argmax;
     const n = B * this.outSize;

@@ -227,10 +227,12 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: AgingCon
   for (const [k, v] of Object.entries(scal)) run.writeArray(k, v);
   for (const [k, v] of Object.entries(extra)) run.writeArray(k, v);
   if (config.landscape === 'mlp') {
-    // With no --widths the "width" is the first hidden layer's (0 for a perceptron, and for a
-    // layer spec, which has no width knob).
-    const sizes = config.mlp!.model.layers !== undefined ? points.map(() => [0]) : points.map((w) => mlpSizes(config.mlp!, w));
-    run.writeArray('widths', Int32Array.from(sizes.map((s) => (s.length > 2 ? s[1]! : 0))));
+    // With no --widths the "width" is the first hidden layer's (0 for a perceptron). A layer spec
+    // has no width knob: its run has no point axis (summary.points[0].sizes names the network).
+    if (config.mlp!.model.layers === undefined) {
+      const sizes = points.map((w) => mlpSizes(config.mlp!, w));
+      run.writeArray('widths', Int32Array.from(sizes.map((s) => (s.length > 2 ? s[1]! : 0))));
+    }
   } else {
     run.writeArray('temperatures', Float64Array.from(points as number[]));
   }

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/core/rng.js';
 import { readReplicaWeights, writeReplicaWeights } from '../src/protocols/weights.js';
@@ -73,6 +74,29 @@ test('cluster of channel-permuted copies: weight and activation matching both gi
     for (const method of ['weights', 'activations']) {
       const s = glassy(['cluster', src, '--align-method', method, '--out', join(dir, `c-${method}`)]).summary;
       assert.ok(Math.abs((s['q_mean'] as number) - 1) < 1e-12, `${method}: ⟨q⟩ = ${String(s['q_mean'])}`);
+    }
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('what does not run on a conv run is refused in one line before a run directory exists', () => {
+  const dir = tempDir('network-protocols-refused');
+  try {
+    const src = join(dir, 'train');
+    glassy(['train', ...DATA, '--model', SPEC, '--batch', '50', '--epochs', '1', '--replicas', '1', '--out', src]);
+    const cases: Array<[string[], RegExp]> = [
+      [['hessian', src, '--gauss-newton'], /gaussNewton: got true, expected a network with a Gauss–Newton product/],
+      [['aging', '--landscape', 'mlp', ...DATA, '--model', SPEC, '--widths', '4,8', '--t-max', '10'], /widths: got \[4,8\], expected no width sweep for a layer-spec model/],
+    ];
+    for (const [args, re] of cases) {
+      const out = join(dir, 'refused');
+      const r = spawnSync(process.execPath, [GLASSY, ...args, '--out', out], { encoding: 'utf8' });
+      assert.notEqual(r.status, 0, args[0]);
+      assert.match(r.stderr, re);
+      assert.equal(r.stderr.trim().split('\n').filter((l) => l.startsWith('error')).length, 1);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+      assert.ok(!existsSync(out), 'no run directory');
     }
   } finally {
     removeDir(dir);

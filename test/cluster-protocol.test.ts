@@ -10,7 +10,7 @@ import { parseTrainConfig } from '../src/protocols/train.js';
 import { parseClusterConfig, type ClusterSummary } from '../src/protocols/cluster.js';
 import { runAnalysis } from './analysis-helpers.js';
 import { readReplicaWeights, writeReplicaWeights } from '../src/protocols/weights.js';
-import { randomPermutations, permuteParameters } from '../src/symmetry/permutation.js';
+import { applyGroupElement, randomGroupElement } from '../src/symmetry/group.js';
 import { Rng } from '../src/core/rng.js';
 import { Run } from '../src/store/run.js';
 import { removeDir, tempDir } from './executor-helpers.js';
@@ -27,7 +27,7 @@ test('cluster recovers hidden-unit permutations by weights and by activations', 
     await runEnsemble(run, registry, { replicas: 4, executor: 'inprocess', progress: 'none', handleSignals: false });
     const r0 = readReplicaWeights(run, 0);
     for (let i = 1; i < 4; i++) {
-      const p = permuteParameters(r0.layout, r0.theta, randomPermutations(r0.layout, Rng.stream(5, i)));
+      const p = applyGroupElement(r0.layout, r0.theta, randomGroupElement(r0.layout, Rng.stream(5, i)));
       writeReplicaWeights(run, i, r0.layout, p, 3);
     }
     for (const alignMethod of ['weights', 'activations'] as const) {

@@ -20,7 +20,7 @@ import { parseTrainConfig } from '../src/protocols/train.js';
 import { registry } from '../src/registry.js';
 import { readReplicaWeights } from '../src/protocols/weights.js';
 import { Run } from '../src/store/run.js';
-import { displacedPermutations, permuteParameters, randomPermutations } from '../src/symmetry/permutation.js';
+import { applyGroupElement, displacedGroupElement, randomGroupElement } from '../src/symmetry/group.js';
 import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';
 
 async function trainRun(dir: string, raw: Record<string, unknown>, replicas: number, seed: number): Promise<void> {
@@ -50,8 +50,8 @@ test('E(Pθ) = E(θ) to float64 rounding for random and displaced permutations o
     const t0 = land.test.evaluate(theta);
     const rng = Rng.stream(1, 1);
     for (let r = 0; r < 20; r++) {
-      const perms = r % 2 === 0 ? randomPermutations(src.layout, rng) : displacedPermutations(src.layout, 2 + (r % 7), rng);
-      const p = permuteParameters(src.layout, theta, perms);
+      const perms = r % 2 === 0 ? randomGroupElement(src.layout, rng) : displacedGroupElement(src.layout, 2 + (r % 7), rng);
+      const p = applyGroupElement(src.layout, theta, perms);
       const e = land.evalTrain.evaluate(p);
       const t = land.test.evaluate(p);
       // Only the order of a sum over hidden units changes: relative rounding ~1e-16 × width.

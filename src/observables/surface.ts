@@ -18,7 +18,14 @@
  *   to first order and the same code serves networks and glasses.
  */
 import type { Rng } from '../core/rng.js';
-import type { MlpLayout } from '../landscapes/mlp/layout.js';
+
+/**
+ * The weight matrices of a network as filter normalisation sees them: `out` rows (units, or conv
+ * channels) of `in` weights each, from `weight.offset`, and the bias. An MLP's layout is one.
+ */
+export interface FilterLayout {
+  layers: readonly { weight: { offset: number }; out: number; in: number; bias: { offset: number; size: number } | null }[];
+}
 
 export type Normalisation = 'filter' | 'layer' | 'none';
 
@@ -40,7 +47,7 @@ function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * `filter` row by row, `layer` tensor by tensor, `none` as a whole; biases are set to 0 for filter
  * and layer (their `biasbn` default), kept and scaled with the whole vector for `none`.
  */
-export function normaliseDirection(d: Float64Array, theta: Float64Array, layout: MlpLayout | null, how: Normalisation): void {
+export function normaliseDirection(d: Float64Array, theta: Float64Array, layout: FilterLayout | null, how: Normalisation): void {
   if (how === 'none' || layout === null) {
     const c = Math.sqrt(dot(theta, theta) / dot(d, d));
     for (let i = 0; i < d.length; i++) d[i] = d[i]! * (Number.isFinite(c) ? c : 0);
@@ -70,7 +77,7 @@ export function normaliseDirection(d: Float64Array, theta: Float64Array, layout:
  * With `tangent` (the sphere) each direction is first projected onto the tangent space at θ and v
  * is made orthogonal to u, then both are scaled to |θ| (= √N), so α = 1 is a step of one radius.
  */
-export function randomPlane(theta: Float64Array, rng: Rng, opts: { layout: MlpLayout | null; normalisation: Normalisation; tangent?: boolean }): Plane {
+export function randomPlane(theta: Float64Array, rng: Rng, opts: { layout: FilterLayout | null; normalisation: Normalisation; tangent?: boolean }): Plane {
   const u = new Float64Array(theta.length);
   const v = new Float64Array(theta.length);
   rng.fillNormal(u);

@@ -24,7 +24,7 @@ import { averageTwoTime, replicaMean, TWO_TIME_OBSERVABLES, type TwoTimeMatrices
 import { agingCollapse, fitPowerLaw, type CollapseResult } from '../observables/scaling.js';
 import type { Run } from '../store/run.js';
 import {
-  agingGrids, agingPoints, agingUnits, decodeUnit, mlpSizes, pointAxisName, trainConfigOf, type AgingConfig,
+  agingGrids, agingPoints, agingUnits, decodeUnit, mlpSizes, pointAxisName, pointModel, trainConfigOf, type AgingConfig,
 } from './aging/config.js';
 import { driveAging, type AgingTrajectory } from './aging/driver.js';
 import { FlatAgingTrajectory, PSpinAgingTrajectory, SkAgingTrajectory } from './aging/glass.js';
@@ -32,6 +32,7 @@ import { MlpAgingTrajectory } from './aging/mlp.js';
 import { checkTrainData } from './train.js';
 import { replicaName, writeReplicaWeights } from './weights.js';
 import { modelSizes } from './train.js';
+import { networkLayout } from '../landscapes/network/layout.js';
 
 export { parseAgingConfig, agingUnits, agingPoints, agingGrids, decodeUnit } from './aging/config.js';
 export type { AgingConfig } from './aging/config.js';
@@ -202,7 +203,7 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: AgingCon
       const dim = mine[0]!.summary['dim'] as number;
       extra['parameters']![p] = dim;
       row['parameters'] = dim;
-      row['sizes'] = mlpSizes(config.mlp!, points[p]!).join('-');
+      row['sizes'] = pointModel(config.mlp!, points[p]!);
       row['final_test_error_mean'] = finals['test_error']!.mean;
       row['final_test_error_se'] = finals['test_error']!.se;
       if (config.mlp!.hessian) {
@@ -226,9 +227,12 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: AgingCon
   for (const [k, v] of Object.entries(scal)) run.writeArray(k, v);
   for (const [k, v] of Object.entries(extra)) run.writeArray(k, v);
   if (config.landscape === 'mlp') {
-    const sizes = points.map((w) => mlpSizes(config.mlp!, w));
-    // With no --widths the "width" is the first hidden layer's (0 for a perceptron).
-    run.writeArray('widths', Int32Array.from(sizes.map((s) => (s.length > 2 ? s[1]! : 0))));
+    // With no --widths the "width" is the first hidden layer's (0 for a perceptron). A layer spec
+    // has no width knob: its run has no point axis (summary.points[0].sizes names the network).
+    if (config.mlp!.model.layers === undefined) {
+      const sizes = points.map((w) => mlpSizes(config.mlp!, w));
+      run.writeArray('widths', Int32Array.from(sizes.map((s) => (s.length > 2 ? s[1]! : 0))));
+    }
   } else {
     run.writeArray('temperatures', Float64Array.from(points as number[]));
   }
@@ -246,7 +250,7 @@ export const task: ReplicaTask<AgingConfig> = {
     // The data must load and fit every network of the sweep before a run directory exists.
     if (config.landscape !== 'mlp') return;
     for (const w of agingPoints(config)) {
-      mlpSizes(config.mlp!, w);
+      pointModel(config.mlp!, w);
       checkTrainData(trainConfigOf(config.mlp!, w, config.checkpointEvery), seed);
     }
   },
@@ -262,14 +266,22 @@ export const task: ReplicaTask<AgingConfig> = {
     switch (config.landscape) {
       case 'mlp': {
         let params = 0;
-        const sizes = agingPoints(config).map((w) => mlpSizes(config.mlp!, w));
-        for (const s of sizes) {
-          let q = 0;
-          for (let l = 0; l + 1 < s.length; l++) q += (s[l]! + 1) * s[l + 1]!;
-          params = Math.max(params, q);
-        }
+        let d: number;
         const bytes = config.mlp!.precision === 'f64' ? 8 : 4;
-        const d = modelSizes(config.mlp!.model)[0]!;
+        const layers = config.mlp!.model.layers;
+        if (layers !== undefined) {
+          // The images' shape (CIFAR 3×32×32, MNIST-like 1×28×28) without loading the data.
+          const shape = config.mlp!.data.source.startsWith('cifar') ? [3, 32, 32] : [1, 28, 28];
+          d = shape[0]! * shape[1]! * shape[2]!;
+          try { params = networkLayout(layers, shape).size; } catch { params = 0; }
+        } else {
+          for (const s of agingPoints(config).map((w) => mlpSizes(config.mlp!, w))) {
+            let q = 0;
+            for (let l = 0; l + 1 < s.length; l++) q += (s[l]! + 1) * s[l + 1]!;
+            params = Math.max(params, q);
+          }
+          d = modelSizes(config.mlp!.model)[0]!;
+        }
         return 70_000 * d * (4 + bytes) + params * bytes * (6 + 2 * held) + base;
       }
       case 'pspin': {

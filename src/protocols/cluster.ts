@@ -23,24 +23,23 @@
 import { getBackend } from '../core/backends/index.js';
 import { GlassyError, parseWith } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
-import type { MlpLayout } from '../landscapes/mlp/layout.js';
 import { clusterReplicas } from '../observables/clustering.js';
 import { overlapMatrix } from '../observables/overlap.js';
 import { overlapHistogram, overlapKde, overlapMoments, pairOverlaps } from '../observables/pq.js';
 import { ultrametricNull, ultrametricPermutationTest, ultrametricity } from '../observables/ultrametric.js';
 import { distancesFromOverlaps } from '../observables/clustering.js';
 import { spinFlipSign } from '../symmetry/spinflip.js';
-import { weightMatching } from '../symmetry/weight-matching.js';
+import { groupWidths, isMlpLayout, matchWeights, type AnyLayout } from '../symmetry/group.js';
+import { activationMatchingNetwork, channelLayers } from '../symmetry/channels.js';
 import { activationMatching } from '../symmetry/activation-matching.js';
 import type { Float } from '../core/backend.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import type { Run } from '../store/run.js';
 import { resolve as resolvePath } from 'node:path';
 import { countNetworkReplicas, openRunSource } from '../store/sources.js';
-import { sourceConfig, sourceSetup } from './train-source.js';
+import { sourceSetup } from './train-source.js';
 import { alignmentPairs, clusterBlocks, clusterConfigSchema, type ClusterConfig } from './cluster/protocol.js';
 import { NETWORK_RUN_PROTOCOLS, readReplicaWeights } from './weights.js';
-import { modelSizes } from './train/protocol.js';
 
 /** Completes a new run's raw config from its source: absolute path, what it holds, its replica count. */
 function prepareRaw(raw: Record<string, unknown>): Record<string, unknown> {
@@ -90,7 +89,7 @@ function inspectSource(dir: string, c: { overlap?: unknown; temperatureIndex?: u
   if (protocol !== 'spinglass') {
     const K = countNetworkReplicas(source);
     if (K < 3) throw GlassyError.invalid('source', source.dir, 'a run with at least 3 network replicas (replicas/replica-*.safetensors)');
-    if ((c.overlap ?? 'aligned') === 'aligned' && modelSizes(sourceConfig(source).model).length < 3) {
+    if ((c.overlap ?? 'aligned') === 'aligned' && groupWidths(readReplicaWeights(source, 0).layout).length === 0) {
       throw GlassyError.invalid('overlap', 'aligned', 'a network with a hidden layer (a perceptron has no permutation symmetry); use --overlap params');
     }
     return { source, kind: 'network', count: K };
@@ -124,9 +123,9 @@ function blockTag(index: number): string {
 /** θ_b aligned onto θ_a (replicas a and b), by weights or by activations on the probe batch. */
 type Aligner = (thetaA: Float64Array, thetaB: Float64Array, a: number, b: number) => Float64Array;
 
-function aligner(source: Run, config: ClusterConfig, layout: MlpLayout): Aligner {
+function aligner(source: Run, config: ClusterConfig, layout: AnyLayout): Aligner {
   if (config.alignMethod === 'weights') {
-    return (ta, tb, a, b) => weightMatching(layout, ta, tb, { rng: Rng.stream(0, Stream.probe, a, b) }).aligned;
+    return (ta, tb, a, b) => matchWeights(layout, ta, tb, { rng: Rng.stream(0, Stream.probe, a, b) }).aligned;
   }
   const setup = sourceSetup(source, 0, { precision: 'f64', evalTrainSamples: config.probe });
   const probe = setup.evalTrain ?? setup.train;
@@ -143,7 +142,10 @@ function aligner(source: Run, config: ClusterConfig, layout: MlpLayout): Aligner
     }
     return layers[layer]!;
   };
-  return (ta, tb) => activationMatching(layout, ta, tb, activations).aligned;
+  if (isMlpLayout(layout)) return (ta, tb) => activationMatching(layout, ta, tb, activations).aligned;
+  // Conv channels: each group's activations after its channel-wise tokens (channels.ts probeToken).
+  const tokens = channelLayers(layout).map((c) => c.probeToken);
+  return (ta, tb) => activationMatchingNetwork(layout, ta, tb, (theta, group) => activations(theta, tokens[group]!)).aligned;
 }
 
 function norm(x: Float64Array): number {
@@ -211,7 +213,7 @@ function networkReplicas(run: Run, source: Run, config: ClusterConfig, K: number
   if (config.overlap === 'params') return { data, count: K, dim: P, pqSamples: [pairOverlaps(raw, K)], pqAligned: [pairOverlaps(raw, K)], Q: raw };
   if (config.overlap === 'outputs') {
     const { test } = sourceSetup(source, 0);
-    const width = test.layout.arch.sizes[test.layout.arch.sizes.length - 1]!;
+    const width = 'arch' in test.layout ? test.layout.arch.sizes[test.layout.arch.sizes.length - 1]! : test.layout.outputs;
     const dim = test.nSamples * width;
     const outs = new Float64Array(K * dim);
     for (let i = 0; i < K; i++) {

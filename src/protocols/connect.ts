@@ -27,7 +27,7 @@ import {
   bezierPath, distance, distanceToSegment, linearPath, polylinePath, profilePath, uniformGrid, type Evaluator, type Path,
 } from '../observables/path.js';
 import type { Run } from '../store/run.js';
-import { weightMatching } from '../symmetry/weight-matching.js';
+import { groupWidths, matchWeights } from '../symmetry/group.js';
 import { l2Path } from './l2path.js';
 import { type ConnectConfig, type PathMethodName } from './connect/protocol.js';
 import { type RowFigures, stackPathRows, writePathRow } from './path-rows.js';
@@ -38,7 +38,7 @@ export function prepareConnect(config: ConnectConfig): NetworkSource {
   const src = openTrainSource(config.source);
   checkReplicaIndex('a', config.a, src);
   checkReplicaIndex('b', config.b, src);
-  if (config.align && src.layout.layers.length < 2) {
+  if (config.align && groupWidths(src.layout).length === 0) {
     throw GlassyError.invalid('align', true, 'a network with a hidden layer (a perceptron has no permutation symmetry)');
   }
   return src;
@@ -52,7 +52,7 @@ function endpoints(src: NetworkSource, config: ConnectConfig, seed: number): { a
   const a = replicaTheta(src, config.a);
   const b = replicaTheta(src, config.b);
   if (!config.align) return { a, b };
-  return { a, b: weightMatching(src.layout, a, b, { rng: Rng.stream(seed, Stream.probe, CONNECT, 0) }).aligned };
+  return { a, b: matchWeights(src.layout, a, b, { rng: Rng.stream(seed, Stream.probe, CONNECT, 0) }).aligned };
 }
 
 /** Mean of an evaluator's loss over a uniform grid of n points of a path (the objective of Garipov et al., eq. 4). */

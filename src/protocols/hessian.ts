@@ -75,6 +75,9 @@ function resolveTarget(config: HessianConfig, seed: number): Target {
 export function prepareHessian(config: HessianConfig, seed: number): { dim: number } {
   const target = resolveTarget(config, seed);
   const P = target.landscape.dim;
+  if (config.gaussNewton && typeof (target.landscape as { gnvp?: unknown }).gnvp !== 'function') {
+    throw GlassyError.invalid('gaussNewton', true, `a network with a Gauss–Newton product (MLPs given by sizes such as 784-100-10; not ${target.landscape.name})`);
+  }
   if (config.top > P) throw GlassyError.invalid('top', config.top, `at most the dimension ${P}`);
   if (config.bottom > P) throw GlassyError.invalid('bottom', config.bottom, `at most the dimension ${P}`);
   if (config.dense && P > config.denseMax) {

@@ -12,7 +12,7 @@
  */
 import { GlassyError } from '../core/errors.js';
 import { parseL2SweepConfig, runSweep } from './l2sweep.js';
-import { parseTrainConfig, replicaSetup, type TrainConfig } from './train.js';
+import { modelSetup, parseTrainConfig, type TrainConfig } from './train.js';
 import type { L2PathConfig } from './connect/protocol.js';
 
 
@@ -46,7 +46,7 @@ export async function l2Path(ctx: L2PathInput, l2: L2PathConfig): Promise<L2Path
     if (!(sweep.betas[i]! > sweep.betas[i - 1]!)) throw GlassyError.invalid('l2.betas', sweep.betas, 'an increasing list of β');
   }
   const tc = parseTrainConfig({ ...src, precision: 'f64' });
-  const { ds, train, test } = replicaSetup(tc, ctx.sourceSeed, ctx.replica);
+  const { ds, train, test } = modelSetup(tc, ctx.sourceSeed, ctx.replica);
   const theta = train.newConfig();
   theta.set(ctx.a);
   const ref = train.newConfig();

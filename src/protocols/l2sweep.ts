@@ -29,12 +29,11 @@ import { Rng, Stream } from '../core/rng.js';
 import { dataFiles } from '../data/index.js';
 import { trainerFromConfig } from '../dynamics/from-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
-import type { MlpLandscape } from '../landscapes/mlp/network.js';
 import { describeL2Form, penaltyCoefficient } from '../landscapes/l2form.js';
 import { lanczos } from '../observables/hessian/lanczos.js';
 import { significantJumps, stabilityCrossings, stepResiduals } from '../observables/transitions.js';
 import { Run } from '../store/run.js';
-import { cachedDataset, checkTrainData, parseTrainConfig, replicaSetup } from './train.js';
+import { cachedDataset, checkTrainData, modelSetup, parseTrainConfig, type NetworkLandscape } from './train.js';
 import type { L2SweepConfig } from './l2sweep/protocol.js';
 import { readReplicaWeights, replicaName } from './weights.js';
 
@@ -109,13 +108,18 @@ export interface SweepContext {
   progress(fraction: number, message?: string): void;
 }
 
+/** Output width (classes) of a network landscape, MLP or layer spec. */
+function outputCount(land: NetworkLandscape): number {
+  return 'arch' in land.layout ? land.layout.arch.sizes[land.layout.arch.sizes.length - 1]! : land.layout.outputs;
+}
+
 /**
  * The sweep itself, on given landscapes (also used by `glassy connect --method l2`, where θ_ref is
  * the other minimum). Returns the points in visiting order; `onPoint` sees each (for checkpoints).
  */
 export function runSweep<X extends Float>(
   config: L2SweepConfig,
-  land: { train: MlpLandscape<X>; test: MlpLandscape<X>; hessian: MlpLandscape<X> | null; testLabels: Int32Array },
+  land: { train: NetworkLandscape<X>; test: NetworkLandscape<X>; hessian: NetworkLandscape<X> | null; testLabels: Int32Array },
   theta: X,
   ref: X | null,
   ctx: SweepContext,
@@ -123,7 +127,7 @@ export function runSweep<X extends Float>(
   onPoint: (points: Point[], done: number, theta: X) => void,
 ): Point[] {
   const { train, test } = land;
-  const C = test.layout.arch.sizes[test.layout.arch.sizes.length - 1]!;
+  const C = outputCount(test);
   const sched = schedule(config);
   const trainer = trainerFromConfig(train, theta, { ...config, sampling: 'shuffle' },
     { order: Rng.stream(ctx.seed, Stream.dataOrder, ctx.index), noise: Rng.stream(ctx.seed, Stream.noise, ctx.index) }, ctx.index);
@@ -383,12 +387,13 @@ function unpackPoints(arrays: Record<string, unknown>, C: number): Point[] {
 
 async function runReplica(config: L2SweepConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
   const tc = toTrainConfig(config);
-  const { ds, train, test } = replicaSetup(tc, ctx.seed, ctx.index);
-  const C = test.layout.arch.sizes[test.layout.arch.sizes.length - 1]!;
-  let hessian: MlpLandscape<Float> | null = null;
+  const { ds, train, test } = modelSetup(tc, ctx.seed, ctx.index);
+  const C = outputCount(test);
+  let hessian: NetworkLandscape | null = null;
   if (config.hessianK > 0) {
     const sub = parseTrainConfig({ ...tc, precision: 'f64', evalTrainSamples: config.hessianSamples });
-    hessian = replicaSetup(sub, ctx.seed, ctx.index).evalTrain ?? replicaSetup(sub, ctx.seed, ctx.index).train;
+    const h = modelSetup(sub, ctx.seed, ctx.index);
+    hessian = h.evalTrain ?? h.train;
   }
   const theta = train.newConfig();
   let ref: Float | null = null;
@@ -409,7 +414,7 @@ async function runReplica(config: L2SweepConfig, ctx: ReplicaContext): Promise<R
   const states: Float32Array[] = [];
   const points = runSweep(
     config,
-    { train, test, hessian: hessian as MlpLandscape<Float> | null, testLabels: ds.test.y },
+    { train, test, hessian, testLabels: ds.test.y },
     theta, ref, ctx, resume,
     (pts, done, th) => {
       const state = Float32Array.from(th);

@@ -23,10 +23,8 @@ import { resolve as resolvePath } from 'node:path';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { distance, linearPath, profilePath, uniformGrid, type Path } from '../observables/path.js';
 import type { Run } from '../store/run.js';
-import {
-  displacedPermutations, displacedUnits, hiddenLayerCount, hiddenWidth, permuteParameters, randomPermutations,
-} from '../symmetry/permutation.js';
-import { weightMatching } from '../symmetry/weight-matching.js';
+import { applyGroupElement, displacedGroupElement, groupWidths, matchWeights, randomGroupElement } from '../symmetry/group.js';
+import { displacedUnits } from '../symmetry/permutation.js';
 import { type RowFigures, stackPathRows, writePathRow } from './path-rows.js';
 import { checkReplicaIndex, openTrainSource, pathLandscapes, replicaTheta, type NetworkSource } from './train-source.js';
 import { permuteReplicas, type PermuteConfig } from './permute/protocol.js';
@@ -35,10 +33,10 @@ import { permuteReplicas, type PermuteConfig } from './permute/protocol.js';
 export function preparePermute(config: PermuteConfig): NetworkSource {
   const src = openTrainSource(config.source);
   checkReplicaIndex('replica', config.replica, src);
-  const H = hiddenLayerCount(src.layout);
-  if (H === 0) throw GlassyError.invalid('source', src.run.dir, 'a network with at least one hidden layer (a perceptron has no permutation symmetry)');
-  let minWidth = Infinity;
-  for (let h = 0; h < H; h++) minWidth = Math.min(minWidth, hiddenWidth(src.layout, h));
+  // Hidden units of an MLP, or hidden channels (and units) of a layer-spec network.
+  const widths = groupWidths(src.layout);
+  if (widths.length === 0) throw GlassyError.invalid('source', src.run.dir, 'a network with at least one hidden layer (a perceptron has no permutation symmetry)');
+  const minWidth = Math.min(...widths);
   for (const k of config.swaps) {
     if (k === 'random') continue;
     if (k === 1 || k > minWidth) throw GlassyError.invalid('swaps', k, `0 or an integer in [2, ${minWidth}] (a permutation cannot move exactly one unit; the narrowest hidden layer has ${minWidth})`);
@@ -92,8 +90,8 @@ async function runReplica(config: PermuteConfig, ctx: ReplicaContext): Promise<R
     const r = i % R;
     const theta = replicaTheta(src, config.replica);
     const rng = Rng.stream(ctx.seed, Stream.probe, PERMUTE, Math.floor(i / R), r);
-    const perms = k === 'random' ? randomPermutations(src.layout, rng) : displacedPermutations(src.layout, k, rng, config.shape);
-    const ptheta = permuteParameters(src.layout, theta, perms);
+    const perms = k === 'random' ? randomGroupElement(src.layout, rng) : displacedGroupElement(src.layout, k, rng, config.shape);
+    const ptheta = applyGroupElement(src.layout, theta, perms);
     path = linearPath(theta, ptheta);
     extra = {
       name: `perm k=${k}${R > 1 ? ` #${r}` : ''}`,
@@ -105,7 +103,7 @@ async function runReplica(config: PermuteConfig, ctx: ReplicaContext): Promise<R
     const [a, b] = config.pair!;
     const ta = replicaTheta(src, a), tb = replicaTheta(src, b);
     const aligned = i === S * R + 1;
-    const end = aligned ? weightMatching(src.layout, ta, tb, { rng: Rng.stream(ctx.seed, Stream.probe, PERMUTE, S) }).aligned : tb;
+    const end = aligned ? matchWeights(src.layout, ta, tb, { rng: Rng.stream(ctx.seed, Stream.probe, PERMUTE, S) }).aligned : tb;
     path = linearPath(ta, end);
     extra = { name: `replicas ${a}-${b}${aligned ? ' aligned' : ''}`, distance: distance(ta, end) };
   }

@@ -16,11 +16,18 @@ import { Rng, Stream } from '../core/rng.js';
 import { gradientDescentSphere } from '../dynamics/sphere.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { PSpin, randomSpherePoint } from '../landscapes/pspin.js';
-import { axis, planePoint, planeThrough, projectOntoPlane, randomPlane, type Plane } from '../observables/surface.js';
+import { axis, planePoint, planeThrough, projectOntoPlane, randomPlane, type FilterLayout, type Plane } from '../observables/surface.js';
 import { Run } from '../store/run.js';
+import { isMlpLayout, weightRows, type AnyLayout } from '../symmetry/group.js';
 import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource } from './train-source.js';
 import type { SurfaceConfig } from './surface/protocol.js';
 import { readReplicaWeights } from './weights.js';
+
+/** The rows filter normalisation scales: an MLP's units, or a layer-spec network's units and conv filters. */
+function filterLayout(layout: AnyLayout): FilterLayout {
+  if (isMlpLayout(layout)) return layout;
+  return { layers: weightRows(layout).map((r) => ({ weight: { offset: r.offset }, out: r.rows, in: r.rowLength, bias: r.bias })) };
+}
 
 /** What the grid points are evaluated with. */
 interface Evaluators {
@@ -151,7 +158,7 @@ function networkSetup(config: SurfaceConfig, src: NetworkSource, rng: Rng, seed:
     marks = [{ name: `replica ${path.a}`, x: first }, { name: `replica ${path.b}`, x: last }];
     if (path.kind === 'bezier') marks.push({ name: 'Bézier control point', x: third });
   } else {
-    plane = randomPlane(weights(config.replica), rng, { layout: src.layout, normalisation: config.normalisation });
+    plane = randomPlane(weights(config.replica), rng, { layout: filterLayout(src.layout), normalisation: config.normalisation });
     marks = [{ name: `replica ${config.replica}`, x: plane.origin }];
   }
   if (path) {

@@ -6,11 +6,11 @@
  */
 import { GlassyError } from '../core/errors.js';
 import { mlpLayout, type MlpLayout } from '../landscapes/mlp/layout.js';
-import type { MlpLandscape } from '../landscapes/mlp/network.js';
+import type { NetworkLayout } from '../landscapes/network/layout.js';
 import type { Evaluator } from '../observables/path.js';
 import type { Run } from '../store/run.js';
 import { checkReplicaIndex as checkIndex, countNetworkReplicas, openRunSource } from '../store/sources.js';
-import { parseTrainConfig, replicaSetup, type TrainConfig } from './train.js';
+import { modelSetup, parseTrainConfig, type NetworkLandscape, type TrainConfig } from './train.js';
 import { modelSizes } from './train/protocol.js';
 import { NETWORK_RUN_PROTOCOLS, readReplicaWeights, replicaName } from './weights.js';
 
@@ -21,7 +21,8 @@ export interface NetworkSource {
   seed: number;
   /** Number of replicas K (replicas/replica-*.safetensors). */
   replicas: number;
-  layout: MlpLayout;
+  /** An MLP's layout, or a layer-spec network's (read from replica 0's `glassy.network` header). */
+  layout: MlpLayout | NetworkLayout;
 }
 
 /** Opens `dir` and checks it is a complete train run with network replicas (a GlassyError otherwise). */
@@ -31,7 +32,10 @@ export function openTrainSource(dir: string, field = 'source'): NetworkSource {
   if (replicas < 1) throw GlassyError.invalid(field, run.dir, 'a run with trained replicas (replicas/replica-*.safetensors)');
   const config = parseTrainConfig(run.manifest.config);
   const { activation, bias, output } = config.model;
-  return { run, config, seed, replicas, layout: mlpLayout({ sizes: modelSizes(config.model), activation, bias, output }) };
+  const layout = config.model.layers !== undefined
+    ? readReplicaWeights(run, 0).layout
+    : mlpLayout({ sizes: modelSizes(config.model), activation, bias, output });
+  return { run, config, seed, replicas, layout };
 }
 
 /** Throws unless 0 ≤ i < K. */
@@ -46,7 +50,7 @@ export function replicaTheta(src: NetworkSource, index: number): Float64Array {
 
 export interface PathLandscapes {
   /** The training objective of the source run (its L2 term included), float64: for gradients. */
-  train: MlpLandscape<Float64Array>;
+  train: NetworkLandscape<Float64Array>;
   /** Loss (without L2) and error on the training samples evaluated along paths. */
   evalTrain: Evaluator;
   /** Loss and error on the test set. */
@@ -63,10 +67,10 @@ export interface PathLandscapes {
  */
 export function pathLandscapes(src: NetworkSource, index: number, trainSamples: number | null): PathLandscapes {
   const cfg: TrainConfig = { ...src.config, precision: 'f64', evalTrainSamples: trainSamples };
-  const { train, evalTrain, test } = replicaSetup(cfg, src.seed, index);
+  const { train, evalTrain, test } = modelSetup(cfg, src.seed, index);
   const ev = evalTrain ?? train;
   return {
-    train: train as unknown as MlpLandscape<Float64Array>,
+    train: train as NetworkLandscape<Float64Array>,
     evalTrain: ev as unknown as Evaluator,
     test: test as unknown as Evaluator,
     trainSamples: ev.nSamples,
@@ -75,7 +79,7 @@ export function pathLandscapes(src: NetworkSource, index: number, trainSamples: 
 
 /** The float64 landscape of a network replica and its weights. */
 export interface ReplicaLandscape {
-  landscape: MlpLandscape<Float64Array>;
+  landscape: NetworkLandscape<Float64Array>;
   theta: Float64Array;
   /** The config of the train run. */
   trainConfig: TrainConfig;
@@ -101,8 +105,8 @@ export function replicaLandscape(run: Run, index: number, opts: { subset?: numbe
   if (!(index < replicas)) throw GlassyError.invalid('replica', index, `an index < ${replicas} (the replicas of ${run.dir})`);
   if (!run.hasTensors(replicaName(index))) throw GlassyError.invalid('replica', index, `a replica with weights in ${run.dir}/replicas`);
   const cfg = { ...trainConfig, precision: 'f64' as const, evalTrainSamples: opts.subset ?? null };
-  const setup = replicaSetup(cfg, run.manifest.seed, index);
-  const landscape = (setup.evalTrain ?? setup.train) as MlpLandscape<Float64Array>;
+  const setup = modelSetup(cfg, run.manifest.seed, index);
+  const landscape = (setup.evalTrain ?? setup.train) as NetworkLandscape<Float64Array>;
   landscape.l2 = opts.regularised ? setup.train.l2 : 0;
   const { theta, layout } = readReplicaWeights(run, index);
   if (layout.size !== landscape.dim) {
@@ -117,6 +121,6 @@ export function sourceConfig(run: Run): TrainConfig {
 }
 
 /** Replica `index`'s landscapes of a source run, its config changed by `overrides` (precision, evaluation samples). */
-export function sourceSetup(run: Run, index: number, overrides: Partial<TrainConfig> = {}): ReturnType<typeof replicaSetup> {
-  return replicaSetup({ ...parseTrainConfig(run.manifest.config), ...overrides }, run.manifest.seed, index);
+export function sourceSetup(run: Run, index: number, overrides: Partial<TrainConfig> = {}): ReturnType<typeof modelSetup> {
+  return modelSetup({ ...parseTrainConfig(run.manifest.config), ...overrides }, run.manifest.seed, index);
 }

@@ -154,11 +154,21 @@ export function networkSetup(config: TrainConfig, seed: number, index: number) {
   return { ds, train, evalTrain, test, initStream, orderStream };
 }
 
+/** The landscape of a network replica, whichever form its model takes. */
+export type NetworkLandscape<X extends Float = Float> = MlpLandscape<X> | Network<X>;
+
+/** A replica's landscapes and streams: replicaSetup for MLP sizes, networkSetup for a layer spec. */
+export function modelSetup(config: TrainConfig, seed: number, index: number): {
+  ds: Dataset; train: NetworkLandscape; evalTrain: NetworkLandscape | null; test: NetworkLandscape; initStream: number; orderStream: number;
+} {
+  return config.model.layers !== undefined ? networkSetup(config, seed, index) : replicaSetup(config, seed, index);
+}
+
 const SERIES = ['train_loss', 'train_error', 'test_loss', 'test_error'] as const;
 
 async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
   const { seed, index } = ctx;
-  const setup = config.model.layers !== undefined ? networkSetup(config, seed, index) : replicaSetup(config, seed, index);
+  const setup = modelSetup(config, seed, index);
   const { train, evalTrain, test, initStream, orderStream } = setup;
   const theta = train.newConfig();
   const stepped = flattenedLandscape(train, config.flatten, seed, index); // [curvature] SAM / Entropy-SGD wrapper, or train itself
@@ -389,7 +399,7 @@ export async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: T
  * single-network error. Null for regression data (no classes).
  */
 function ensembleTestError(run: Run, indices: number[], config: TrainConfig): number | null {
-  const { ds, test } = config.model.layers !== undefined ? networkSetup(config, run.manifest.seed, 0) : replicaSetup(config, run.manifest.seed, 0);
+  const { ds, test } = modelSetup(config, run.manifest.seed, 0);
   const layout = test.layout;
   if (ds.nClasses <= 0 || ds.test.y.length === 0) return null;
   const n = ds.test.y.length;

@@ -7,7 +7,7 @@ import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
 import { refuseNonFinite } from '../core/finite.js';
 import { legacyTensorName, mlpLayout, type MlpArchitecture, type MlpLayout } from '../landscapes/mlp/layout.js';
-import type { NetworkLayout } from '../landscapes/network/layout.js';
+import { networkLayout, type NetworkLayout } from '../landscapes/network/layout.js';
 import type { Run } from '../store/run.js';
 
 /** Protocols whose runs hold network replicas in this format: trained, or imported from PyTorch/ONNX. */
@@ -45,7 +45,8 @@ export function writeReplicaWeights(run: Run, index: number, layout: MlpLayout |
 
 export interface LoadedReplica {
   index: number;
-  layout: MlpLayout;
+  /** An MLP's layout (`glassy.arch`) or a layer-spec network's (`glassy.network`). */
+  layout: MlpLayout | NetworkLayout;
   theta: Float64Array;
 }
 
@@ -55,7 +56,8 @@ export function readReplicaWeights(run: Run, index: number): LoadedReplica {
   const { tensors, metadata } = run.readTensors(name);
   const file = `${run.dir}/replicas/${name}.safetensors`;
   if (metadata['glassy.arch'] === undefined && metadata['glassy.network'] !== undefined) {
-    throw GlassyError.invalid(`${file}: metadata glassy.network`, metadata['glassy.network'], 'an MLP replica (this command does not run on layer-spec networks yet)');
+    const layout = networkLayoutOf(file, metadata['glassy.network']);
+    return { index, layout, theta: thetaFrom(file, tensors, layout) };
   }
   let arch: MlpArchitecture;
   try {
@@ -65,6 +67,20 @@ export function readReplicaWeights(run: Run, index: number): LoadedReplica {
   }
   const layout = mlpLayout(arch);
   return { index, layout, theta: thetaFrom(file, tensors, layout) };
+}
+
+/** The layout of a layer-spec replica from its `glassy.network` metadata ({spec, inputShape}). */
+function networkLayoutOf(file: string, json: string): NetworkLayout {
+  let meta: { spec?: unknown; inputShape?: unknown };
+  try {
+    meta = JSON.parse(json) as { spec?: unknown; inputShape?: unknown };
+  } catch {
+    meta = {};
+  }
+  if (typeof meta.spec !== 'string' || !Array.isArray(meta.inputShape)) {
+    throw GlassyError.invalid(`${file}: metadata glassy.network`, json, 'the JSON {spec, inputShape} glassy writes');
+  }
+  return networkLayout(meta.spec, meta.inputShape as number[]);
 }
 
 /** A replica of a known layout (MLP or layer spec) as one flat float64 θ, every tensor checked. */

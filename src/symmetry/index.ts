@@ -9,3 +9,4 @@ export * from './weight-matching.js';
 export * from './activation-matching.js';
 export * from './spinflip.js';
 export * from './channels.js';
+export * from './group.js';

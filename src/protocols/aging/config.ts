@@ -224,17 +224,29 @@ export function decodeUnit(c: AgingConfig, index: number): AgingUnit {
 
 /** The network of one point: every hidden layer at the point's width. */
 export function mlpSizes(m: AgingMlpConfig, width: number | null): number[] {
+  if (m.model.layers !== undefined && width !== null) {
+    throw GlassyError.invalid('widths', m.widths, 'no width sweep for a layer-spec model (the sweep sets the hidden width of an MLP given by sizes such as 784-100-10)');
+  }
   const s = modelSizes(m.model);
   if (width === null) return [...s];
   if (s.length < 3) throw GlassyError.invalid('widths', m.widths, `a model with a hidden layer (got ${s.join('-')})`);
   return s.map((v, i) => (i === 0 || i === s.length - 1 ? v : width));
 }
 
+/** The network of one point as a string: the layer spec, or the MLP's sizes (784-100-10). */
+export function pointModel(m: AgingMlpConfig, width: number | null): string {
+  const l = m.model.layers;
+  if (l === undefined) return mlpSizes(m, width).join('-');
+  if (width !== null) mlpSizes(m, width); // refuses the width sweep
+  return typeof l === 'string' ? l : l.join('-');
+}
+
 /** A TrainConfig for `replicaSetup` (train.ts): the same data, loss, optimiser and precision. */
 export function trainConfigOf(m: AgingMlpConfig, width: number | null, checkpointEvery: number): TrainConfig {
   return {
     data: m.data,
-    model: { ...m.model, sizes: mlpSizes(m, width) },
+    // A layer spec is the network as given (its output non-linearity is part of the spec).
+    model: m.model.layers !== undefined ? { ...m.model, sizes: undefined } : { ...m.model, sizes: mlpSizes(m, width) },
     loss: m.loss,
     optimizer: m.optimizer,
     batch: m.batch,

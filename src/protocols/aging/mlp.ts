@@ -2,7 +2,7 @@
  * The network side of the aging protocol: θ(t) of one SGD trajectory (Baity-Jesi et al. 2018:
  * time = SGD steps, Δ and C over ALL parameters, weights and biases), moved by the shared Trainer
  * (dynamics/trainer.ts) with the data, model and optimiser that `glassy train` builds
- * (protocols/train.ts `replicaSetup`). Measured at the energy times: training loss (the energy),
+ * (protocols/train.ts `modelSetup`: an MLP given by sizes, or any layer spec such as DEEP-GLASS's conv1020relu). Measured at the energy times: training loss (the energy),
  * training error, test loss and test error.
  *
  * Optionally, at the end, the number of near-zero eigenvalues of the Hessian of the training loss
@@ -14,32 +14,31 @@ import type { Float } from '../../core/backend.js';
 import { Rng, Stream } from '../../core/rng.js';
 import { trainerFromConfig } from '../../dynamics/from-config.js';
 import type { Trainer } from '../../dynamics/trainer.js';
-import type { MlpLandscape } from '../../landscapes/mlp/network.js';
 import { denseSpectrum } from '../../observables/hessian/dense.js';
 import { slq, slqTrace } from '../../observables/hessian/slq.js';
 import type { ArrayData } from '../../store/dtype.js';
-import { replicaSetup } from '../train.js';
+import { modelSetup, type NetworkLandscape } from '../train.js';
 import { trainConfigOf, type AgingMlpConfig } from './config.js';
 import type { AgingTrajectory } from './driver.js';
 
 export class MlpAgingTrajectory implements AgingTrajectory {
   readonly dim: number;
   readonly seriesNames = ['energy', 'train_error', 'test_loss', 'test_error'] as const;
-  readonly train: MlpLandscape<Float>;
+  readonly train: NetworkLandscape;
   readonly theta: Float;
   private readonly trainer: Trainer<Float>;
-  private readonly evalTrain: MlpLandscape<Float> | null;
-  private readonly test: MlpLandscape<Float>;
+  private readonly evalTrain: NetworkLandscape | null;
+  private readonly test: NetworkLandscape;
   private readonly initRng: Rng;
 
   constructor(private readonly m: AgingMlpConfig, width: number | null, seed: number, replica: number, checkpointEvery: number) {
     const tc = trainConfigOf(m, width, checkpointEvery);
     // Replica r of every width uses the same streams (init r, data order r): common random numbers
     // across the width ladder.
-    const s = replicaSetup(tc, seed, replica);
-    this.train = s.train as MlpLandscape<Float>;
-    this.evalTrain = s.evalTrain as MlpLandscape<Float> | null;
-    this.test = s.test as MlpLandscape<Float>;
+    const s = modelSetup(tc, seed, replica);
+    this.train = s.train;
+    this.evalTrain = s.evalTrain;
+    this.test = s.test;
     this.dim = this.train.dim;
     this.theta = this.train.newConfig();
     this.trainer = trainerFromConfig(this.train, this.theta, tc,

@@ -30,10 +30,9 @@ import { metropolisAccept } from '../../dynamics/metropolis.js';
 import { createOptimizer } from '../../dynamics/optimizers.js';
 import { Trainer } from '../../dynamics/trainer.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary } from '../../executor/replica.js';
-import type { MlpLayout } from '../../landscapes/mlp/layout.js';
 import { distance } from '../../observables/path.js';
 import type { Run } from '../../store/run.js';
-import { weightMatching } from '../../symmetry/weight-matching.js';
+import { groupWidths, matchWeights, weightRows, type AnyLayout } from '../../symmetry/group.js';
 import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource, type PathLandscapes } from '../train-source.js';
 import { readReplicaWeights } from '../weights.js';
 import type { NetworkWalkConfig } from './config.js';
@@ -53,7 +52,7 @@ export function prepareWalk(config: WalkConfig): NetworkSource {
  * respect to the rows of θ_ref. Uses N normal variates of `rng` in both cases.
  */
 export function randomStep(
-  kind: WalkConfig['directions'], h: number, layout: MlpLayout, thetaRef: Float64Array, rng: Rng, step: Float64Array,
+  kind: WalkConfig['directions'], h: number, layout: AnyLayout, thetaRef: Float64Array, rng: Rng, step: Float64Array,
 ): void {
   rng.fillNormal(step);
   if (kind === 'isotropic') {
@@ -62,13 +61,15 @@ export function randomStep(
     for (let i = 0; i < step.length; i++) step[i] = c * step[i]!;
     return;
   }
-  for (const L of layout.layers) {
-    for (let o = 0; o < L.out; o++) {
-      const off = L.weight.offset + o * L.in;
+  // One filter per output unit or conv channel (its weight row), as Li et al. normalise conv filters.
+  for (const L of weightRows(layout)) {
+    const n = L.rowLength;
+    for (let o = 0; o < L.rows; o++) {
+      const off = L.offset + o * n;
       let dn = 0, tn = 0;
-      for (let i = 0; i < L.in; i++) { dn += step[off + i]! ** 2; tn += thetaRef[off + i]! ** 2; }
+      for (let i = 0; i < n; i++) { dn += step[off + i]! ** 2; tn += thetaRef[off + i]! ** 2; }
       const c = dn > 0 ? h * Math.sqrt(tn / dn) : 0;
-      for (let i = 0; i < L.in; i++) step[off + i] = c * step[off + i]!;
+      for (let i = 0; i < n; i++) step[off + i] = c * step[off + i]!;
     }
     if (L.bias) step.fill(0, L.bias.offset, L.bias.offset + L.bias.size);
   }
@@ -206,8 +207,8 @@ function retrain(config: WalkConfig, src: NetworkSource, land: PathLandscapes, t
   const n0 = nrm2(theta0), n1 = nrm2(theta);
   let dot = 0;
   for (let i = 0; i < theta.length; i++) dot += theta0[i]! * theta[i]!;
-  const hasHidden = src.layout.layers.length > 1;
-  const m = hasHidden ? weightMatching(src.layout, theta0, theta, { rng: Rng.stream(ctx.seed, Stream.walk, w, 3) }) : null;
+  const hasHidden = groupWidths(src.layout).length > 0;
+  const m = hasHidden ? matchWeights(src.layout, theta0, theta, { rng: Rng.stream(ctx.seed, Stream.walk, w, 3) }) : null;
   const aligned = m ? m.aligned : theta;
   const tr = land.evalTrain.evaluate(theta);
   const te = land.test.evaluate(theta);

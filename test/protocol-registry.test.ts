@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import * as z from 'zod';
@@ -181,6 +181,8 @@ test('glassy --help lists every command; each one\'s --help exits 0 and shows de
     const topLevel = (await registry.protocol(p)).cli.topLevel !== false;
     assert.equal(names.includes(p), topLevel, `glassy --help lists ${p} iff it is a top-level command`);
   }
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  for (const name of names) assert.match(readme, new RegExp(`^\\| \`glassy ${name}\\b`, 'm'), `README's command table lists ${name}`);
   for (const name of names) {
     const r = glassy([name, '--help']);
     assert.equal(r.status, 0, `${name} --help: ${r.stderr}`);

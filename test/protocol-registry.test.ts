@@ -187,9 +187,11 @@ test('glassy --help lists every command; each one\'s --help exits 0 and shows de
     const r = glassy([name, '--help']);
     assert.equal(r.status, 0, `${name} --help: ${r.stderr}`);
     assert.match(r.stdout, new RegExp(`^Usage: glassy ${name}`, 'm'));
+    if (name === 'worker') assert.match(r.stdout, /--redis <url>.*\(required\)/, 'a required option says so');
     for (const entry of optionEntries(r.stdout)) {
       // A default is shown as "(default: X)", never in words of its own ("default 0.1").
       assert.doesNotMatch(entry, /\bdefault\s/i, `${name}: ${entry}`);
+      assert.doesNotMatch(entry, /\(default: "\d+"\)/, `${name}: a number's default shown as a number: ${entry}`);
     }
   }
   // Every schema field with a default shows it, and every required one says so, in the rendered help.

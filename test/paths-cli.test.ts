@@ -44,7 +44,7 @@ test('glassy walk/permute/connect: JSON on success; bad input named, non-zero ex
       [['walk', src, '--step-size', '-1'], /(--step-size|stepSize): got -1/],
       [['walk', src, '--step-size', '0.1', '--replica', '5'], /replica: got 5, expected a replica index in \[0, 2\)/],
       [['walk', src, '--step-size', '0.1', '--directions', 'diagonal'], /diagonal/],
-      [['walk', join(root, 'c'), '--step-size', '0.1'], /source: got .*protocol connect.*expected a train run/],
+      [['walk', join(root, 'c'), '--step-size', '0.1'], /source: got .*protocol connect.*expected a train (or import )?run/],
       [['permute', src, '--swaps', '1'], /swaps: got 1, expected 0 or an integer in \[2, 6\]/],
       [['permute', src, '--swaps', '2,99'], /swaps: got 99/],
       [['permute', src, '--pair', '0,0'], /pair: got "0,0"/],

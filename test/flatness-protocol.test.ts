@@ -144,7 +144,7 @@ test('CLI: hessian on a p-spin; bad input exits non-zero with one error line and
       [['hessian', '--pspin-n', '24', '--top', '-3'], /top: got -3/],
       [['hessian', '--pspin-n', '24', '--top', '30'], /top/],
       [['hessian', join(root, 'ps'), '--pspin-n', '24'], /not both/],
-      [['flatness', join(root, 'ps')], /train run/],
+      [['flatness', join(root, 'ps')], /train (or import )?run/],
     ];
     for (const [args, msg] of bad) {
       const out = join(root, 'bad');

@@ -46,7 +46,7 @@ test('a NaN weight in a run: hessian, walk, permute, cluster and connect refuse 
     assert.equal(r0.status, 'complete');
     const file = join(src, 'replicas', 'replica-0000.safetensors');
     const { tensors, metadata } = decodeSafetensors(readFileSync(file), file);
-    const w = tensors['layers.0.weight']!.data as Float32Array;
+    const w = tensors['0.weight']!.data as Float32Array;
     w[3] = NaN; w[7] = NaN;
     writeFileSync(file, encodeSafetensors(Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, { data: t.data, shape: t.shape }])), metadata));
 
@@ -61,7 +61,7 @@ test('a NaN weight in a run: hessian, walk, permute, cluster and connect refuse 
       const r = glassy([...args, '--out', join(root, `out-${i}`)]);
       const line = r.stderr.trim();
       assert.notEqual(r.status, 0, `${args[0]} exited 0: ${r.stdout}`);
-      assert.match(line, /replica-0000\.safetensors: tensor layers\.0\.weight has 2 non-finite values \(2 NaN\)/, `${args[0]}: ${line}`);
+      assert.match(line, /replica-0000\.safetensors: tensor 0\.weight has 2 non-finite values \(2 NaN\)/, `${args[0]}: ${line}`);
       assert.ok(!line.includes('\n') && !/\n\s+at /.test(r.stderr), `${args[0]}: not one line: ${r.stderr}`);
     }
   } finally {

@@ -103,7 +103,7 @@ test('glassy import of glassy\'s own replica files (both key styles) gives the t
   const glassy = (args: string[]) => spawnSync(process.execPath, [GLASSY, ...args], { encoding: 'utf8' });
   const data = ['--n-train', '300', '--n-test', '200', '--executor', 'inprocess', '--json'];
   try {
-    const tr = glassy(['train', '--model', '784-16-10', '--epochs', '1', '--batch', '50', '--replicas', '1', '--out', join(dir, 'tr'), ...data]);
+    const tr = glassy(['train', '--model', '784-16-10', '--measure', 'full', '--epochs', '1', '--batch', '50', '--replicas', '1', '--out', join(dir, 'tr'), ...data]);
     assert.equal(tr.status, 0, tr.stderr);
     const trained = (JSON.parse(tr.stdout) as { summary: Record<string, number> }).summary;
     const file = join(dir, 'tr', 'replicas', 'replica-0000.safetensors');

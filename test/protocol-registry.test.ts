@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import * as z from 'zod';
@@ -148,6 +148,99 @@ test('a refused or invalid run leaves no directory behind', () => {
       assert.match(r.stderr, re, `${args.join(' ')}: ${r.stderr}`);
       assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
       assert.ok(!existsSync(out), `${args.join(' ')}: no directory left`);
+    }
+  } finally {
+    removeDir(dir);
+  }
+});
+
+/** `glassy --help`'s command names. */
+function listedCommands(): string[] {
+  const r = glassy(['--help']);
+  assert.equal(r.status, 0, r.stderr);
+  const section = r.stdout.split(/^Commands:\n/m)[1] ?? '';
+  return [...section.matchAll(/^ {2}(\S+)/gm)].map((m) => m[1]!).filter((n) => n !== 'help');
+}
+
+/** The option entries of a --help page, wrapped lines joined. */
+function optionEntries(help: string): string[] {
+  const section = help.split(/^Options:\n/m)[1] ?? '';
+  const entries: string[] = [];
+  for (const line of section.split('\n')) {
+    if (/^ {2}-/.test(line)) entries.push(line.trim());
+    else if (/^ {3,}\S/.test(line) && entries.length > 0) entries[entries.length - 1] += ` ${line.trim()}`;
+    else if (line.trim() !== '') break;
+  }
+  return entries;
+}
+
+test('glassy --help lists every command; each one\'s --help exits 0 and shows defaults one way', async () => {
+  const names = listedCommands();
+  for (const c of ['demo', 'run', 'resume', 'worker', 'merge', 'report', 'compare', 'serve']) assert.ok(names.includes(c), `glassy --help lists ${c}`);
+  for (const p of registry.names()) {
+    const topLevel = (await registry.protocol(p)).cli.topLevel !== false;
+    assert.equal(names.includes(p), topLevel, `glassy --help lists ${p} iff it is a top-level command`);
+  }
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  for (const name of names) assert.match(readme, new RegExp(`^\\| \`glassy ${name}\\b`, 'm'), `README's command table lists ${name}`);
+  for (const name of names) {
+    const r = glassy([name, '--help']);
+    assert.equal(r.status, 0, `${name} --help: ${r.stderr}`);
+    assert.match(r.stdout, new RegExp(`^Usage: glassy ${name}`, 'm'));
+    if (name === 'worker') assert.match(r.stdout, /--redis <url>.*\(required\)/, 'a required option says so');
+    for (const entry of optionEntries(r.stdout)) {
+      // A default is shown as "(default: X)", never in words of its own ("default 0.1").
+      assert.doesNotMatch(entry, /\bdefault\s/i, `${name}: ${entry}`);
+      assert.doesNotMatch(entry, /\(default: "\d+"\)/, `${name}: a number's default shown as a number: ${entry}`);
+    }
+  }
+  // Every schema field with a default shows it, and every required one says so, in the rendered help.
+  for (const p of registry.names()) {
+    const protocol = await registry.protocol(p);
+    const entries = optionEntries(glassy(['run', p, '--help']).stdout);
+    for (const f of fieldFlags(protocol)) {
+      const entry = entries.find((e) => new RegExp(`^(-\\w, )?--(no-)?${f.flag}(?![\\w-])`).test(e));
+      assert.ok(entry, `${p}: --${f.flag} in --help`);
+      // (Sections share a flag whose default differs between them, e.g. aging's --n: only its presence is asserted.)
+      const note = /\((default|required)(: .+)?\)$/.exec(f.help);
+      if (note) assert.ok(entry.includes(`(${note[1]}`), `${p}: --${f.flag} shows (${note[1]}…): ${entry}`);
+    }
+  }
+});
+
+test('every protocol command\'s --json prints one object { run, protocol, status, summary, seconds }', async () => {
+  const dir = tempDir('json-all');
+  try {
+    const run = (args: string[]) => {
+      const r = glassy([...args, '--no-report', '--json'], dir);
+      assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+      const j = JSON.parse(r.stdout) as Record<string, unknown>; // one object, nothing else on stdout
+      for (const k of ['run', 'protocol', 'status', 'summary', 'seconds']) assert.ok(k in j, `${args[0]} --json has ${k}`);
+      assert.equal(j['status'], 'complete', args.join(' '));
+      assert.equal(typeof j['seconds'], 'number');
+      return j;
+    };
+    // A tiny trained run first: the analyses read it.
+    const tiny: Record<string, string[]> = {
+      train: ['--data', 'gaussian-mixture', '--model', '10-8-3', '--n-train', '100', '--n-test', '100', '--epochs', '1', '--replicas', '3', '--out', 'T'],
+      selftest: ['--steps', '20', '--replicas', '2'],
+      import: ['T/replicas/replica-0000.safetensors', '--model', '10-8-3', '--data', 'gaussian-mixture', '--n-train', '100', '--n-test', '100'],
+      flatness: ['T'],
+      l2sweep: ['--data', 'gaussian-mixture', '--model', '10-8-3', '--n-train', '100', '--n-test', '100', '--l2', '0,0.01', '--max-epochs', '1', '--replicas', '1'],
+      aging: ['--landscape', 'pspin', '--p', '3', '--n', '50', '--temperature', '0', '--t-max', '10', '--replicas', '1'],
+      walk: ['T', '--step-size', '0.1'],
+      spinglass: ['--model', 'sk', '--n', '16', '--dynamics', 'metropolis', '--temperatures', '1', '--sweeps', '50', '--samples', '2', '--replicas', '2'],
+      cluster: ['T'],
+      hessian: ['T'],
+      permute: ['T'],
+      connect: ['T', '0', '1', '--method', 'linear'],
+      surface: ['T'],
+    };
+    assert.deepEqual(Object.keys(tiny).sort(), [...registry.names()].sort(), 'a tiny run for every registered protocol');
+    for (const [name, args] of Object.entries(tiny)) {
+      const topLevel = (await registry.protocol(name)).cli.topLevel !== false;
+      const j = run([...(topLevel ? [name] : ['run', name]), ...args, ...(name === 'train' ? [] : ['--out', `out-${name}`])]);
+      assert.equal(j['protocol'], name);
     }
   } finally {
     removeDir(dir);

@@ -1,5 +1,5 @@
 /**
- * Literature values (SCIENCE.md) reproduced by the spin-glass code. Sizes are chosen so the whole file
+ * Literature values (docs/papers.md) reproduced by the spin-glass code. Sizes are chosen so the whole file
  * runs in ~20 s on one core; each tolerance is stated next to its check.
  */
 import { test } from 'node:test';
@@ -71,7 +71,7 @@ test('at T_c = 1: N^{2/3}[<q²>] ≈ 1.0–1.1 (exact N=16, PT N=32)', async () 
   for (const [N, v, se] of [[16, s16.q2[0]!, s16.q2_se[0]!], [32, s32.q2[k32]!, s32.q2_se[k32]!]] as const) {
     const x = N ** (2 / 3) * v;
     const dx = N ** (2 / 3) * se;
-    // 1.0–1.1 as quoted in SCIENCE.md/issue 9, widened by 3 SE of the disorder average.
+    // 1.0–1.1 as quoted in docs/papers.md, widened by 3 SE of the disorder average.
     assert.ok(x > 1.0 - 3 * dx && x < 1.1 + 3 * dx, `N=${N}: N^(2/3) q2 = ${x} ± ${dx}`);
   }
 });

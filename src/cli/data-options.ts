@@ -17,7 +17,7 @@ export const DATA_FLAGS = [
 
 export function addDataOptions(cmd: Command): Command {
   return cmd
-    .option('--data <source>', `${NAMED.join('|')}, or a .npy/.csv file (default mnist)`)
+    .option('--data <source>', `${NAMED.join('|')}, or a .npy/.csv file (default: mnist)`)
     .option('--n-train <n>', 'training samples (default: all; synthetic: 1000)', positiveInt)
     .option('--n-test <n>', 'test samples (default: all; synthetic: 1000)', nonNegativeInt)
     .option('--classes <list>', 'keep only these classes, relabelled 0..k−1 (e.g. 0,1,2 or 0-4)', intList)
@@ -31,7 +31,7 @@ export function addDataOptions(cmd: Command): Command {
     .option('--data-dir <dir>', 'cifar10/cifar100: the cifar-10-batches-bin / cifar-100-binary folder; mnist, fashion-mnist: a folder of IDX files')
     .option('--coarse-labels', 'cifar100: the 20 coarse superclasses instead of the 100 fine classes')
     .option('--labels <file>', 'labels (.npy) of a .npy --data file')
-    .option('--test-data <file>', 'test inputs (.npy/.csv); default: hold out --test-fraction')
+    .option('--test-data <file>', 'test inputs (.npy/.csv) (default: hold out --test-fraction)')
     .option('--test-labels <file>', 'labels (.npy) of --test-data')
     .option('--test-fraction <f>', 'held-out fraction of a --data file without --test-data', nonNegative);
 }

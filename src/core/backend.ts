@@ -1,7 +1,7 @@
 /**
  * The kernel layer: the one place where dense linear algebra happens. Everything above (landscapes,
  * dynamics, observables) calls these few kernels on flat typed arrays, so a faster backend can be
- * swapped in without touching the layers above (DESIGN.md, "Hot paths").
+ * swapped in without touching the layers above (docs/backends.md).
  *
  * Conventions: row-major (C order) matrices, BLAS semantics
  *   C ← α·op(A)·op(B) + β·C,  op(A) is m×k, op(B) is k×n, C is m×n,
@@ -93,7 +93,7 @@ export interface Backend {
 
   /**
    * Optional: threads one GEMM call may use inside this process (BLAS). glassy defaults to 1 and
-   * parallelises across replicas instead (DESIGN.md, "Hot paths").
+   * parallelises across replicas instead (docs/backends.md).
    */
   setThreads?(n: number): void;
 }

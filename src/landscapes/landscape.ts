@@ -1,6 +1,6 @@
 /**
- * The Landscape interface: an energy over configurations (DESIGN.md, "One idea carries the whole
- * design"). A network's training loss over its flat parameter vector θ, the SK Hamiltonian over
+ * The Landscape interface: an energy over configurations.
+ * A network's training loss over its flat parameter vector θ, the SK Hamiltonian over
  * Ising spins, the spherical p-spin energy over σ on the sphere — all are landscapes, and every
  * protocol (walks, replicas and overlaps, clustering, paths, aging, Hessian spectra, L2 sweeps) is
  * written once against this interface.

@@ -9,7 +9,7 @@
  * H over the disorder is E[H(σ)H(τ)] = N q^p / 2 + O(1), q = σ·τ/N, i.e. the mixture function
  * ξ(q) = q^p/2 of Crisanti–Sommers. Then e(T) = −1/(2T) at high temperature, p = 2 is the
  * spherical SK model with J_ij ~ N(0, 1/N) (T_c = 1, ground state e = −1), and for p = 3
- * T_d = √(3/8), E_th = −√(4/3) ≈ −1.1547, e_0 ≈ −1.1717 (SCIENCE.md). Papers using covariance
+ * T_d = √(3/8), E_th = −√(4/3) ≈ −1.1547, e_0 ≈ −1.1717 (docs/papers.md). Papers using covariance
  * N q^p (variance p!/N^{p−1}, e.g. Auffinger–Ben Arous–Černý 2013, Kac–Rice counts) have H larger
  * by √2: energies ×√2 (E_th = −2√((p−1)/p) = −1.633, e_0 = −1.657) and temperatures ×√2
  * (T_d = 0.866). Convert with e_theirs = √2·e_ours, T_theirs = √2·T_ours.

@@ -1,6 +1,6 @@
 /**
  * Agglomerative hierarchical clustering of replicas with the distance d_ab = 1 − q_ab (Liao et al. 2024,
- * SCIENCE.md "Hierarchical clustering"), with output in EXACTLY SciPy's formats, so that Python users
+ * docs/papers.md; docs/replicas.md), with output in EXACTLY SciPy's formats, so that Python users
  * can pass the arrays to scipy.cluster.hierarchy (dendrogram, fcluster, …) unchanged:
  *
  *  - input: a condensed distance vector (scipy.spatial.distance.pdist order: d(0,1), d(0,2), …,

@@ -1,5 +1,5 @@
 /**
- * Overlaps between replicas (SCIENCE.md, "The protocols"; DESIGN.md vocabulary "overlap q_ab").
+ * Overlaps between replicas (docs/papers.md, "Definitions used throughout").
  *
  *  - networks:   q_ab = θ_a·θ_b / (|θ_a| |θ_b|)  (a cosine; computed before and after alignment);
  *                per tensor (layers.<l>.weight, layers.<l>.bias) the same cosine on each slice;
@@ -40,7 +40,7 @@ function checkSameLength(a: ArrayLike<number>, b: ArrayLike<number>): void {
   if (a.length === 0) throw GlassyError.invalid('a.length', 0, 'a non-empty configuration');
 }
 
-/** q_ab = θ_a·θ_b / (|θ_a||θ_b|) (SCIENCE.md, "Overlap of two networks"). NaN if either is zero. */
+/** q_ab = θ_a·θ_b / (|θ_a||θ_b|) (docs/papers.md). NaN if either is zero. */
 export function parameterOverlap(a: ArrayLike<number>, b: ArrayLike<number>): number {
   checkSameLength(a, b);
   return cosineRange(a, b, 0, a.length);
@@ -60,7 +60,7 @@ function cosineRange(a: ArrayLike<number>, b: ArrayLike<number>, start: number, 
   return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : NaN;
 }
 
-/** q_ab = (1/N) Σ_i s_i^a s_i^b (SCIENCE.md, "Of two Ising replicas"); also for spherical σ with Σσ² = N. */
+/** q_ab = (1/N) Σ_i s_i^a s_i^b (docs/papers.md); also for spherical σ with Σσ² = N. */
 export function isingOverlap(a: ArrayLike<number>, b: ArrayLike<number>): number {
   checkSameLength(a, b);
   let q = 0;

@@ -1,7 +1,7 @@
 /**
  * The overlap distribution P(q) (Parisi 1983; Mézard, Parisi & Virasoro, "Spin Glass Theory and Beyond",
  * 1987, ch. III and IV): for one disorder sample J, P_J(q) is the distribution of q_ab over pairs of
- * replicas a < b; the physical P(q) = [P_J(q)] is its average over disorder samples (SCIENCE.md,
+ * replicas a < b; the physical P(q) = [P_J(q)] is its average over disorder samples (docs/papers.md,
  * "P(q)"). For networks a "disorder sample" is a data set / teacher, and the replicas are networks
  * trained on it.
  *

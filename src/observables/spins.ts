@@ -1,5 +1,5 @@
 /**
- * Observables of Ising configurations and their disorder averages (SCIENCE.md, "The protocols"):
+ * Observables of Ising configurations and their disorder averages (docs/papers.md):
  * energy per spin, magnetisation, the replica overlap q_ab = (1/N) Σ_i s_i^a s_i^b, the link overlap,
  * P(q) histograms, the moments ⟨q²⟩, ⟨q⁴⟩ (their Binder ratio and disorder averages: statistics.ts)
  * and the spin two-time correlation C(tw, tw+t) = (1/N) Σ_i s_i(tw) s_i(tw+t).
@@ -153,7 +153,7 @@ export function accumulateOverlaps(replicas: ArrayLike<Int8Array>, avg: ThermalA
 /**
  * Spin two-time correlation C(tw, tw+t) recorded on the fly at given waiting times and lags: the
  * configuration at each tw is stored, and C is computed when tw + t is reached (as DEEP-GLASS does
- * for Δ; SCIENCE.md [B]). Call `observe(time, spins)` at every integer time (sweep) in order.
+ * for Δ; docs/papers.md). Call `observe(time, spins)` at every integer time (sweep) in order.
  */
 export class SpinCorrelation {
   /** values[a·nLags + b] = C(tw_a, tw_a + t_b) (NaN until reached). */

@@ -11,7 +11,7 @@
  *    noise (σ = 0) has no scale to judge jumps by and reports none.
  *  - the loss of stability of a continuation minimiser: it satisfies ∇E = −2c(θ − θ_ref) for the
  *    penalty c‖θ − θ_ref‖², and a fold occurs where λ_min(∇²E) reaches −2c, i.e. where λ_min of the
- *    regularised Hessian ∇²E + 2cI changes sign (SCIENCE.md, "Theory"). This needs no noise model.
+ *    regularised Hessian ∇²E + 2cI changes sign (docs/papers.md). This needs no noise model.
  * On the authors' published sweeps (MNIST sigmoid MLP, lr 1.5e-3, three seeds) the CE rule with the
  * default z = 10 finds exactly their five transitions; the grid-step noise there is σ ≈ 0.0023.
  */

@@ -2,7 +2,7 @@
  * Ultrametricity tests on the space of replicas.
  *
  * A metric space is ultrametric when d(a, c) ≤ max(d(a, b), d(b, c)) for all triples, i.e. every
- * triangle is isosceles with its two LARGEST sides equal (SCIENCE.md; Rammal, Toulouse & Virasoro,
+ * triangle is isosceles with its two LARGEST sides equal (docs/papers.md; Rammal, Toulouse & Virasoro,
  * Rev. Mod. Phys. 58, 765 (1986), §II; in the Parisi solution of the SK model the pure states are
  * organised ultrametrically: Mézard, Parisi, Sourlas, Toulouse & Virasoro, PRL 52, 1156 (1984);
  * Mézard, Parisi & Virasoro, "Spin Glass Theory and Beyond", 1987, ch. IV).

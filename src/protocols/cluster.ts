@@ -7,7 +7,7 @@
  * leaf order, re-ordered matrix, cophenetic correlation) and the ultrametricity statistic against a
  * null model.
  *
- * Overlaps of networks (SCIENCE.md): 'params' q_ab = θ_a·θ_b/(|θ_a||θ_b|) as trained; 'aligned' the
+ * Overlaps of networks (docs/papers.md): 'params' q_ab = θ_a·θ_b/(|θ_a||θ_b|) as trained; 'aligned' the
  * same after removing the hidden-unit permutation symmetry by weight matching (Ainsworth et al. 2023);
  * 'outputs' the Pearson correlation of the replicas' test-set outputs (function space). Of Ising
  * replicas: 'params' q_ab = (1/N)Σ s^a s^b; 'aligned' after the global spin flip (symmetry/spinflip.ts).

@@ -2,7 +2,7 @@
  * Protocol `train`: K replicas of a network trained on the same data — the ensemble every other
  * network protocol (overlaps, clustering, paths, curvature) starts from.
  *
- * A replica is an independently trained network (SCIENCE.md). What differs between replicas is a
+ * A replica is an independently trained network (docs/papers.md). What differs between replicas is a
  * recorded choice (`variant`): the initialisation only, the data order only, both, or a different
  * training subset (Liao et al. compare solutions of the same network on the same data).
  *

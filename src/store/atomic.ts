@@ -1,7 +1,7 @@
 /**
  * Atomic file writes: a reader (another process, `glassy report`, Python) sees either the old file
  * or the complete new one, never a half-written one, and a crash or a full disk leaves the old
- * file intact (DESIGN.md, "All writes are atomic").
+ * file intact (docs/RUN-FORMAT.md).
  *
  * Recipe (the standard POSIX one, as in e.g. npm's write-file-atomic and SQLite's journal):
  * write a temporary file in the SAME directory (rename(2) is atomic only within one file system),

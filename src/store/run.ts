@@ -1,6 +1,6 @@
 /**
- * A run directory (docs/RUN-FORMAT.md): the only way protocols touch the disk (DESIGN.md, "A file
- * knows its room"). Every file is written atomically, so an interrupted run never leaves a
+ * A run directory (docs/RUN-FORMAT.md): the only way protocols touch the disk.
+ * Every file is written atomically, so an interrupted run never leaves a
  * half-written array, and `glassy resume` can trust whatever is there.
  *
  *   <dir>/manifest.json                   see manifest.ts

@@ -1,6 +1,6 @@
 /**
- * Symmetries of landscapes and their removal before replicas are compared (DESIGN.md, "symmetry",
- * "alignment"): exact linear assignment, the hidden-unit permutation group of networks, weight and
+ * Symmetries of landscapes and their removal before replicas are compared (docs/replicas.md):
+ * exact linear assignment, the hidden-unit permutation group of networks, weight and
  * activation matching (Ainsworth et al. 2023), and the global spin flip of spin glasses.
  */
 export * from './assignment.js';

@@ -29,7 +29,7 @@ export function register(program: Command): void {
   program
     .command('worker')
     .description('take replica jobs from a BullMQ queue (for --executor queue) until stopped')
-    .requiredOption('--redis <url>', 'Redis URL, e.g. redis://10.0.0.5:6379')
+    .requiredOption('--redis <url>', 'Redis URL, e.g. redis://10.0.0.5:6379 (required)')
     .option('--queue <name>', 'BullMQ queue name', 'glassy')
     .option('--concurrency <n>', 'replicas at once, each on its own thread (default: number of cores)', posInt)
     .option('--lock-duration <ms>', 'job lock lifetime; a dead worker\'s job is retaken after it', posInt, 30000)

@@ -4,7 +4,7 @@
  *   H = −Σ_{i<j} J_ij s_i s_j − h Σ_i s_i,   J_ij ~ N(0, 1/N)  or  J_ij = ±1/√N with equal probability.
  *
  * With variance 1/N the transition is at T_c = 1, the paramagnetic energy per spin is −1/(2T) and the
- * ground-state energy per spin is −0.7633 (Parisi) — SCIENCE.md, "Literature values".
+ * ground-state energy per spin is −0.7633 (Parisi) — docs/papers.md, "Literature values".
  * Couplings are drawn in the order (0,1), (0,2), …, (N−2,N−1) from Rng.stream(seed, Stream.disorder, sample),
  * so one (seed, sample) is one disorder realisation whatever else a run does.
  */

@@ -398,7 +398,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
   }
 
   /**
-   * [curvature engineer, issue 6] Generalised Gauss–Newton product G·v = J_fᵀ H_ℓ J_f v (+ 2λv), the
+   * Generalised Gauss–Newton product G·v = J_fᵀ H_ℓ J_f v (+ 2λv), the
    * positive semi-definite part of the Hessian for convex losses (Schraudolph 2002, Neural Comput.
    * 14, 1723; Martens 2010; equal to the Fisher for CE with softmax, Martens 2020 §9.2). f is the
    * network output the loss sees (after the output non-linearity). Reuses the R-forward pass

@@ -45,7 +45,7 @@ const nebSchema = z.object({
   /** auto: FIRE with full-batch gradients, plain gradient steps with mini-batches. */
   optimizer: z.enum(['auto', 'fire', 'gd']).default('auto').describe('auto: FIRE with full batches, gd with mini-batches'),
   /** Step size (gd: lr, default the source run's; FIRE: initial Δt, default 0.1). */
-  lr: z.number().positive().optional().describe('step size (gd) or initial Δt (FIRE; default 0.1)'),
+  lr: z.number().positive().optional().describe('step size (gd) or initial Δt (FIRE) (default: 0.1)'),
   spring: z.number().min(0).default(1).describe('spring constant'),
   /** Climbing image (Henkelman, Uberuaga & Jónsson 2000) from iteration `climbFrom` on. */
   climbing: z.boolean().default(true).describe('climbing image at the highest image (over a barrier)'),

@@ -105,6 +105,7 @@ export const protocol: Protocol<HessianConfig> = {
       'pspin.n': { flag: 'pspin-n', value: 'N' },
       'pspin.p': { flag: 'p', value: 'p', parse: Number, help: 'p-spin order 2, 3 or 4' },
       'pspin.sample': { flag: 'pspin-sample' },
+      subset: { flag: 'train-samples', value: 'n', aliases: ['subset'] },   // one flag per concept (flatness, walk, permute, connect)
     },
     outFrom: 'source',
     describeSummary(s) {

@@ -2,8 +2,7 @@
  * The `spinglass` protocol: equilibrium (and zero-temperature) measurements on the reference spin
  * glasses — SK, Edwards–Anderson in 2D/3D, Hopfield (ising.ts) and the spherical p-spin (pspin.ts) —
  * with the observables glassy measures on networks: energy, the replica overlap q_ab, P(q), ⟨q²⟩,
- * ⟨q⁴⟩, the Binder ratio, all disorder-averaged with standard errors (summary.ts; SCIENCE.md, "The
- * protocols"; docs/spinglass.md; run format in docs/run-format/spinglass.md).
+ * ⟨q⁴⟩, the Binder ratio, all disorder-averaged with standard errors (summary.ts; docs/papers.md; docs/spinglass.md; run format in docs/run-format/spinglass.md).
  *
  * One replica of the run = one disorder sample (task.ts), so K = `samples` and `--replicas` keeps
  * its meaning of thermal replicas per sample. This module is light (the schema and the CLI); the

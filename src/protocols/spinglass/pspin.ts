@@ -8,7 +8,7 @@
  * Time: one "sweep" is one Langevin step of length dt (continuous time t = steps·dt, Cugliandolo &
  * Kurchan 1993); replicas are advanced in lockstep so that their overlaps are measured at equal
  * times. Langevin measures time averages over the measurement window; gradient descent is measured at
- * its END POINT only (a descent has no stationary state to average over). Known values (SCIENCE.md):
+ * its END POINT only (a descent has no stationary state to average over). Known values (docs/papers.md):
  * e(T) = −1/(2T) above T_d = √(3/8) for p = 3 (finite-N factor in docs/pspin.md); gradient descent
  * ends near E_th = −√(4/3) for large N.
  *

@@ -15,9 +15,9 @@ export const walkConfigSchema = z.strictObject({
   walkers: z.number().int().min(1).default(4).describe('independent walkers W (the replicas of the run)'),
   steps: z.number().int().min(1).default(1000).describe('steps per walker'),
   stepSize: z.number().min(0).optional()
-    .describe('network: the norm of every isotropic step, or the fraction of each unit\'s weight norm (filter) (required); p-spin: the norm of the tangent step (default 0.1)'),
+    .describe('network: the norm of every isotropic step, or the fraction of each unit\'s weight norm (filter) (required); p-spin: the norm of the tangent step (default: 0.1)'),
   temperature: z.number().min(0).default(0).describe('Metropolis temperature on the loss / energy (0: every step accepted)'),
-  threshold: z.number().positive().optional().describe('escape: the first distance where the loss (energy per spin) exceeds its start + threshold (default 0.1; glasses 0.05)'),
+  threshold: z.number().positive().optional().describe('escape: the first distance where the loss (energy per spin) exceeds its start + threshold (default: 0.1; glasses 0.05)'),
   bins: z.number().int().min(2).default(50).describe('bins of the increment histogram'),
   maxLag: z.number().int().min(1).default(50).describe('largest lag of the increment autocorrelation'),
   checkpointEvery: z.number().int().positive().default(200).describe('steps between checkpoints (does not change results)'),
@@ -25,7 +25,7 @@ export const walkConfigSchema = z.strictObject({
   directions: z.enum(['isotropic', 'filter']).default('isotropic').describe('network: isotropic Gaussian steps, or filter-normalised (Li et al. 2018)'),
   retrainEpochs: z.number().min(0).default(0).describe('network: re-train each end point with the source optimizer for this many epochs (0: no)'),
   trainSamples: z.number().int().positive().nullable().default(2000).describe('network: training samples the loss is measured on (the first n; "all": every one)'),
-  testEvery: z.number().int().positive().nullable().default(null).describe('network: steps between test-set evaluations (default S/20)'),
+  testEvery: z.number().int().positive().nullable().default(null).describe('network: steps between test-set evaluations; none = S/20'),
   // Glasses.
   temperatureIndex: z.number().int().min(0).default(0).describe('spin glass: which temperature\'s configuration to start from'),
   sample: z.number().int().min(0).default(0).describe('spin glass: which disorder sample'),

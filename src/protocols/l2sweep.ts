@@ -191,21 +191,29 @@ export function runSweep<X extends Float>(
     const [beta, direction] = sched[k]!;
     const epochs = relax(beta);
     points.push(measure(beta, direction, 0, epochs));
-    ctx.progress((k + 1) / sched.length, `β = ${beta.toExponential(2)} CE ${points[points.length - 1]!.trainLoss.toPrecision(4)}`);
+    // The grid is the known part of the work; refinement (unknown until the grid is done) comes after,
+    // so the grid never reports 100 % while refinement may still follow.
+    const G = sched.length + (config.refine > 0 ? 1 : 0);
+    ctx.progress((k + 1) / G, `β = ${beta.toExponential(2)} CE ${points[points.length - 1]!.trainLoss.toPrecision(4)}`);
     onPoint(points, k + 1, theta);
   }
 
   if (config.refine > 0) {
     // Refine each jump interval: re-run from the state before the jump (saved by onPoint's caller
     // as states) through `refine` intermediate β, in the sweep's direction.
-    for (const t of findTransitions(points, config)) {
-      const before = points[t.first - 1]!, after = points[t.last]!;
-      if (before.direction !== after.direction || !before.state) continue;
-      theta.set(before.state);
+    const jumps = findTransitions(points, config)
+      .map((t) => ({ before: points[t.first - 1]!, after: points[t.last]! }))
+      .filter(({ before, after }) => before.direction === after.direction && before.state);
+    // Progress counts grid points and refinement points alike: the β points are the work.
+    const total = sched.length + jumps.length * config.refine;
+    let done = sched.length;
+    for (const [i, { before, after }] of jumps.entries()) {
+      theta.set(before.state!);
       for (let j = 1; j <= config.refine; j++) {
         const beta = before.beta + ((after.beta - before.beta) * j) / (config.refine + 1);
         const epochs = relax(beta);
         points.push(measure(beta, before.direction, 1, epochs));
+        ctx.progress(++done / total, `refining transition ${i + 1}/${jumps.length}: β = ${beta.toExponential(2)}`);
       }
     }
   }

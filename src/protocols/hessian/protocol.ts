@@ -106,6 +106,8 @@ export const protocol: Protocol<HessianConfig> = {
       'pspin.p': { flag: 'p', value: 'p', parse: Number, help: 'p-spin order 2, 3 or 4' },
       'pspin.sample': { flag: 'pspin-sample' },
       subset: { flag: 'train-samples', value: 'n', aliases: ['subset'] },   // one flag per concept (flatness, walk, permute, connect)
+      // --samples means disorder samples elsewhere (spinglass, aging): Hutchinson's vectors are probes.
+      samples: { flag: 'probes', value: 'n', aliases: ['samples'] },
     },
     outFrom: 'source',
     describeSummary(s) {

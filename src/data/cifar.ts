@@ -11,10 +11,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GlassyError } from '../core/errors.js';
-import { Rng, Stream } from '../core/rng.js';
-import { DataStream, type Dataset } from './dataset.js';
+import type { Dataset } from './dataset.js';
 import type { CifarSpec } from './spec.js';
-import { type Pool, classIndexFor, materialise, pixelAffine, selectRows, standardiseFeatures } from './transform.js';
+import { type Pool, classIndexFor, selectSplits } from './transform.js';
 
 const PIXELS = 3 * 32 * 32;
 
@@ -67,12 +66,7 @@ export function loadCifar(spec: CifarSpec, seed: number): Dataset {
   const test = readRecords([join(dir, names.test)], labelBytes, labelAt);
   const { map, classes } = classIndexFor(train.labels, spec.classes, spec.source);
   const s = spec.seed ?? seed;
-  const selTrain = selectRows(train.labels, map, spec.nTrain, spec.subset, Rng.stream(s, Stream.data, DataStream.subsetTrain), 'data.nTrain');
-  const selTest = selectRows(test.labels, map, spec.nTest, spec.subset, Rng.stream(s, Stream.data, DataStream.subsetTest), 'data.nTest');
-  const affine = pixelAffine(spec.normalise);
-  const trainSplit = materialise(train, selTrain, affine);
-  const testSplit = materialise(test, selTest, affine);
-  if (spec.normalise === 'feature') standardiseFeatures(trainSplit, testSplit, PIXELS);
+  const { trainSplit, testSplit } = selectSplits(train, test, map, spec, s, PIXELS);
   return {
     name: spec.source,
     nFeatures: PIXELS,

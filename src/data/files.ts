@@ -11,7 +11,7 @@ import { decodeNpy, readNpyHeader } from '../store/npy.js';
 import { DataStream, type Dataset } from './dataset.js';
 import type { FilesSpec } from './spec.js';
 import {
-  type Pool, type Selection, classIndexFor, materialise, pixelAffine, selectRows, standardiseFeatures,
+  type Pool, type Selection, classIndexFor, materialise, selectSplits,
 } from './transform.js';
 
 function readBytes(path: string, field: string): Buffer {
@@ -199,12 +199,7 @@ export function loadFiles(spec: FilesSpec, seed: number): Dataset {
   }
   const present = new Set<number>([...train.labels, ...test.labels]);
   const { map, classes } = classIndexFor(present, spec.classes, spec.train);
-  const selTrain = selectRows(train.labels, map, spec.nTrain, spec.subset, Rng.stream(s, Stream.data, DataStream.subsetTrain), 'data.nTrain');
-  const selTest = selectRows(test.labels, map, spec.nTest, spec.subset, Rng.stream(s, Stream.data, DataStream.subsetTest), 'data.nTest');
-  const affine = pixelAffine(spec.normalise);
-  const trainSplit = materialise(train, selTrain, affine);
-  const testSplit = materialise(test, selTest, affine);
-  if (spec.normalise === 'feature') standardiseFeatures(trainSplit, testSplit, train.d);
+  const { trainSplit, testSplit } = selectSplits(train, test, map, spec, s, train.d);
   return {
     name: 'files',
     nFeatures: train.d,

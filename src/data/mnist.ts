@@ -9,11 +9,10 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { GlassyError } from '../core/errors.js';
-import { Rng, Stream } from '../core/rng.js';
-import { DataStream, type Dataset } from './dataset.js';
+import type { Dataset } from './dataset.js';
 import { readIdxFile } from './idx.js';
 import type { FashionMnistSpec, MnistSpec } from './spec.js';
-import { type Pool, classIndexFor, materialise, pixelAffine, selectRows, standardiseFeatures } from './transform.js';
+import { type Pool, classIndexFor, selectSplits } from './transform.js';
 
 /** Where Debian's dataset-fashion-mnist package installs the files. */
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -91,12 +90,7 @@ export function loadMnistFamily(spec: MnistSpec | FashionMnistSpec, seed: number
   }
   const { map, classes } = classIndexFor(train.labels, spec.classes, spec.source);
   const s = spec.seed ?? seed;
-  const selTrain = selectRows(train.labels, map, spec.nTrain, spec.subset, Rng.stream(s, Stream.data, DataStream.subsetTrain), 'data.nTrain');
-  const selTest = selectRows(test.labels, map, spec.nTest, spec.subset, Rng.stream(s, Stream.data, DataStream.subsetTest), 'data.nTest');
-  const affine = pixelAffine(spec.normalise);
-  const trainSplit = materialise(train, selTrain, affine);
-  const testSplit = materialise(test, selTest, affine);
-  if (spec.normalise === 'feature') standardiseFeatures(trainSplit, testSplit, train.d);
+  const { trainSplit, testSplit } = selectSplits(train, test, map, spec, s, train.d);
   return {
     name: spec.source,
     nFeatures: train.d,

@@ -4,8 +4,8 @@
  * folded into the same single pass, and per-feature standardisation.
  */
 import { GlassyError } from '../core/errors.js';
-import type { Rng } from '../core/rng.js';
-import type { Split } from './dataset.js';
+import { Rng, Stream } from '../core/rng.js';
+import { DataStream, type Split } from './dataset.js';
 import type { Normalisation } from './spec.js';
 
 /** Samples as read from their source, labels still the original values. */
@@ -164,4 +164,29 @@ export function classIndexFor(present: Iterable<number>, filter: number[] | unde
   }
   const classes = [...have].sort((p, q) => p - q);
   return { map: new Map(classes.map((c, i) => [c, i])), classes };
+}
+
+/** What every source's spec says about turning its pools into splits. */
+export interface SplitOptions {
+  nTrain?: number | undefined;
+  nTest?: number | undefined;
+  subset: 'first' | 'random';
+  normalise: Normalisation;
+}
+
+/**
+ * The train and test splits of every source: rows selected from each pool on the data set's own
+ * seeded streams, normalised in one pass, then standardised per feature ('feature', `d` features)
+ * with the training statistics.
+ */
+export function selectSplits(
+  train: Pool, test: Pool, classIndex: Map<number, number>, spec: SplitOptions, seed: number, d: number,
+): { trainSplit: Split; testSplit: Split } {
+  const selTrain = selectRows(train.labels, classIndex, spec.nTrain, spec.subset, Rng.stream(seed, Stream.data, DataStream.subsetTrain), 'data.nTrain');
+  const selTest = selectRows(test.labels, classIndex, spec.nTest, spec.subset, Rng.stream(seed, Stream.data, DataStream.subsetTest), 'data.nTest');
+  const affine = pixelAffine(spec.normalise);
+  const trainSplit = materialise(train, selTrain, affine);
+  const testSplit = materialise(test, selTest, affine);
+  if (spec.normalise === 'feature') standardiseFeatures(trainSplit, testSplit, d);
+  return { trainSplit, testSplit };
 }

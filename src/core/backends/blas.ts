@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Backend, Float } from '../backend.js';
 import { GlassyError } from '../errors.js';
-import { checkAlloc, checkGemm, scaleC } from './validate.js';
+import { checkGemm, heapAlloc, scaleC } from './validate.js';
 
 /** What the addon reports about the BLAS it links (for manifests and BENCHMARKS.md). */
 export interface BlasInfo {
@@ -125,14 +125,7 @@ export function loadBlasBackend(): { backend: BlasBackend } | { reason: string }
       if (x instanceof Float32Array) addon.sscal(alpha, x);
       else addon.dscal(alpha, x);
     },
-    allocF32(n) {
-      checkAlloc('allocF32.n', n);
-      return new Float32Array(n);
-    },
-    allocF64(n) {
-      checkAlloc('allocF64.n', n);
-      return new Float64Array(n);
-    },
+    ...heapAlloc,
     usesInPlace() {
       return true;
     },

@@ -4,7 +4,7 @@
  * neither the BLAS addon nor the WebAssembly kernels load (~1 GFLOP/s: correct, not fast).
  */
 import type { Backend, Float } from '../backend.js';
-import { checkAlloc, checkGemm } from './validate.js';
+import { checkGemm, heapAlloc } from './validate.js';
 
 /**
  * C ← α·op(A)·op(B) + β·C on any float arrays; β = 0 overwrites C (NaN in C is ignored), as BLAS.
@@ -45,13 +45,6 @@ export function createReferenceBackend(): Backend {
     usesInPlace() {
       return true;
     },
-    allocF32(n) {
-      checkAlloc('allocF32.n', n);
-      return new Float32Array(n);
-    },
-    allocF64(n) {
-      checkAlloc('allocF64.n', n);
-      return new Float64Array(n);
-    },
+    ...heapAlloc,
   };
 }

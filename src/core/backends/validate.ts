@@ -55,6 +55,18 @@ export function checkAlloc(field: string, n: number): void {
   if (!Number.isInteger(n) || n < 0 || n > 2 ** 30) throw GlassyError.invalid(field, n, 'an integer in [0, 2^30]');
 }
 
+/** Checked allocators of the backends whose arrays live on the JS heap (reference, BLAS). */
+export const heapAlloc = {
+  allocF32(n: number): Float32Array {
+    checkAlloc('allocF32.n', n);
+    return new Float32Array(n);
+  },
+  allocF64(n: number): Float64Array {
+    checkAlloc('allocF64.n', n);
+    return new Float64Array(n);
+  },
+};
+
 /**
  * C ← β·C on the m×n block (β = 0 writes zeros): the whole GEMM when k = 0 or α = 0, where BLAS
  * semantics say A and B are not read — OpenBLAS would still multiply them, so NaNs there would leak.

@@ -10,7 +10,7 @@
  *    spec's nn.Sequential.
  * createNetwork picks the engine; callers see one Network.
  */
-import type { Backend, Float } from '../../core/backend.js';
+import type { Float } from '../../core/backend.js';
 import { getBackend } from '../../core/backends/index.js';
 import { GlassyError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
@@ -20,7 +20,7 @@ import type { Activation } from '../mlp/layout.js';
 import { MlpLandscape, type Evaluation, type MlpData, type Precision } from '../mlp/network.js';
 import type { Shape } from './layer.js';
 import { networkLayout, toLayerSpecs, type NetworkLayout } from './layout.js';
-import { SequentialLandscape } from './sequential.js';
+import { SequentialLandscape, type SequentialOptions } from './sequential.js';
 import type { LayerSpec } from './spec.js';
 
 export interface Network<X extends Float = Float> extends SampledLandscape<X> {
@@ -41,18 +41,9 @@ export interface Network<X extends Float = Float> extends SampledLandscape<X> {
   firstSamples(n: number): Network<X>;
 }
 
-export interface NetworkOptions {
+export interface NetworkOptions extends Omit<SequentialOptions, 'layers'> {
   /** Spec string, token list, preset name or parsed layers. */
   model: string | readonly string[] | readonly LayerSpec[];
-  /** Per-sample input shape from the data, e.g. [1, 28, 28]; [d] for flat data. */
-  inputShape: Shape;
-  loss: LossKind;
-  precision: Precision;
-  l2?: number;
-  l2Ref?: Float | null;
-  bias?: boolean;
-  chunk?: number;
-  backend?: Backend;
   /** Use the general layer-by-layer engine even for MLPs (tests compare the two). */
   general?: boolean;
 }

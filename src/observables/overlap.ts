@@ -268,6 +268,16 @@ export function overlapMatrix(replicas: ReplicaSet, options: OverlapMatrixOption
   return Q;
 }
 
+/** Columns c0 … c0+w−1 of the K replicas into `pack`, row-major with stride w. */
+function packPanel(row: ReturnType<typeof rowAccessor>, K: number, c0: number, w: number, pack: Float64Array): void {
+  for (let r = 0; r < K; r++) {
+    const { src, offset } = row(r);
+    const base = offset + c0;
+    const dst = r * w;
+    for (let k = 0; k < w; k++) pack[dst + k] = src[base + k]!;
+  }
+}
+
 /** Upper triangle (b ≥ a) of G = X Xᵀ, stored in a K × K array (lower triangle left at 0). */
 function gram(replicas: ReplicaSet, K: number, P: number, panel: number): Float64Array {
   const K4 = (K + 3) & ~3;
@@ -277,12 +287,7 @@ function gram(replicas: ReplicaSet, K: number, P: number, panel: number): Float6
   const row = rowAccessor(replicas);
   for (let c0 = 0; c0 < P; c0 += pc) {
     const w = Math.min(pc, P - c0);
-    for (let r = 0; r < K; r++) {
-      const { src, offset } = row(r);
-      const base = offset + c0;
-      const dst = r * w;
-      for (let k = 0; k < w; k++) pack[dst + k] = src[base + k]!;
-    }
+    packPanel(row, K, c0, w, pack);
     pack.fill(0, K * w, K4 * w); // padding rows (the last panel is narrower, so the stride changes)
     accumulateUpper(pack, K4, w, G4);
   }
@@ -300,12 +305,7 @@ function gramBackend(replicas: ReplicaSet, K: number, P: number, panel: number, 
   const row = rowAccessor(replicas);
   for (let c0 = 0; c0 < P; c0 += pc) {
     const w = Math.min(pc, P - c0);
-    for (let r = 0; r < K; r++) {
-      const { src, offset } = row(r);
-      const base = offset + c0;
-      const dst = r * w;
-      for (let k = 0; k < w; k++) pack[dst + k] = src[base + k]!;
-    }
+    packPanel(row, K, c0, w, pack);
     // β = 0 on the first panel overwrites whatever the fresh buffer held (BLAS semantics).
     backend.dgemm(false, true, K, K, w, 1, pack, w, pack, w, c0 === 0 ? 0 : 1, G, K);
   }

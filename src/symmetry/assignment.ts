@@ -163,3 +163,19 @@ function solveRowsToCols(c: Float64Array, n: number, m: number): Int32Array {
   }
   return col4row;
 }
+
+/**
+ * Whether the assignment `next` beats `old` on the w×w similarity S (row-major) by more than
+ * rounding: a coordinate ascent that accepts only strict improvements cannot cycle on ties.
+ */
+export function strictlyImproves(S: ArrayLike<number>, w: number, next: ArrayLike<number>, old: ArrayLike<number>): boolean {
+  let gainNew = 0;
+  let gainOld = 0;
+  let differs = false;
+  for (let i = 0; i < w; i++) {
+    gainNew += S[i * w + next[i]!]!;
+    gainOld += S[i * w + old[i]!]!;
+    if (next[i] !== old[i]) differs = true;
+  }
+  return differs && gainNew > gainOld + 1e-12 * Math.abs(gainOld) + 1e-300;
+}

@@ -21,7 +21,7 @@ import type { NetworkLayout } from '../landscapes/network/layout.js';
 import type { TensorSlice } from '../landscapes/network/layer.js';
 import type { ActivationSimilarity } from './activation-matching.js';
 import { activationSimilarity } from './activation-matching.js';
-import { solveAssignment } from './assignment.js';
+import { solveAssignment, strictlyImproves } from './assignment.js';
 import { checkPermutation, identityPermutation, type HiddenPermutation } from './permutation.js';
 
 /** A parameterised layer seen as W[out, inGroups, block] (+ bias [out]). */
@@ -156,13 +156,7 @@ export function weightMatchingNetwork<X extends Float>(
       const S = channelSimilarity(layers, thetaA, thetaB, perms, h, true);
       const next = solveAssignment(S, w, { maximize: true });
       const old = perms[h]!;
-      let gainNew = 0, gainOld = 0, differs = false;
-      for (let i = 0; i < w; i++) {
-        gainNew += S[i * w + next[i]!]!;
-        gainOld += S[i * w + old[i]!]!;
-        if (next[i] !== old[i]) differs = true;
-      }
-      if (differs && gainNew > gainOld + 1e-12 * Math.abs(gainOld) + 1e-300) {
+      if (strictlyImproves(S, w, next, old)) {
         perms[h] = next;
         changed = true;
       }

@@ -26,7 +26,7 @@ import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { MlpLayout } from '../landscapes/mlp/layout.js';
-import { solveAssignment } from './assignment.js';
+import { solveAssignment, strictlyImproves } from './assignment.js';
 import {
   checkHiddenPermutation, hiddenLayerCount, identityPermutations, permuteParameters, type HiddenPermutation,
 } from './permutation.js';
@@ -99,16 +99,8 @@ export function weightMatching<X extends Float>(
       const S = similarity(layout, thetaA, thetaB, perms, h, useBias, true);
       const next = solveAssignment(S, w, { maximize: true });
       const old = perms[h]!;
-      let gainNew = 0;
-      let gainOld = 0;
-      let differs = false;
-      for (let i = 0; i < w; i++) {
-        gainNew += S[i * w + next[i]!]!;
-        gainOld += S[i * w + old[i]!]!;
-        if (next[i] !== old[i]) differs = true;
-      }
       // Accept only strict improvements, so ties cannot make the ascent cycle.
-      if (differs && gainNew > gainOld + 1e-12 * Math.abs(gainOld) + 1e-300) {
+      if (strictlyImproves(S, w, next, old)) {
         perms[h] = next;
         changed = true;
       }

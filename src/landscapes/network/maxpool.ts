@@ -8,33 +8,21 @@
  * them (bit-identical to the loops below, which are the fallback).
  */
 import type { Backend, Float, PoolGeometry } from '../../core/backend.js';
-import type { Layer, Shape, TensorSlice } from './layer.js';
+import type { Layer, Shape } from './layer.js';
+import { Pool2d } from './pool.js';
 
-export class MaxPool implements Layer {
+export class MaxPool extends Pool2d implements Layer {
   readonly kind = 'maxpool';
-  readonly inShape: Shape;
-  readonly outShape: Shape;
-  readonly inSize: number;
-  readonly outSize: number;
-  readonly params: TensorSlice[] = [];
   /** Index (within the batch buffer) of each output's maximum, from the last forward pass. */
   private argmax = new Int32Array(0);
   private readonly geometry: PoolGeometry;
 
-  constructor(
-    readonly token: string, inShape: Shape, readonly kernel: number, readonly stride: number, private readonly backend?: Backend,
-  ) {
-    const [c, h, w] = inShape as [number, number, number];
-    const ho = Math.floor((h - kernel) / stride) + 1;
-    const wo = Math.floor((w - kernel) / stride) + 1;
-    this.inShape = [c, h, w];
-    this.outShape = [c, ho, wo];
-    this.inSize = c * h * w;
-    this.outSize = c * ho * wo;
+  constructor(token: string, inShape: Shape, kernel: number, stride: number, private readonly backend?: Backend) {
+    super(token, inShape, kernel, stride);
+    const [, h, w] = this.inShape as [number, number, number];
+    const [, ho, wo] = this.outShape as [number, number, number];
     this.geometry = { planes: 0, height: h, width: w, kernel, stride, outHeight: ho, outWidth: wo };
   }
-
-  initialise(): void {}
 
   prepare(rows: number): void {
     if (this.argmax.length < rows * this.outSize) this.argmax = new Int32Array(rows * this.outSize);
@@ -104,10 +92,6 @@ export class MaxPool implements Layer {
     }
   }
 
-  backward(_theta: Float, _x: Float, _y: Float, dy: Float, dx: Float | null, _g: Float | null, B: number): void {
-    if (dx) this.scatter(dy, dx, B);
-  }
-
   rForward(_theta: Float, _v: Float, _x: Float, rx: Float | null, _y: Float, ry: Float, B: number): void {
     const n = B * this.outSize;
     if (!rx) {
@@ -118,15 +102,8 @@ export class MaxPool implements Layer {
     for (let o = 0; o < n; o++) ry[o] = rx[idx[o]!]!;
   }
 
-  rBackward(
-    _theta: Float, _v: Float, _x: Float, _rx: Float | null, _y: Float, _dy: Float, rdy: Float,
-    rdx: Float | null, _out: Float, B: number,
-  ): void {
-    if (rdx) this.scatter(rdy, rdx, B);
-  }
-
   /** dx ← 0; dx[argmax[o]] += dy[o]. */
-  private scatter(dy: Float, dx: Float, B: number): void {
+  protected adjoint(dy: Float, dx: Float, B: number): void {
     if (this.backend?.scatterAdd) {
       this.backend.scatterAdd(dy, this.argmax, B * this.outSize, dx, B * this.inSize);
       return;

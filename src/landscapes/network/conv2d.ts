@@ -20,8 +20,7 @@
  */
 import type { Backend, ConvGeometry, Float } from '../../core/backend.js';
 import { gemm } from '../../core/backends/index.js';
-import type { Rng } from '../../core/rng.js';
-import { initialiseAffine, slice, type Alloc, type Layer, type Shape, type TensorSlice } from './layer.js';
+import { AffineParams, slice, type Alloc, type Layer, type Shape } from './layer.js';
 
 export interface ConvOptions {
   channels: number;
@@ -30,15 +29,12 @@ export interface ConvOptions {
   padding: number;
 }
 
-export class Conv2d implements Layer {
+export class Conv2d extends AffineParams implements Layer {
   readonly kind = 'conv';
   readonly inShape: Shape;
   readonly outShape: Shape;
   readonly inSize: number;
   readonly outSize: number;
-  readonly params: TensorSlice[];
-  readonly weight: TensorSlice;
-  readonly bias: TensorSlice | null;
   /** C_in·K·K: the rows of col, the columns of the weight matrix. */
   private readonly ckk: number;
   /** H_out·W_out. */
@@ -63,6 +59,8 @@ export class Conv2d implements Layer {
   ) {
     const [cin, h, w] = inShape as [number, number, number];
     const { channels: c, kernel: k, stride: s, padding: p } = opts;
+    // nn.Conv2d's fan_in is C_in·K·K.
+    super(index, [c, cin, k, k], offset, bias, cin * k * k);
     const ho = Math.floor((h + 2 * p - k) / s) + 1;
     const wo = Math.floor((w + 2 * p - k) / s) + 1;
     this.inShape = [cin, h, w];
@@ -71,15 +69,7 @@ export class Conv2d implements Layer {
     this.hw = ho * wo;
     this.outSize = c * this.hw;
     this.ckk = cin * k * k;
-    this.weight = { name: `${index}.weight`, shape: [c, cin, k, k], offset, size: c * this.ckk };
-    this.bias = bias ? { name: `${index}.bias`, shape: [c], offset: offset + c * this.ckk, size: c } : null;
-    this.params = this.bias ? [this.weight, this.bias] : [this.weight];
     this.geometry = { batch: 0, channels: cin, height: h, width: w, kernel: k, stride: s, padding: p, outHeight: ho, outWidth: wo };
-  }
-
-  initialise(theta: Float, rng: Rng, scheme: 'pytorch' | 'he'): void {
-    // nn.Conv2d's fan_in is C_in·K·K.
-    initialiseAffine(theta, this.weight, this.bias, this.ckk, rng, scheme);
   }
 
   prepare(rows: number, alloc: Alloc): void {

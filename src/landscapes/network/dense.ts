@@ -4,31 +4,21 @@
  */
 import type { Backend, Float } from '../../core/backend.js';
 import { gemm } from '../../core/backends/index.js';
-import type { Rng } from '../../core/rng.js';
-import { colSum, initialiseAffine, slice, type Layer, type Shape, type TensorSlice } from './layer.js';
+import { AffineParams, colSum, slice, type Layer, type Shape } from './layer.js';
 
-export class Dense implements Layer {
+export class Dense extends AffineParams implements Layer {
   readonly kind = 'dense';
   readonly inShape: Shape;
   readonly outShape: Shape;
   readonly inSize: number;
   readonly outSize: number;
-  readonly params: TensorSlice[];
-  readonly weight: TensorSlice;
-  readonly bias: TensorSlice | null;
 
   constructor(readonly token: string, index: number, inSize: number, out: number, offset: number, bias: boolean, private readonly backend: Backend) {
+    super(index, [out, inSize], offset, bias, inSize);
     this.inShape = [inSize];
     this.outShape = [out];
     this.inSize = inSize;
     this.outSize = out;
-    this.weight = { name: `${index}.weight`, shape: [out, inSize], offset, size: out * inSize };
-    this.bias = bias ? { name: `${index}.bias`, shape: [out], offset: offset + out * inSize, size: out } : null;
-    this.params = this.bias ? [this.weight, this.bias] : [this.weight];
-  }
-
-  initialise(theta: Float, rng: Rng, scheme: 'pytorch' | 'he'): void {
-    initialiseAffine(theta, this.weight, this.bias, this.inSize, rng, scheme);
   }
 
   prepare(): void {}

@@ -75,16 +75,34 @@ export function slice(theta: Float, t: TensorSlice): Float {
   return theta.subarray(t.offset, t.offset + t.size);
 }
 
-/** PyTorch's default init of Linear and Conv2d: kaiming_uniform(a=√5) = U(±1/√fan_in) for weights, U(±1/√fan_in) for biases; 'he': N(0, 2/fan_in), biases 0. */
-export function initialiseAffine(theta: Float, weight: TensorSlice, bias: TensorSlice | null, fanIn: number, rng: Rng, scheme: 'pytorch' | 'he'): void {
-  const bound = 1 / Math.sqrt(fanIn);
-  const W = slice(theta, weight);
-  if (scheme === 'pytorch') rng.fillUniform(W, -bound, bound);
-  else rng.fillNormal(W, Math.sqrt(2 / fanIn));
-  if (bias) {
-    const b = slice(theta, bias);
-    if (scheme === 'pytorch') rng.fillUniform(b, -bound, bound);
-    else b.fill(0);
+/**
+ * The parameters of an affine layer (Linear, Conv2d), named as nn.Sequential names them: the weight
+ * [out, …] at `offset`, then the bias [out]; and their initialisation. PyTorch's default init:
+ * kaiming_uniform(a=√5) = U(±1/√fan_in) for weights, U(±1/√fan_in) for biases; 'he': N(0, 2/fan_in), biases 0.
+ */
+export abstract class AffineParams {
+  readonly weight: TensorSlice;
+  readonly bias: TensorSlice | null;
+  readonly params: TensorSlice[];
+
+  constructor(index: number, weightShape: number[], offset: number, bias: boolean, private readonly fanIn: number) {
+    const out = weightShape[0]!;
+    const size = out * fanIn;
+    this.weight = { name: `${index}.weight`, shape: weightShape, offset, size };
+    this.bias = bias ? { name: `${index}.bias`, shape: [out], offset: offset + size, size: out } : null;
+    this.params = this.bias ? [this.weight, this.bias] : [this.weight];
+  }
+
+  initialise(theta: Float, rng: Rng, scheme: 'pytorch' | 'he'): void {
+    const bound = 1 / Math.sqrt(this.fanIn);
+    const W = slice(theta, this.weight);
+    if (scheme === 'pytorch') rng.fillUniform(W, -bound, bound);
+    else rng.fillNormal(W, Math.sqrt(2 / this.fanIn));
+    if (this.bias) {
+      const b = slice(theta, this.bias);
+      if (scheme === 'pytorch') rng.fillUniform(b, -bound, bound);
+      else b.fill(0);
+    }
   }
 }
 

@@ -11,7 +11,8 @@ import { Rng } from '../src/core/rng.js';
 import { createOptimizer } from '../src/dynamics/optimizers.js';
 import { penaltyCoefficient } from '../src/landscapes/l2form.js';
 import { MlpLandscape } from '../src/landscapes/mlp/network.js';
-import { parseTrainConfig, replicaSetup } from '../src/protocols/train.js';
+import { replicaSetup } from '../src/landscapes/from-config.js';
+import { parseTrainConfig } from '../src/protocols/train.js';
 import { parseL2SweepConfig } from '../src/protocols/l2sweep.js';
 
 const arch = { sizes: [5, 4, 3], activation: 'sigmoid' as const, bias: true, output: 'linear' as const };

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { parseL2SweepConfig } from '../src/protocols/l2sweep.js';
-import { cachedDataset } from '../src/protocols/train.js';
+import { cachedDataset } from '../src/landscapes/from-config.js';
 import { lanczos } from '../src/observables/hessian/lanczos.js';
 import { MlpLandscape } from '../src/landscapes/mlp/network.js';
 import { getBackend } from '../src/core/backends/index.js';

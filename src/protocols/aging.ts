@@ -22,6 +22,8 @@ import { GlassyError } from '../core/errors.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { averageTwoTime, replicaMean, TWO_TIME_OBSERVABLES, type TwoTimeMatrices, type TwoTimeObservable } from '../observables/aging.js';
 import { agingCollapse, fitPowerLaw, type CollapseResult } from '../observables/scaling.js';
+import { checkTrainData } from '../landscapes/from-config.js';
+import { modelSizes } from '../landscapes/mlp/layout.js';
 import type { Run } from '../store/run.js';
 import {
   agingGrids, agingPoints, agingUnits, decodeUnit, mlpSizes, pointAxisName, pointModel, trainConfigOf, type AgingConfig,
@@ -29,9 +31,7 @@ import {
 import { driveAging, type AgingTrajectory } from './aging/driver.js';
 import { FlatAgingTrajectory, PSpinAgingTrajectory, SkAgingTrajectory } from './aging/glass.js';
 import { MlpAgingTrajectory } from './aging/mlp.js';
-import { checkTrainData } from './train.js';
 import { replicaName, writeReplicaWeights } from './weights.js';
-import { modelSizes } from './train.js';
 import { networkLayout } from '../landscapes/network/layout.js';
 
 export { parseAgingConfig, agingUnits, agingPoints, agingGrids, decodeUnit } from './aging/config.js';

@@ -12,9 +12,10 @@ import { GlassyError } from '../core/errors.js';
 import type { ReplicaContext, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { onnxStateDict } from '../interop/onnx.js';
 import { stateDictToTheta, type StateTensor } from '../interop/state-dict.js';
+import { checkTrainData, networkSetup, replicaSetup } from '../landscapes/from-config.js';
 import { decodeSafetensors } from '../store/safetensors.js';
 import { importTrainConfig, type ImportConfig } from './import/protocol.js';
-import { checkTrainData, finalize as trainFinalize, networkSetup, replicaSetup, task as trainTask } from './train.js';
+import { finalizeNetworkRun, networkReplicaMemory } from './network-ensemble.js';
 import { writeReplicaWeights, replicaName } from './weights.js';
 
 /** The file's tensors by name, in file order (the named-module rule depends on it). */
@@ -68,9 +69,9 @@ export const task: ReplicaTask<ImportConfig> = {
   },
   run: runReplica,
   async finalize(run, outcomes, config) {
-    const summary = await trainFinalize(run, outcomes, importTrainConfig(config));
+    const summary = await finalizeNetworkRun(run, outcomes, importTrainConfig(config));
     for (const k of ['train_loss', 'train_error', 'test_loss', 'test_error']) summary[k] = summary[`final_${k}_mean`];
     return summary;
   },
-  estimateMemory: (config) => trainTask.estimateMemory!(importTrainConfig(config)),
+  estimateMemory: (config) => networkReplicaMemory(importTrainConfig(config)),
 };

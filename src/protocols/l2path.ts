@@ -11,8 +11,9 @@
  * `--l2-betas 0:5e-6:1e-8` away.
  */
 import { GlassyError } from '../core/errors.js';
+import { modelSetup } from '../landscapes/from-config.js';
 import { parseL2SweepConfig, runSweep } from './l2sweep.js';
-import { modelSetup, parseTrainConfig, type TrainConfig } from './train.js';
+import { parseTrainConfig, type TrainConfig } from './train/protocol.js';
 import type { L2PathConfig } from './connect/protocol.js';
 
 

@@ -29,12 +29,13 @@ import { Rng, Stream } from '../core/rng.js';
 import { dataFiles } from '../data/index.js';
 import { trainerFromConfig } from '../dynamics/from-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
+import { cachedDataset, checkTrainData, modelSetup, type NetworkLandscape } from '../landscapes/from-config.js';
 import { describeL2Form, penaltyCoefficient } from '../landscapes/l2form.js';
 import { lanczos } from '../observables/hessian/lanczos.js';
 import { significantJumps, stabilityCrossings, stepResiduals } from '../observables/transitions.js';
 import { Run } from '../store/run.js';
-import { cachedDataset, checkTrainData, modelSetup, parseTrainConfig, type NetworkLandscape } from './train.js';
 import type { L2SweepConfig } from './l2sweep/protocol.js';
+import { parseTrainConfig } from './train/protocol.js';
 import { readReplicaWeights, replicaName } from './weights.js';
 
 export { l2sweepConfigSchema, parseL2SweepConfig, type L2SweepConfig } from './l2sweep/protocol.js';

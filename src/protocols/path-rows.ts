@@ -2,7 +2,8 @@
  * Path profiles as replica outputs, shared by the path protocols (permute, connect): each replica
  * profiles one path and writes its row under `per-replica/<tag>/`; the reduction stacks the rows in
  * replica order into the run's [P, G] arrays (docs/run-format/connect.md, permute.md), so the bytes
- * are the same whichever executor, worker count or shard ran which row.
+ * are the same whichever executor, worker count or shard ran which row. Shared machinery of the
+ * path protocols, not a protocol; it is not in store/ because it writes observables' path profiles.
  */
 import { barrier, type PathProfile } from '../observables/path.js';
 import type { Run } from '../store/run.js';

@@ -12,58 +12,21 @@
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { Float } from '../core/backend.js';
-import { dataFiles, loadDataset, type Dataset, type DataSpec } from '../data/index.js';
+import { dataFiles } from '../data/index.js';
+import { flattenedLandscape, restoreFlattened } from '../dynamics/flatten.js'; // [curvature: SAM / Entropy-SGD]
 import { trainerFromConfig } from '../dynamics/from-config.js';
-import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
-import { MlpLandscape, type MlpData } from '../landscapes/mlp/network.js';
-import { createNetwork, networkLayout, type Network } from '../landscapes/network/index.js';
+import type { ReplicaContext, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
+import { checkTrainData, modelSetup, replicaSetup } from '../landscapes/from-config.js';
+import type { MlpLandscape } from '../landscapes/mlp/network.js';
+import type { Network } from '../landscapes/network/index.js';
 import { logList } from '../observables/aging.js';
-import { penaltyCoefficient } from '../landscapes/l2form.js';
 import type { Run } from '../store/run.js';
 import { Lockstep } from '../dynamics/lockstep.js';
-import { modelSizes, unitMembers, type TrainConfig } from './train/protocol.js';
-import { readReplicaTheta, replicaName, writeReplicaWeights } from './weights.js';
-import { flattenedLandscape, restoreFlattened } from './flatten.js'; // [curvature: SAM / Entropy-SGD]
+import { finalizeNetworkRun, networkFinalizeMemory, networkReplicaMemory, SERIES } from './network-ensemble.js';
+import { unitMembers, type TrainConfig } from './train/protocol.js';
+import { replicaName, writeReplicaWeights } from './weights.js';
 
 export { modelSchema, optimizerSchema, trainConfigSchema, parseTrainConfig, type TrainConfig } from './train/protocol.js';
-export { modelSizes } from './train/protocol.js';
-
-// ---- data: loaded once per thread, shared by the replicas a worker runs --------------------------
-
-const datasets = new Map<string, Dataset>();
-
-export function cachedDataset(spec: DataSpec, seed: number): Dataset {
-  const key = `${seed}:${JSON.stringify(spec)}`;
-  let ds = datasets.get(key);
-  if (!ds) {
-    ds = loadDataset(spec, seed);
-    datasets.set(key, ds);
-  }
-  return ds;
-}
-
-function rowsOf(split: { x: Float32Array; y: Int32Array; targets?: Float32Array | undefined }, d: number, C: number, rows: Int32Array | null, count?: number): MlpData {
-  if (!rows) {
-    const n = count === undefined ? split.y.length : Math.min(count, split.y.length);
-    return {
-      x: split.x.subarray(0, n * d),
-      y: split.y.subarray(0, n),
-      targets: split.targets ? split.targets.subarray(0, n * C) : null,
-      n,
-    };
-  }
-  const n = rows.length;
-  const x = new Float32Array(n * d);
-  const y = new Int32Array(n);
-  const targets = split.targets ? new Float32Array(n * C) : null;
-  for (let r = 0; r < n; r++) {
-    const i = rows[r]!;
-    x.set(split.x.subarray(i * d, i * d + d), r * d);
-    y[r] = split.y[i]!;
-    if (targets && split.targets) targets.set(split.targets.subarray(i * C, i * C + C), r * C);
-  }
-  return { x, y, targets, n };
-}
 
 /** Measurement steps: 0, LogList(1, T, points) and every epoch end, sorted and unique. */
 export function measurementSteps(total: number, stepsPerEpoch: number, points: number): Int32Array {
@@ -73,98 +36,10 @@ export function measurementSteps(total: number, stepsPerEpoch: number, points: n
   return Int32Array.from([...s].sort((a, b) => a - b));
 }
 
-export interface TrainedReplica<X extends Float> {
-  train: MlpLandscape<X>;
-  theta: X;
-  dataset: Dataset;
-}
-
-/**
- * Loads the data and checks the model fits it — called before a run directory is created, so bad
- * input never leaves a half-made run behind.
- */
-export function checkTrainData(config: TrainConfig, seed: number): Dataset {
-  const ds = cachedDataset(config.data, seed);
-  const outputs = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
-  if (config.model.layers !== undefined) {
-    const out = networkLayout(config.model.layers, inputShapeOf(ds)).outputs;
-    if (out !== outputs) throw GlassyError.invalid('model', config.model.layers, `a last layer of ${outputs} outputs (the data's ${ds.nClasses > 0 ? 'class' : 'target'} count), not ${out}`);
-    return ds;
-  }
-  const sizes = modelSizes(config.model);
-  if (sizes[0] !== ds.nFeatures) throw GlassyError.invalid('model', sizes.join('-'), `a first layer of ${ds.nFeatures} inputs (the data's feature count)`);
-  if (sizes[sizes.length - 1] !== outputs) throw GlassyError.invalid('model', sizes.join('-'), `a last layer of ${outputs} outputs (the data's ${ds.nClasses > 0 ? 'class' : 'target'} count)`);
-  return ds;
-}
-
-/** The training rows of replica `index` for variant 'subset' (null: the whole training set). */
-function subsetRows(config: TrainConfig, ds: Dataset, seed: number, index: number): Int32Array | null {
-  if (config.variant !== 'subset') return null;
-  const n = ds.train.n;
-  const m = config.subsetSize ?? Math.floor(n / 2);
-  if (m > n) throw GlassyError.invalid('subsetSize', m, `at most the training-set size ${n}`);
-  return Rng.stream(seed, Stream.subset, index).permutation(n).subarray(0, m).sort();
-}
-
-/** Everything a replica needs, built from the config and its index. */
-export function replicaSetup(config: TrainConfig, seed: number, index: number) {
-  const ds = checkTrainData(config, seed);
-  const d = ds.nFeatures;
-  const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
-  const arch = { ...config.model, sizes: modelSizes(config.model) };
-  const rows = subsetRows(config, ds, seed, index);
-  const opts = { arch, loss: config.loss, precision: config.precision } as const;
-  const train = new MlpLandscape(
-    { ...opts, l2: penaltyCoefficient(config.l2, config.l2Form) },
-    rowsOf(ds.train, d, C, rows),
-  );
-  const evalTrain = config.evalTrainSamples === null && !rows
-    ? null // the training landscape itself (without its L2 term) is evaluated
-    : new MlpLandscape(opts, rowsOf(ds.train, d, C, rows, config.evalTrainSamples ?? undefined));
-  const test = new MlpLandscape(opts, rowsOf(ds.test, d, C, null));
-  const initStream = config.variant === 'init' || config.variant === 'both' ? index : 0;
-  const orderStream = config.variant === 'order' || config.variant === 'both' ? index : 0;
-  return { ds, train, evalTrain, test, initStream, orderStream };
-}
-
 /** The first n samples of a landscape's data, as a landscape of their own (the fixed measurement subset). */
 function subsetLandscape<L extends { nSamples: number; firstSamples(n: number): L }>(full: L, n: number): L {
   return n >= full.nSamples ? full : full.firstSamples(n);
 }
-
-/** Per-sample input shape of the data: the images' [C, H, W] where the source has one, else [d]. */
-export function inputShapeOf(ds: Dataset): number[] {
-  return ds.inputShape ?? [ds.nFeatures];
-}
-
-/** replicaSetup for a network given as a layer spec (landscapes/network): the same data and splits. */
-export function networkSetup(config: TrainConfig, seed: number, index: number) {
-  const ds = checkTrainData(config, seed);
-  const d = ds.nFeatures;
-  const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
-  const rows = subsetRows(config, ds, seed, index);
-  const opts = { model: config.model.layers!, inputShape: inputShapeOf(ds), loss: config.loss, precision: config.precision, bias: config.model.bias } as const;
-  const train: Network = createNetwork({ ...opts, l2: penaltyCoefficient(config.l2, config.l2Form) }, rowsOf(ds.train, d, C, rows));
-  const evalTrain: Network | null = config.evalTrainSamples === null && !rows
-    ? null
-    : createNetwork(opts, rowsOf(ds.train, d, C, rows, config.evalTrainSamples ?? undefined));
-  const test: Network = createNetwork(opts, rowsOf(ds.test, d, C, null));
-  const initStream = config.variant === 'init' || config.variant === 'both' ? index : 0;
-  const orderStream = config.variant === 'order' || config.variant === 'both' ? index : 0;
-  return { ds, train, evalTrain, test, initStream, orderStream };
-}
-
-/** The landscape of a network replica, whichever form its model takes. */
-export type NetworkLandscape<X extends Float = Float> = MlpLandscape<X> | Network<X>;
-
-/** A replica's landscapes and streams: replicaSetup for MLP sizes, networkSetup for a layer spec. */
-export function modelSetup(config: TrainConfig, seed: number, index: number): {
-  ds: Dataset; train: NetworkLandscape; evalTrain: NetworkLandscape | null; test: NetworkLandscape; initStream: number; orderStream: number;
-} {
-  return config.model.layers !== undefined ? networkSetup(config, seed, index) : replicaSetup(config, seed, index);
-}
-
-const SERIES = ['train_loss', 'train_error', 'test_loss', 'test_error'] as const;
 
 async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<ReplicaSummary> {
   const { seed, index } = ctx;
@@ -365,123 +240,11 @@ async function runGroup(config: TrainConfig, ctx: ReplicaContext): Promise<Repli
   return { replicas: members.length, final_train_loss_mean: mean('final_train_loss'), final_test_error_mean: mean('final_test_error'), steps: total };
 }
 
-/** Stack the per-replica series into [K, T] ensemble arrays (axis 0 = replica). */
-export async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): Promise<Record<string, unknown>> {
-  // An outcome is a unit: one replica, or a lockstep group whose members are stacked in index order.
-  const indices = outcomes.flatMap((o) => unitMembers(config, o.index));
-  const K = indices.length;
-  const first = replicaName(indices[0]!);
-  const steps = run.readArray(`per-replica/${first}/steps`).data as Int32Array;
-  const T = steps.length;
-  run.writeArray('steps', steps);
-  const summary: Record<string, unknown> = { replicas: K };
-  for (const k of SERIES) {
-    const all = new Float64Array(K * T);
-    indices.forEach((i, r) => all.set(run.readArray(`per-replica/${replicaName(i)}/${k}`).data as Float64Array, r * T));
-    run.writeArray(k, all, [K, T]);
-    const finals = new Float64Array(K);
-    for (let r = 0; r < K; r++) finals[r] = all[r * T + T - 1]!;
-    run.writeArray(`final_${k}`, finals);
-    const mean = finals.reduce((a, b) => a + b, 0) / K;
-    const se = K > 1 ? Math.sqrt(finals.reduce((a, b) => a + (b - mean) ** 2, 0) / (K - 1) / K) : 0;
-    summary[`final_${k}_mean`] = mean;
-    summary[`final_${k}_se`] = se;
-  }
-  const ensemble = ensembleTestError(run, indices, config);
-  if (ensemble !== null) summary['ensemble_test_error'] = ensemble;
-  return summary;
-}
-
-/**
- * Test error of the ensemble's averaged prediction: the K replicas' class probabilities (softmax of
- * the outputs for cross-entropy, the outputs themselves for mse/hinge) averaged per test sample, then
- * the argmax compared with the label — the number a deep-ensemble user quotes beside the mean
- * single-network error. Null for regression data (no classes).
- */
-function ensembleTestError(run: Run, indices: number[], config: TrainConfig): number | null {
-  const { ds, test } = modelSetup(config, run.manifest.seed, 0);
-  const layout = test.layout;
-  if (ds.nClasses <= 0 || ds.test.y.length === 0) return null;
-  const n = ds.test.y.length;
-  const C = ds.nClasses;
-  const mean = new Float64Array(n * C);
-  const add = (f: Float | Float64Array, start: number, B: number) => {
-    for (let r = 0; r < B; r++) {
-      const i = start + r;
-      const row = f.subarray(r * C, r * C + C);
-      if (config.loss === 'ce') {
-        let max = -Infinity;
-        for (const v of row) max = Math.max(max, v);
-        let z = 0;
-        for (const v of row) z += Math.exp(v - max);
-        for (let c = 0; c < C; c++) mean[i * C + c]! += Math.exp(row[c]! - max) / z;
-      } else {
-        for (let c = 0; c < C; c++) mean[i * C + c]! += row[c]!;
-      }
-    }
-  };
-  if (config.lockstep !== undefined && test instanceof MlpLandscape) {
-    // A lockstep run's replicas, a group at a time: one batched forward pass per group.
-    for (let g = 0; g < indices.length; g += config.lockstep) {
-      const thetas = indices.slice(g, g + config.lockstep).map((i) => {
-        const t = test.newConfig();
-        t.set(readReplicaTheta(run, i, layout));
-        return t;
-      });
-      test.lockstepEvaluate(thetas, (_k, start, B, f) => add(f, start, B));
-    }
-  } else {
-    const theta = test.newConfig();
-    for (const i of indices) {
-      theta.set(readReplicaTheta(run, i, layout));
-      add(test.outputs(theta), 0, n);
-    }
-  }
-  let wrong = 0;
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < C; c++) if (mean[i * C + c]! > mean[i * C + best]!) best = c;
-    if (best !== ds.test.y[i]) wrong++;
-  }
-  return wrong / n;
-}
-
 export const task: ReplicaTask<TrainConfig> = {
   validate: (config, seed) => { checkTrainData(config, seed); },
   run: (config, ctx) => (config.lockstep === undefined ? runReplica(config, ctx) : runGroup(config, ctx)),
-  finalize,
+  finalize: finalizeNetworkRun,
   inputs: (config) => dataFiles(config.data),
-  estimateMemory(config: TrainConfig): number {
-    // Inputs are held once as loaded (f32) and once in the landscape's precision, train and test.
-    const bytes = config.precision === 'f64' ? 8 : 4;
-    const n = 70_000; // upper bound used before the data is loaded (MNIST-sized)
-    if (config.model.layers !== undefined) {
-      // MNIST-sized images (the shape is known only once the data is loaded); the chunk buffers of
-      // sequential.ts hold ≤ 2^20 values per layer buffer, with a few per layer: ~16·2^20 values.
-      let params = 0;
-      try {
-        params = networkLayout(config.model.layers, [1, 28, 28]).size;
-      } catch {
-        // a spec made for other inputs: its check against the data reports it
-      }
-      return n * 784 * (4 + bytes) + params * bytes * 6 + 16 * (1 << 20) * bytes + 64 * 1024 * 1024;
-    }
-    const sizes = modelSizes(config.model);
-    const d = sizes[0]!;
-    let params = 0;
-    for (let l = 0; l + 1 < sizes.length; l++) params += (sizes[l]! + 1) * sizes[l + 1]!;
-    // Activations and their gradients: one mini-batch (or evaluation chunk of the same size)
-    // through every layer, forward and backward.
-    let units = 0;
-    for (const s of sizes) units += s;
-    const activations = Math.max(config.batch, 256) * units * bytes * 3;
-    // A lockstep unit holds its G members' weights, moments and activations (and the packed first layer).
-    const G = config.lockstep === undefined ? 1 : Math.min(config.lockstep, config.replicas ?? config.lockstep) + 1;
-    return n * d * (4 + bytes) + G * (params * bytes * 6 + activations) + 64 * 1024 * 1024;
-  },
-  estimateFinalizeMemory(config: TrainConfig, replicas: number): number {
-    // The four [K, T] series stacked in f64, T ≤ the measurement points plus one per epoch.
-    const T = config.measurePoints + Math.ceil(config.epochs) + 2;
-    return replicas * T * SERIES.length * 8 * 2;
-  },
+  estimateMemory: networkReplicaMemory,
+  estimateFinalizeMemory: networkFinalizeMemory,
 };

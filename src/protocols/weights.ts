@@ -2,6 +2,8 @@
  * Network replicas on disk: `replicas/replica-<iiii>.safetensors`, one tensor per layout slice with
  * PyTorch's names and shapes, the architecture in the header metadata (docs/RUN-FORMAT.md), so
  * `safetensors.torch.load_file` gives a state dict an nn.Sequential of nn.Linear loads directly.
+ * Shared replica file I/O, not a protocol; it is not in store/ because it reads the landscapes'
+ * layouts (store/ sits below landscapes/).
  */
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';

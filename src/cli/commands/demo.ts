@@ -13,7 +13,9 @@
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { runEnsemble } from '../../executor/ensemble.js';
-import { checkTrainData, modelSizes, parseTrainConfig } from '../../protocols/train.js';
+import { checkTrainData } from '../../landscapes/from-config.js';
+import { modelSizes } from '../../landscapes/mlp/layout.js';
+import { parseTrainConfig } from '../../protocols/train/protocol.js';
 import { parseClusterConfig, type ClusterSummary } from '../../protocols/cluster.js';
 import { clusterBlocks, type ClusterConfig } from '../../protocols/cluster/protocol.js';
 import { parseConfig } from '../../executor/protocol.js';

@@ -9,6 +9,8 @@
  * Walks, interpolations, overlaps and alignments act on θ as one vector; the layout tells which
  * slice is which tensor (and which rows are a hidden unit's incoming weights, for permutations).
  */
+import { GlassyError } from '../../core/errors.js';
+
 export type Activation = 'relu' | 'tanh' | 'linear' | 'sigmoid';
 
 export interface MlpArchitecture {
@@ -78,4 +80,10 @@ export function mlpLayout(arch: MlpArchitecture): MlpLayout {
 export function legacyTensorName(name: string): string | undefined {
   const m = /^(\d+)\.(weight|bias)$/.exec(name);
   return m && Number(m[1]) % 2 === 0 ? `layers.${Number(m[1]) / 2}.${m[2]}` : undefined;
+}
+
+/** The layer sizes of an MLP model; a GlassyError for a layer-spec model (protocols that need an MLP). */
+export function modelSizes(model: { sizes?: number[] | undefined; layers?: string | string[] | undefined }): number[] {
+  if (!model.sizes) throw GlassyError.invalid('model', model.layers, 'an MLP given by layer sizes such as 784-100-10 (this command does not run on layer specs yet)');
+  return model.sizes;
 }

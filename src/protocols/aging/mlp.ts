@@ -2,7 +2,7 @@
  * The network side of the aging protocol: θ(t) of one SGD trajectory (Baity-Jesi et al. 2018:
  * time = SGD steps, Δ and C over ALL parameters, weights and biases), moved by the shared Trainer
  * (dynamics/trainer.ts) with the data, model and optimiser that `glassy train` builds
- * (protocols/train.ts `modelSetup`: an MLP given by sizes, or any layer spec such as DEEP-GLASS's conv1020relu). Measured at the energy times: training loss (the energy),
+ * (landscapes/from-config.ts `modelSetup`: an MLP given by sizes, or any layer spec such as DEEP-GLASS's conv1020relu). Measured at the energy times: training loss (the energy),
  * training error, test loss and test error.
  *
  * Optionally, at the end, the number of near-zero eigenvalues of the Hessian of the training loss
@@ -14,10 +14,10 @@ import type { Float } from '../../core/backend.js';
 import { Rng, Stream } from '../../core/rng.js';
 import { trainerFromConfig } from '../../dynamics/from-config.js';
 import type { Trainer } from '../../dynamics/trainer.js';
+import { modelSetup, type NetworkLandscape } from '../../landscapes/from-config.js';
 import { denseSpectrum } from '../../observables/hessian/dense.js';
 import { slq, slqTrace } from '../../observables/hessian/slq.js';
 import type { ArrayData } from '../../store/dtype.js';
-import { modelSetup, type NetworkLandscape } from '../train.js';
 import { trainConfigOf, type AgingMlpConfig } from './config.js';
 import type { AgingTrajectory } from './driver.js';
 

@@ -86,7 +86,7 @@ export const trainConfigSchema = z.object({
     .describe('measure the training loss on the first n training samples (none: the running epoch mean under --measure lean, all under full)'),
   /** SGD steps between checkpoints (does not change results). */
   checkpointEvery: z.number().int().positive().default(2000),
-  /** [curvature] Flatness-seeking training: SAM or Entropy-SGD (protocols/flatten.ts); absent = plain. */
+  /** [curvature] Flatness-seeking training: SAM or Entropy-SGD (dynamics/flatten.ts); absent = plain. */
   flatten: flattenSchema.optional(),
   /**
    * Number of replicas K. Absent: the executor's count (runEnsemble's `replicas`, 1 on the command
@@ -145,11 +145,7 @@ export function checkModel(model: TrainConfig['model']): void {
   if (model.layers !== undefined) parseSpec(model.layers);
 }
 
-/** The layer sizes of an MLP model; a GlassyError for a layer-spec model (protocols that need an MLP). */
-export function modelSizes(model: TrainConfig['model']): number[] {
-  if (!model.sizes) throw GlassyError.invalid('model', model.layers, 'an MLP given by layer sizes such as 784-100-10 (this command does not run on layer specs yet)');
-  return model.sizes;
-}
+export { modelSizes } from '../../landscapes/mlp/layout.js';
 
 /** Parse a raw config; zod issues become one GlassyError naming the field. */
 export function parseTrainConfig(raw: unknown): TrainConfig {

@@ -5,10 +5,11 @@
  * gradient is the rule's gradient, so the trainer and the optimisers are unchanged.
  */
 import type { Float } from '../core/backend.js';
-import { EntropySgdLandscape } from '../dynamics/entropy-sgd.js';
-import { SamLandscape } from '../dynamics/sam.js';
 import type { SampledLandscape } from '../landscapes/landscape.js';
-import type { FlattenConfig } from './train/protocol.js';
+// The field's type is the train schema's (its one description); a type-only import runs no code upward.
+import type { FlattenConfig } from '../protocols/train/protocol.js';
+import { EntropySgdLandscape } from './entropy-sgd.js';
+import { SamLandscape } from './sam.js';
 
 /** The landscape the trainer should step on: the training landscape itself, or its SAM / Entropy-SGD wrapper. */
 export function flattenedLandscape<X extends Float>(

@@ -1,0 +1,136 @@
+/**
+ * A network replica's data and landscapes, built from a training config: the data set (loaded once
+ * per thread), the replica's training rows (variant 'subset'), and its training, evaluation and test
+ * landscapes with the init and data-order streams its variant names. Every network protocol (train,
+ * import, aging, l2sweep, the path and curvature analyses) builds a replica here, so a replica of
+ * one run is the same network whichever protocol looks at it. The dynamics' counterpart is
+ * dynamics/from-config.ts (`trainerFromConfig`).
+ *
+ * The config type is the train protocol's schema (protocols/train/protocol.ts), imported for its
+ * type only: the schema is the one description of a training config, and no value runs upward.
+ */
+import { GlassyError } from '../core/errors.js';
+import { Rng, Stream } from '../core/rng.js';
+import type { Float } from '../core/backend.js';
+import { loadDataset, type Dataset, type DataSpec } from '../data/index.js';
+import type { TrainConfig } from '../protocols/train/protocol.js';
+import { penaltyCoefficient } from './l2form.js';
+import { MlpLandscape, type MlpData } from './mlp/network.js';
+import { modelSizes } from './mlp/layout.js';
+import { createNetwork, networkLayout, type Network } from './network/index.js';
+
+/** Data sets, loaded once per thread and shared by the replicas a worker runs. */
+const datasets = new Map<string, Dataset>();
+
+export function cachedDataset(spec: DataSpec, seed: number): Dataset {
+  const key = `${seed}:${JSON.stringify(spec)}`;
+  let ds = datasets.get(key);
+  if (!ds) {
+    ds = loadDataset(spec, seed);
+    datasets.set(key, ds);
+  }
+  return ds;
+}
+
+function rowsOf(split: { x: Float32Array; y: Int32Array; targets?: Float32Array | undefined }, d: number, C: number, rows: Int32Array | null, count?: number): MlpData {
+  if (!rows) {
+    const n = count === undefined ? split.y.length : Math.min(count, split.y.length);
+    return {
+      x: split.x.subarray(0, n * d),
+      y: split.y.subarray(0, n),
+      targets: split.targets ? split.targets.subarray(0, n * C) : null,
+      n,
+    };
+  }
+  const n = rows.length;
+  const x = new Float32Array(n * d);
+  const y = new Int32Array(n);
+  const targets = split.targets ? new Float32Array(n * C) : null;
+  for (let r = 0; r < n; r++) {
+    const i = rows[r]!;
+    x.set(split.x.subarray(i * d, i * d + d), r * d);
+    y[r] = split.y[i]!;
+    if (targets && split.targets) targets.set(split.targets.subarray(i * C, i * C + C), r * C);
+  }
+  return { x, y, targets, n };
+}
+
+/**
+ * Loads the data and checks the model fits it — called before a run directory is created, so bad
+ * input never leaves a half-made run behind.
+ */
+export function checkTrainData(config: TrainConfig, seed: number): Dataset {
+  const ds = cachedDataset(config.data, seed);
+  const outputs = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
+  if (config.model.layers !== undefined) {
+    const out = networkLayout(config.model.layers, inputShapeOf(ds)).outputs;
+    if (out !== outputs) throw GlassyError.invalid('model', config.model.layers, `a last layer of ${outputs} outputs (the data's ${ds.nClasses > 0 ? 'class' : 'target'} count), not ${out}`);
+    return ds;
+  }
+  const sizes = modelSizes(config.model);
+  if (sizes[0] !== ds.nFeatures) throw GlassyError.invalid('model', sizes.join('-'), `a first layer of ${ds.nFeatures} inputs (the data's feature count)`);
+  if (sizes[sizes.length - 1] !== outputs) throw GlassyError.invalid('model', sizes.join('-'), `a last layer of ${outputs} outputs (the data's ${ds.nClasses > 0 ? 'class' : 'target'} count)`);
+  return ds;
+}
+
+/** The training rows of replica `index` for variant 'subset' (null: the whole training set). */
+function subsetRows(config: TrainConfig, ds: Dataset, seed: number, index: number): Int32Array | null {
+  if (config.variant !== 'subset') return null;
+  const n = ds.train.n;
+  const m = config.subsetSize ?? Math.floor(n / 2);
+  if (m > n) throw GlassyError.invalid('subsetSize', m, `at most the training-set size ${n}`);
+  return Rng.stream(seed, Stream.subset, index).permutation(n).subarray(0, m).sort();
+}
+
+/** Everything a replica needs, built from the config and its index. */
+export function replicaSetup(config: TrainConfig, seed: number, index: number) {
+  const ds = checkTrainData(config, seed);
+  const d = ds.nFeatures;
+  const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
+  const arch = { ...config.model, sizes: modelSizes(config.model) };
+  const rows = subsetRows(config, ds, seed, index);
+  const opts = { arch, loss: config.loss, precision: config.precision } as const;
+  const train = new MlpLandscape(
+    { ...opts, l2: penaltyCoefficient(config.l2, config.l2Form) },
+    rowsOf(ds.train, d, C, rows),
+  );
+  const evalTrain = config.evalTrainSamples === null && !rows
+    ? null // the training landscape itself (without its L2 term) is evaluated
+    : new MlpLandscape(opts, rowsOf(ds.train, d, C, rows, config.evalTrainSamples ?? undefined));
+  const test = new MlpLandscape(opts, rowsOf(ds.test, d, C, null));
+  const initStream = config.variant === 'init' || config.variant === 'both' ? index : 0;
+  const orderStream = config.variant === 'order' || config.variant === 'both' ? index : 0;
+  return { ds, train, evalTrain, test, initStream, orderStream };
+}
+
+/** Per-sample input shape of the data: the images' [C, H, W] where the source has one, else [d]. */
+export function inputShapeOf(ds: Dataset): number[] {
+  return ds.inputShape ?? [ds.nFeatures];
+}
+
+/** replicaSetup for a network given as a layer spec (landscapes/network): the same data and splits. */
+export function networkSetup(config: TrainConfig, seed: number, index: number) {
+  const ds = checkTrainData(config, seed);
+  const d = ds.nFeatures;
+  const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
+  const rows = subsetRows(config, ds, seed, index);
+  const opts = { model: config.model.layers!, inputShape: inputShapeOf(ds), loss: config.loss, precision: config.precision, bias: config.model.bias } as const;
+  const train: Network = createNetwork({ ...opts, l2: penaltyCoefficient(config.l2, config.l2Form) }, rowsOf(ds.train, d, C, rows));
+  const evalTrain: Network | null = config.evalTrainSamples === null && !rows
+    ? null
+    : createNetwork(opts, rowsOf(ds.train, d, C, rows, config.evalTrainSamples ?? undefined));
+  const test: Network = createNetwork(opts, rowsOf(ds.test, d, C, null));
+  const initStream = config.variant === 'init' || config.variant === 'both' ? index : 0;
+  const orderStream = config.variant === 'order' || config.variant === 'both' ? index : 0;
+  return { ds, train, evalTrain, test, initStream, orderStream };
+}
+
+/** The landscape of a network replica, whichever form its model takes. */
+export type NetworkLandscape<X extends Float = Float> = MlpLandscape<X> | Network<X>;
+
+/** A replica's landscapes and streams: replicaSetup for MLP sizes, networkSetup for a layer spec. */
+export function modelSetup(config: TrainConfig, seed: number, index: number): {
+  ds: Dataset; train: NetworkLandscape; evalTrain: NetworkLandscape | null; test: NetworkLandscape; initStream: number; orderStream: number;
+} {
+  return config.model.layers !== undefined ? networkSetup(config, seed, index) : replicaSetup(config, seed, index);
+}

@@ -92,7 +92,7 @@ export const trainConfigSchema = z.object({
    * Number of replicas K. Absent: the executor's count (runEnsemble's `replicas`, 1 on the command
    * line); recorded in the config when given, and needed there by `lockstep`.
    */
-  replicas: z.number().int().positive().optional().describe('number of replicas K (default 1)'),
+  replicas: z.number().int().positive().optional().describe('number of replicas K; 1 when not given'),
   /**
    * Ensembles in lockstep (dynamics/lockstep.ts): replicas 0..K-1 train in fixed groups of G
    * consecutive indices, each group stepped as one batched computation on a shared data order.

@@ -50,6 +50,12 @@ export const l2sweepConfigSchema = z.object({
   /** Points inserted between the two β of each detected jump (0: no refinement). */
   refine: z.number().int().min(0).default(0).describe('points inserted inside each detected jump'),
   /** A transition: a training-CE step beyond the local trend by at least jumpZ × the sweep's noise σ. */
+  /**
+   * Which training CE is the order parameter. Ersoy et al.'s Train_Loss is the mean mini-batch CE
+   * of the last epoch (their code.py), smooth enough for z = 10; the end-point CE over the whole
+   * training set is ~7× noisier at lr 1.5e-3 and hides the first jumps (docs/l2sweep.md).
+   */
+  orderParameter: z.enum(['epoch', 'end']).default('epoch').describe("training CE the transitions are read from: epoch (mean mini-batch CE of the last epoch at each β, the authors' Train_Loss) or end (whole training set at the final θ)"),
   jumpZ: z.number().positive().default(10).describe("a transition: a training-CE jump of at least z × the sweep's grid-to-grid noise σ"),
   /** A class is "encoded" when its test accuracy exceeds this. */
   classThreshold: z.number().min(0).max(1).default(0.5).describe('accuracy above which a class counts as encoded'),

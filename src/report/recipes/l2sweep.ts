@@ -54,7 +54,8 @@ function betaTitle(ctx: RecipeContext): string {
 const pick = (a: Float64Array, idx: number[]): Float64Array => Float64Array.from(idx, (i) => a[i] as number);
 
 const PANELS: { array: string; y: string; log: boolean }[] = [
-  { array: 'train_loss', y: 'training loss (CE)', log: true },
+  { array: 'epoch_train_loss', y: 'training CE, last-epoch mean', log: true },
+  { array: 'train_loss', y: 'training CE at the end point', log: true },
   { array: 'theta_norm', y: 'r = ‖θ − θ_ref‖', log: false },
   { array: 'test_error', y: 'test error (fraction)', log: false },
   { array: 'lambda_min', y: 'λ_min of ∇²E', log: false },

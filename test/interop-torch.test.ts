@@ -146,3 +146,68 @@ test('glassy → PyTorch: replica files (conv spec and MLP shorthand) load with 
     removeDir(dir);
   }
 });
+
+/** A CNN with BatchNorm2d, BatchNorm1d and Dropout, trained a few steps in train mode, saved in eval mode. */
+const TRAIN_BN = COMMON + String.raw`
+def save_typed(path, sd):
+    # As safetensors.torch.save_file: float tensors F32, num_batches_tracked I64.
+    header, chunks, off = {}, [], 0
+    for k, v in sd.items():
+        a = v.detach().cpu().contiguous().numpy()
+        a, tag = (a.astype('<i8'), 'I64') if a.dtype == np.int64 else (a.astype('<f4'), 'F32')
+        header[k] = {'dtype': tag, 'shape': list(a.shape), 'data_offsets': [off, off + a.nbytes]}
+        chunks.append(a.tobytes()); off += a.nbytes
+    h = json.dumps(header).encode()
+    h += b' ' * ((8 - len(h) % 8) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(h))); f.write(h); [f.write(c) for c in chunks]
+d, out = sys.argv[1], sys.argv[2]
+torch.manual_seed(0)
+x, y = train_set(d); xt, yt = cifar(os.path.join(d, 'test_batch.bin'))
+net = nn.Sequential(nn.Conv2d(3, 4, 5, bias=False), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25), nn.Flatten(),
+                    nn.Linear(784, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 10))
+opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+for step in range(30):
+    i = torch.arange(step * 10, step * 10 + 10) % x.shape[0]
+    opt.zero_grad(); F.cross_entropy(net(x[i].float()), y[i]).backward(); opt.step()
+net.eval()
+sd = net.state_dict()
+save_typed(os.path.join(out, 'bn.safetensors'), sd)
+save_typed(os.path.join(out, 'ddp.safetensors'), {'module.' + k: v for k, v in sd.items()})
+names = {'0': 'conv1', '1': 'bn1', '6': 'fc1', '7': 'bn2', '10': 'fc2'}
+save_typed(os.path.join(out, 'named.safetensors'), {names[k.split('.')[0]] + '.' + k.split('.', 1)[1]: v for k, v in sd.items()})
+save_typed(os.path.join(out, 'relu-bn.safetensors'), {'0.weight': sd['0.weight'], **{'2.' + k.split('.', 1)[1]: v for k, v in sd.items() if k.startswith('1.')},
+                                                       '6.weight': sd['6.weight'], '6.bias': sd['6.bias'], '10.weight': sd['10.weight'], '10.bias': sd['10.bias']})
+torch.onnx.export(net, x[:2].float(), os.path.join(out, 'bn.onnx'))
+print(json.dumps({'test_loss': loss_of(net, xt, yt), 'train_loss': loss_of(net, x, y)}))
+`;
+
+test('BatchNorm (2d and 1d) folded and Dropout skipped: .safetensors (nn.Sequential, named, DataParallel `module.`) and ONNX give PyTorch\'s eval test loss', { skip }, () => {
+  const dir = tempDir('interop-torch-bn');
+  try {
+    const data = join(dir, 'cifar');
+    writeCifar(data, 'cifar10', { perBatch: 20, test: 60, seed: 3 });
+    const ref = python(TRAIN_BN, [data, dir]);
+    const spec = 'conv(4,5)-relu-maxpool(2)-flatten-dense(16)-relu-dense(10)';
+    const common = ['--data', 'cifar10', '--data-dir', data, '--executor', 'inprocess', '--json', '--no-report'];
+    const files = ['bn', 'ddp', 'named'].map((f) => join(dir, `${f}.safetensors`));
+    const r = glassy(['import', ...files, '--model', spec, '--out', join(dir, 'st'), ...common]);
+    assert.equal(r.status, 0, r.stderr);
+    const s = (JSON.parse(r.stdout) as { summary: Record<string, number> }).summary;
+    close(s['test_loss']!, ref['test_loss']!, 'test loss (safetensors with BatchNorm)');
+    close(s['train_loss']!, ref['train_loss']!, 'train loss (safetensors with BatchNorm)');
+    assert.ok(s['final_test_loss_se']! < 1e-12, 'the three key styles give the same replica');
+    // PyTorch's exporter fuses Conv+BatchNorm2d itself in eval mode; the BatchNorm1d stays a BatchNormalization node after the Gemm.
+    const o = glassy(['import', join(dir, 'bn.onnx'), '--out', join(dir, 'onnx'), ...common]);
+    assert.equal(o.status, 0, o.stderr);
+    close((JSON.parse(o.stdout) as { summary: Record<string, number> }).summary['test_loss']!, ref['test_loss']!, 'test loss (ONNX with BatchNormalization)');
+    // A BatchNorm that does not directly follow the conv (here: after the ReLU) is refused, nothing written.
+    const bad = glassy(['import', join(dir, 'relu-bn.safetensors'), '--model', spec, '--out', join(dir, 'bad'), ...common]);
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /relu-bn\.safetensors: BatchNorm module "2" follows module "0" at a distance of 2 nn\.Sequential positions/);
+    assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+    assert.equal(spawnSync('test', ['-e', join(dir, 'bad')]).status, 1, 'bad left behind');
+  } finally {
+    removeDir(dir);
+  }
+});

@@ -40,6 +40,11 @@ test('hessian, walk, connect, flatness, surface, permute, cluster, l2sweep and a
     assert.equal(trained.status, 'complete');
     const runs: Array<[string, string[], (s: Record<string, unknown>) => void]> = [
       ['hessian', ['hessian', src, '--top', '2'], (s) => assert.ok((s['lambda_max'] as number) > 0)],
+      // The Gauss–Newton matrix is positive semi-definite: its bottom eigenvalue is ≥ 0 up to Lanczos' tolerance.
+      ['hessian gn', ['hessian', src, '--top', '2', '--bottom', '1', '--gauss-newton'], (s) => {
+        assert.ok((s['gn_lambda_max'] as number) > 0);
+        assert.ok((s['gn_lambda_min'] as number) >= -1e-6 * (s['gn_lambda_max'] as number), `gn_lambda_min ${String(s['gn_lambda_min'])}`);
+      }],
       ['walk', ['walk', src, '--steps', '10', '--step-size', '0.01', '--directions', 'filter', '--retrain-epochs', '0.25'], (s) => assert.ok((s['final_distance_mean'] as number) > 0)],
       ['connect', ['connect', src, '0', '1', '--method', 'linear,bezier,neb', '--align', '--points', '5'], (s) => assert.equal(Object.keys(s['barriers'] as object).length, 3)],
       ['connect l2', ['connect', src, '0', '1', '--method', 'l2', '--points', '5', '--l2-betas', '0:0.01:0.005', '--l2-max-epochs', '1'], (s) => assert.ok((s['l2_final_distance'] as number) > 0)],
@@ -86,7 +91,6 @@ test('what does not run on a conv run is refused in one line before a run direct
     const src = join(dir, 'train');
     glassy(['train', ...DATA, '--model', SPEC, '--batch', '50', '--epochs', '1', '--replicas', '1', '--out', src]);
     const cases: Array<[string[], RegExp]> = [
-      [['hessian', src, '--gauss-newton'], /gaussNewton: got true, expected a network with a Gauss–Newton product/],
       [['aging', '--landscape', 'mlp', ...DATA, '--model', SPEC, '--widths', '4,8', '--t-max', '10'], /widths: got \[4,8\], expected no width sweep for a layer-spec model/],
     ];
     for (const [args, re] of cases) {

@@ -6,15 +6,18 @@
  * [N, -1]), Gemm (or MatMul followed by Add), Relu, Tanh, Sigmoid; the weights are the graph's
  * initializers. Each node is one spec token (MatMul+Add together one `dense`), so token i's tensors
  * are `i.weight`, `i.bias` in PyTorch's layouts (Conv OIHW, Linear [out, in]: a Gemm with transB=0 or
- * a MatMul stores [in, out] and is transposed). Any other op is refused by name in one line.
+ * a MatMul stores [in, out] and is transposed). At inference a BatchNormalization right after a Conv
+ * or Gemm is folded into it (batchnorm.ts, with the node's epsilon); Dropout and Identity are the
+ * identity. None of them is a token. Any other op is refused by name in one line.
  */
 import { readFileSync } from 'node:fs';
 import protobuf from 'protobufjs';
 import { GlassyError } from '../core/errors.js';
+import { foldBatchNorm } from './batchnorm.js';
 import { ONNX_SCHEMA } from './onnx-schema.js';
 import type { StateTensor } from './state-dict.js';
 
-const SUPPORTED = 'Conv, MaxPool, AveragePool, Flatten, Reshape, Gemm, MatMul+Add, Relu, Tanh, Sigmoid';
+const SUPPORTED = 'Conv, MaxPool, AveragePool, Flatten, Reshape, Gemm, MatMul+Add, Relu, Tanh, Sigmoid; BatchNormalization after Conv/Gemm, Dropout, Identity';
 
 interface Tensor { dims: number[]; dataType: number; floatData: number[]; doubleData: number[]; int64Data: number[]; name: string; rawData: Uint8Array }
 interface Attribute { name: string; f: number; i: number; ints: number[]; type: number }
@@ -93,6 +96,12 @@ function readOnnx(file: string): { tokens: string[]; tensors: Record<string, Sta
     if (!t) return refuse(node, `input ${at + 1} "${node.input[at] ?? ''}" is not an initializer (glassy reads weights stored in the graph)`);
     return t;
   };
+  // A Conv or Gemm without a bias input (Conv2d(bias=False)) is the layer with bias 0: exact.
+  const bias = (node: Node, at: number, out: number): StateTensor => {
+    if (!node.input[at]) return { data: new Float64Array(out), shape: [out] };
+    const b = weight(node, at);
+    return { data: values(file, b), shape: b.dims.length === 1 ? b.dims : [out] };
+  };
   const square = (node: Node, name: string, v: number[]): number => {
     if (v.length !== 2 || v[0] !== v[1]) refuse(node, `${name} [${v.join(', ')}]: expected two equal values`);
     return v[0]!;
@@ -120,11 +129,9 @@ function readOnnx(file: string): { tokens: string[]; tensors: Record<string, Sta
         if (pads.some((p) => p !== pads[0])) refuse(node, `pads [${pads.join(', ')}]: expected equal padding on every side`);
         if (ints(node, 'dilations', [1, 1]).some((d) => d !== 1)) refuse(node, 'dilations: expected 1');
         if (int(node, 'group', 1) !== 1) refuse(node, 'group: expected 1');
-        if (node.input.length < 3) refuse(node, 'no bias: expected a bias input');
         tokens.push(`conv(${w.dims[0]},${k},${s},${pads[0] ?? 0})`);
         tensors[`${i}.weight`] = { data: values(file, w), shape: w.dims };
-        const b = weight(node, 2);
-        tensors[`${i}.bias`] = { data: values(file, b), shape: b.dims };
+        tensors[`${i}.bias`] = bias(node, 2, w.dims[0]!);
         break;
       }
       case 'MaxPool':
@@ -151,14 +158,12 @@ function readOnnx(file: string): { tokens: string[]; tensors: Record<string, Sta
         if (int(node, 'transA', 0) !== 0) refuse(node, 'transA 1: expected 0');
         const alpha = attr(node, 'alpha')?.f ?? 1, beta = attr(node, 'beta')?.f ?? 1;
         if ((attr(node, 'alpha') && alpha !== 1) || (attr(node, 'beta') && beta !== 1)) refuse(node, `alpha ${alpha}, beta ${beta}: expected 1`);
-        if (node.input.length < 3) refuse(node, 'no bias: expected a bias input C');
         const transB = int(node, 'transB', 0) === 1;
         const [r, c] = w.dims as [number, number];
         const out = transB ? r : c, inp = transB ? c : r;
         tokens.push(`dense(${out})`);
         tensors[`${i}.weight`] = { data: transB ? values(file, w) : transpose(values(file, w), r, c), shape: [out, inp] };
-        const b = weight(node, 2);
-        tensors[`${i}.bias`] = { data: values(file, b), shape: [out] };
+        tensors[`${i}.bias`] = bias(node, 2, out);
         break;
       }
       case 'MatMul': {
@@ -174,6 +179,28 @@ function readOnnx(file: string): { tokens: string[]; tensors: Record<string, Sta
         n++;
         break;
       }
+      case 'BatchNormalization': {
+        const prev = tokens[i - 1] ?? '';
+        if (!prev.startsWith('conv(') && !prev.startsWith('dense(')) refuse(node, `after ${prev === '' ? 'the input' : `"${prev}"`}: glassy folds a BatchNormalization only into the Conv or Gemm right before it`);
+        if (int(node, 'training_mode', 0) !== 0) refuse(node, 'training_mode 1: expected an inference graph (export in eval mode)');
+        const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((k) => values(file, weight(node, k)));
+        const w = `${i - 1}.weight`, b = `${i - 1}.bias`;
+        const f = foldBatchNorm(`${file}: ONNX node ${node.name ? `"${node.name}" ` : ''}(BatchNormalization)`, tensors[w]!, tensors[b] ?? null, {
+          gamma: gamma!, beta: beta!, mean: mean!, variance: variance!, eps: attr(node, 'epsilon')?.f ?? 1e-5,
+        });
+        tensors[w] = f.weight;
+        tensors[b] = f.bias;
+        continue;
+      }
+      case 'Identity': {
+        // PyTorch's exporter aliases equal initializers (an untrained BN's weight and running_var) by Identity.
+        const t = init.get(node.input[0] ?? '') ?? constants.get(node.input[0] ?? '');
+        if (t) init.set(node.output[0]!, t);
+        continue;
+      }
+      case 'Dropout':
+        // Identity at inference (ONNX Dropout with training_mode false; PyTorch's eval mode).
+        continue;
       case 'Relu':
       case 'Tanh':
       case 'Sigmoid':

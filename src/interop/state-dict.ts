@@ -30,6 +30,17 @@ export interface NamedSlice {
 const fmt = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
 /**
+ * The state_dict of a model saved from inside nn.DataParallel or DistributedDataParallel, whose keys
+ * all start with `module.` (the wrapper's attribute), with that prefix removed — as PyTorch's
+ * consume_prefix_in_state_dict_if_present(sd, "module."). Unchanged unless every key has it.
+ */
+export function stripDataParallelPrefix(tensors: Readonly<Record<string, StateTensor>>): Record<string, StateTensor> {
+  const keys = Object.keys(tensors);
+  if (keys.length === 0 || !keys.every((k) => k.startsWith('module.'))) return { ...tensors };
+  return Object.fromEntries(keys.map((k) => [k.slice('module.'.length), tensors[k]!]));
+}
+
+/**
  * θ (float64) from `tensors` (keys in file order) for a layout whose tensors are `slices` (weight
  * then bias per layer, layers in order). `source` names the file in errors.
  */

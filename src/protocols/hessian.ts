@@ -23,7 +23,6 @@ import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { gradientDescentSphere } from '../dynamics/sphere.js';
 import type { TwiceDifferentiable } from '../landscapes/landscape.js';
-import type { MlpLandscape } from '../landscapes/mlp/network.js';
 import { PSpin, projectTangent, randomSpherePoint } from '../landscapes/pspin.js';
 import { denseSpectrum } from '../observables/hessian/dense.js';
 import { hutchinsonTrace } from '../observables/hessian/hutchinson.js';
@@ -75,9 +74,6 @@ function resolveTarget(config: HessianConfig, seed: number): Target {
 export function prepareHessian(config: HessianConfig, seed: number): { dim: number } {
   const target = resolveTarget(config, seed);
   const P = target.landscape.dim;
-  if (config.gaussNewton && typeof (target.landscape as { gnvp?: unknown }).gnvp !== 'function') {
-    throw GlassyError.invalid('gaussNewton', true, `a network with a Gauss–Newton product (MLPs given by sizes such as 784-100-10; not ${target.landscape.name})`);
-  }
   if (config.top > P) throw GlassyError.invalid('top', config.top, `at most the dimension ${P}`);
   if (config.bottom > P) throw GlassyError.invalid('bottom', config.bottom, `at most the dimension ${P}`);
   if (config.dense && P > config.denseMax) {
@@ -105,7 +101,7 @@ async function runReplica(config: HessianConfig, ctx: ReplicaContext): Promise<R
   const target = resolveTarget(config, ctx.seed);
   const { landscape, theta } = target;
   const P = landscape.dim;
-  const raw: Hvp = part.prefix === 'gn_' ? hvpAt(landscape as unknown as MlpLandscape<Float64Array>, theta, 'gauss-newton') : hvpAt(landscape, theta);
+  const raw: Hvp = part.prefix === 'gn_' ? hvpAt(landscape, theta, 'gauss-newton') : hvpAt(landscape, theta);
   let hvps = 0, hvpMs = 0;
   const hvp: Hvp = (v, o) => { const t0 = performance.now(); raw(v, o); hvpMs += performance.now() - t0; hvps++; };
   const key = (k: string) => `${part.prefix}${k}`;

@@ -11,15 +11,21 @@ import { basename } from 'node:path';
 import { GlassyError } from '../core/errors.js';
 import type { ReplicaContext, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { onnxStateDict } from '../interop/onnx.js';
-import { stateDictToTheta, type StateTensor } from '../interop/state-dict.js';
+import { BATCHNORM_EPS, foldStateDictBatchNorms } from '../interop/batchnorm.js';
+import { stateDictToTheta, stripDataParallelPrefix, type StateTensor } from '../interop/state-dict.js';
 import { checkTrainData, networkSetup, replicaSetup } from '../landscapes/from-config.js';
 import { decodeSafetensors } from '../store/safetensors.js';
 import { importTrainConfig, type ImportConfig } from './import/protocol.js';
 import { finalizeNetworkRun, networkReplicaMemory } from './network-ensemble.js';
 import { writeReplicaWeights, replicaName } from './weights.js';
 
-/** The file's tensors by name, in file order (the named-module rule depends on it). */
-export function readStateDict(file: string): Record<string, StateTensor> {
+/**
+ * The file's tensors by name, in file order (the named-module rule depends on it), as the plain
+ * network glassy evaluates: a DataParallel `module.` prefix removed, BatchNorm modules folded into the
+ * layer before them with ε = `batchnormEps` (ONNX graphs carry their own ε), `num_batches_tracked`
+ * (int64 in PyTorch's files) dropped.
+ */
+export function readStateDict(file: string, batchnormEps = BATCHNORM_EPS): Record<string, StateTensor> {
   if (file.toLowerCase().endsWith('.onnx')) return onnxStateDict(file);
   let buf: Uint8Array;
   try {
@@ -27,13 +33,13 @@ export function readStateDict(file: string): Record<string, StateTensor> {
   } catch (e) {
     throw GlassyError.invalid('file', file, `a readable .safetensors file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const { tensors } = decodeSafetensors(buf, file);
+  const { tensors } = decodeSafetensors(buf, file, (k) => k.endsWith('num_batches_tracked'));
   const out: Record<string, StateTensor> = {};
   for (const [k, t] of Object.entries(tensors)) {
     if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new GlassyError(`${file}: key "${k}": dtype ${t.dtype}, expected float32 or float64 weights`, 'key', k, 'float32 or float64');
     out[k] = { data: t.data as Float32Array | Float64Array, shape: t.shape };
   }
-  return out;
+  return foldStateDictBatchNorms(file, stripDataParallelPrefix(out), batchnormEps);
 }
 
 function setupOf(config: ImportConfig, seed: number) {
@@ -45,7 +51,7 @@ async function runReplica(config: ImportConfig, ctx: ReplicaContext): Promise<Re
   const file = config.files[ctx.index]!;
   const { train, evalTrain, test } = setupOf(config, ctx.seed);
   const theta = train.newConfig();
-  theta.set(stateDictToTheta(file, readStateDict(file), train.layout.tensors, train.layout.size));
+  theta.set(stateDictToTheta(file, readStateDict(file, config.batchnormEps), train.layout.tensors, train.layout.size));
   const tr = (evalTrain ?? train).evaluate(theta);
   const te = test.evaluate(theta);
   const name = replicaName(ctx.index);
@@ -65,7 +71,7 @@ export const task: ReplicaTask<ImportConfig> = {
     checkTrainData(train, seed);
     // Every file maps onto the model before the run directory exists: a bad key refuses the whole import.
     const { train: landscape } = setupOf(config, seed);
-    for (const f of config.files) stateDictToTheta(f, readStateDict(f), landscape.layout.tensors, landscape.layout.size);
+    for (const f of config.files) stateDictToTheta(f, readStateDict(f, config.batchnormEps), landscape.layout.tensors, landscape.layout.size);
   },
   run: runReplica,
   async finalize(run, outcomes, config) {

@@ -91,6 +91,8 @@ export function encodeSafetensors(tensors: Record<string, TensorIn>, metadata?: 
 export function decodeSafetensors(
   buf: Uint8Array,
   source = '.safetensors data',
+  /** Tensors left out of the result, whatever their dtype (their offsets are still validated). */
+  skip: (name: string) => boolean = () => false,
 ): { tensors: Record<string, TensorOut>; metadata: Record<string, string> } {
   const bad = (what: string): GlassyError =>
     new GlassyError(`${source}: not a valid .safetensors file: ${what}`, 'file', source, 'a .safetensors file');
@@ -110,6 +112,7 @@ export function decodeSafetensors(
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw bad('header is not a JSON object');
   const metadata: Record<string, string> = {};
   const entries: Array<{ name: string; info: DTypeInfo; shape: number[]; begin: number; end: number }> = [];
+  const skipped: Array<{ name: string; begin: number; end: number }> = [];
   for (const [name, v] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad('__metadata__ is not an object');
@@ -121,6 +124,13 @@ export function decodeSafetensors(
     }
     if (typeof v !== 'object' || v === null) throw bad(`tensor "${name}" is not an object`);
     const { dtype, shape, data_offsets: offs } = v as Record<string, unknown>;
+    if (skip(name)) {
+      if (!Array.isArray(offs) || offs.length !== 2 || !offs.every((o) => Number.isSafeInteger(o) && o >= 0) || offs[0] > offs[1]) {
+        throw bad(`tensor "${name}" has invalid data_offsets ${JSON.stringify(offs)}`);
+      }
+      skipped.push({ name, begin: offs[0] as number, end: offs[1] as number });
+      continue;
+    }
     const info = DTYPES.find((t) => t.safetensors === dtype);
     if (!info) {
       throw bad(`tensor "${name}" has unsupported dtype ${JSON.stringify(dtype)} (supported: ${DTYPES.map((t) => t.safetensors).join(', ')})`);
@@ -138,7 +148,7 @@ export function decodeSafetensors(
   }
   const bufferStart = 8 + n;
   const bufferLen = buf.byteLength - bufferStart;
-  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const sorted = [...entries, ...skipped].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expect = 0;
   for (const e of sorted) {
     if (e.begin < expect) throw bad(`tensor "${e.name}" overlaps the previous tensor (data_offsets [${e.begin}, ${e.end}])`);

@@ -29,6 +29,8 @@ export interface Network<X extends Float = Float> extends SampledLandscape<X> {
   readonly loss: LossKind;
   l2: number;
   l2Ref: X | null;
+  /** Generalised Gauss–Newton product out ← (J_fᵀ H_ℓ J_f + 2λ)·v (docs/curvature.md). */
+  gnvp(theta: X, v: X, out: X): void;
   /** Mean loss (without L2) and error rate over all samples. */
   evaluate(theta: X): Evaluation;
   /** Output of spec token `layer` (default: the network output) for every sample, [n × size]. */
@@ -145,6 +147,7 @@ class DenseNetwork<X extends Float> implements Network<X> {
   gradient(theta: X, g: X): number { return this.mlp.gradient(theta, g); }
   batchGradient(theta: X, batch: Int32Array, g: X): number { return this.mlp.batchGradient(theta, batch, g); }
   hvp(theta: X, v: X, out: X): void { this.mlp.hvp(theta, v, out); }
+  gnvp(theta: X, v: X, out: X): void { this.mlp.gnvp(theta, v, out); }
   evaluate(theta: X): Evaluation { return this.mlp.evaluate(theta); }
   initialise(theta: X, rng: Rng, scheme: 'pytorch' | 'he' = 'pytorch'): void { this.mlp.initialise(theta, rng, scheme); }
   get lastBatch(): { lossSum: number; errors: number; size: number } { return this.mlp.lastBatch; }

@@ -180,6 +180,39 @@ export class SequentialLandscape<X extends Float = Float> implements SampledLand
     }
   }
 
+  /**
+   * Generalised Gauss–Newton product G·v = J_fᵀ H_ℓ J_f v (+ 2λv), the positive semi-definite part of
+   * the Hessian for convex losses (Schraudolph 2002, Neural Comput. 14, 1723; Martens 2010), f the
+   * output the loss sees. The R-forward pass gives J_f v at the output, the loss curvature H_ℓ
+   * (lossHessianVector, with the loss's 1/n) multiplies it, and ordinary backpropagation of H_ℓ J_f v
+   * through every layer's backward pass gives J_fᵀ(H_ℓ J_f v): the R-operator's backward pass without
+   * its second-derivative terms. The same product as MlpLandscape.gnvp.
+   */
+  gnvp(theta: X, v: X, out: X): void {
+    const n = this.data.n;
+    const L = this.layers.length;
+    for (let start = 0; start < n; start += this.chunk) {
+      const B = Math.min(this.chunk, n - start);
+      const w = this.view(start, B);
+      this.forward(theta, w, B);
+      const { ry, rdy } = w.rBuffers();
+      for (let l = 0; l < L; l++) {
+        const x = l === 0 ? w.input : w.y[l - 1]!;
+        this.layers[l]!.rForward(theta, v, x, l === 0 ? null : ry[l - 1]!, w.y[l]!, ry[l]!, B);
+      }
+      lossHessianVector(this.loss, w.y[L - 1]!, ry[L - 1]!, B, this.nOut, rdy[L - 1]!, 1 / n);
+      // Backpropagation with δ = H_ℓ J_f v: the rdy buffers carry it down (their R meaning is unused here).
+      for (let l = L - 1; l >= 0; l--) {
+        const x = l === 0 ? w.input : w.y[l - 1]!;
+        this.layers[l]!.backward(theta, x, w.y[l]!, rdy[l]!, l === 0 ? null : rdy[l - 1]!, out, B, start === 0 ? 0 : 1);
+      }
+    }
+    if (this.l2 !== 0) {
+      const c = 2 * this.l2;
+      for (let i = 0; i < this.dim; i++) out[i] = out[i]! + c * v[i]!;
+    }
+  }
+
   evaluate(theta: X): Evaluation {
     const n = this.data.n;
     let sum = 0;

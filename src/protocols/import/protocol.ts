@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { GlassyError } from '../../core/errors.js';
 import { dataSpecSchema } from '../../data/spec.js';
 import type { Protocol } from '../../executor/protocol.js';
+import { BATCHNORM_EPS } from '../../interop/batchnorm.js';
 import { onnxSpec } from '../../interop/onnx.js';
 import { checkModel, modelFlag, modelSchema, parseTrainConfig, type TrainConfig } from '../train/protocol.js';
 
@@ -19,6 +20,7 @@ export const importConfigSchema = z.object({
   loss: z.enum(['ce', 'mse', 'hinge']).default('ce').describe('loss the train/test figures report (ce: softmax cross-entropy, as nn.CrossEntropyLoss)'),
   precision: z.enum(['f32', 'f64']).default('f64').describe('precision of the stored weights and of the evaluation'),
   evalTrainSamples: z.number().int().positive().nullable().default(null).describe('measure the training loss on the first n training samples (none: all)'),
+  batchnormEps: z.number().positive().default(BATCHNORM_EPS).describe("ε of the files' BatchNorm layers, folded into the layer before them (PyTorch's default; a state_dict does not store it)"),
 });
 
 export type ImportConfig = z.infer<typeof importConfigSchema>;

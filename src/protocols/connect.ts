@@ -28,7 +28,7 @@ import {
 } from '../observables/path.js';
 import type { Run } from '../store/run.js';
 import { groupWidths, matchWeights } from '../symmetry/group.js';
-import { l2Path } from './l2path.js';
+import { l2Path } from './connect/l2path.js';
 import { type ConnectConfig, type PathMethodName } from './connect/protocol.js';
 import { type RowFigures, stackPathRows, writePathRow } from './path-rows.js';
 import { checkReplicaIndex, openTrainSource, pathLandscapes, replicaTheta, type NetworkSource, type PathLandscapes } from './train-source.js';

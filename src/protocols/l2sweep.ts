@@ -10,7 +10,8 @@
  * The β = 0 model is trained from scratch; then for each β of the grid the network is trained
  * warm-started from the previous β's solution, with a fresh Adam state per β (`inheritOptimizer`
  * keeps it, as their CNN variant does), for up to `maxEpochs` epochs, stopping when the epoch-mean
- * training CE has not improved for `patience` epochs. Recorded per β: training CE, L_β, test CE,
+ * training CE has not improved for `patience` epochs — the ladder engine of dynamics/l2-sweep.ts,
+ * which `connect --method l2` walks too. Recorded per β: training CE, L_β, test CE,
  * test error, accuracy per class, r = ‖θ − θ_ref‖, optionally the extreme eigenvalues of the
  * UNREGULARISED training-CE Hessian (Lanczos on Hessian-vector products; add 2c for L_β): the
  * largest-magnitude and the smallest algebraic, since saddles are the point.
@@ -20,14 +21,13 @@
  * crossing zero (a fold: λ_min(∇²CE) = −2c); only those intervals are refined, by re-running from
  * the state before the jump. Independent replicas give the spread of each β_c. A downward sweep
  * after the upward one shows hysteresis. θ_ref is the origin (the main sweep), a trained replica of another run (mode
- * connectivity: the L2-anchored path from θ_a towards θ_b, issue "paths"), or a saved state.
+ * connectivity: the L2-anchored path from θ_a towards θ_b), or a saved state.
  */
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
-import { refuseNonFinite } from '../core/finite.js';
 import { Rng, Stream } from '../core/rng.js';
 import { dataFiles } from '../data/index.js';
-import { trainerFromConfig } from '../dynamics/from-config.js';
+import { L2Sweep, outputCount, sweepSchedule, type SweepPoint } from '../dynamics/l2-sweep.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { cachedDataset, checkTrainData, modelSetup, type NetworkLandscape } from '../landscapes/from-config.js';
 import { describeL2Form, penaltyCoefficient } from '../landscapes/l2form.js';
@@ -40,32 +40,7 @@ import { readReplicaWeights, replicaName } from './weights.js';
 
 export { l2sweepConfigSchema, parseL2SweepConfig, type L2SweepConfig } from './l2sweep/protocol.js';
 
-/** The per-β record of one sweep point. */
-interface Point {
-  beta: number;
-  direction: 1 | -1;
-  refined: 0 | 1;
-  trainLoss: number;
-  objective: number;
-  testLoss: number;
-  testError: number;
-  r: number;
-  epochs: number;
-  lambdaMin: number;
-  lambdaMaxAbs: number;
-  classAccuracy: Float64Array;
-  /** θ at this point (kept for refinement and saved as states/). */
-  state?: Float32Array;
-}
-
-/** The β schedule of a sweep: [β, direction] pairs in the order they are visited. */
-export function schedule(config: L2SweepConfig): Array<[number, 1 | -1]> {
-  const up = config.betas.map((b) => [b, 1] as [number, 1 | -1]);
-  const down = [...config.betas].reverse().map((b) => [b, -1] as [number, 1 | -1]);
-  if (config.direction === 'up') return up;
-  if (config.direction === 'down') return down;
-  return [...up, ...down.slice(1)];
-}
+type Point = SweepPoint;
 
 function loadState(ref: { run: string; replica: number }, field: string, dim: number): Float64Array {
   const run = Run.open(ref.run);
@@ -81,42 +56,35 @@ function toTrainConfig(config: L2SweepConfig) {
   });
 }
 
-/** Per-class test accuracy from the outputs f [n × C] and the labels. */
-function classAccuracy(f: Float64Array, labels: Int32Array, C: number): Float64Array {
-  const correct = new Float64Array(C), count = new Float64Array(C);
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    for (let k = 1; k < C; k++) if (f[i * C + k]! > f[i * C + best]!) best = k;
-    const y = labels[i]!;
-    count[y]!++;
-    if (best === y) correct[y]!++;
-  }
-  return correct.map((c, k) => (count[k]! > 0 ? c / count[k]! : NaN));
-}
-
-function distance(theta: Float, ref: Float | null): number {
-  let s = 0;
-  for (let i = 0; i < theta.length; i++) {
-    const d = theta[i]! - (ref ? ref[i]! : 0);
-    s += d * d;
-  }
-  return Math.sqrt(s);
-}
-
 export interface SweepContext {
   seed: number;
   index: number;
   progress(fraction: number, message?: string): void;
 }
 
-/** Output width (classes) of a network landscape, MLP or layer spec. */
-function outputCount(land: NetworkLandscape): number {
-  return 'arch' in land.layout ? land.layout.arch.sizes[land.layout.arch.sizes.length - 1]! : land.layout.outputs;
+/**
+ * The extreme eigenvalues of the UNREGULARISED training-CE Hessian at θ (Lanczos on Hessian-vector
+ * products; add 2c for L_β): the smallest algebraic and the largest-magnitude, since saddles are the
+ * point. `rng` is the point's probe stream.
+ */
+function curvature(h: NetworkLandscape, theta: Float, k: number, rng: Rng): { lambdaMin: number; lambdaMaxAbs: number } {
+  const x = h.newConfig();
+  x.set(theta);
+  const hvp = (v: Float64Array, out: Float64Array) => {
+    const vv = h.newConfig(); vv.set(v);
+    const o = h.newConfig();
+    h.hvp(x, vv, o);
+    out.set(o);
+  };
+  const lambdaMin = lanczos(hvp, h.dim, { k, which: 'smallest', rng }).values[0]!;
+  const top = lanczos(hvp, h.dim, { k, which: 'magnitude', rng }).values;
+  return { lambdaMin, lambdaMaxAbs: top.reduce((m: number, v: number) => (Math.abs(v) > Math.abs(m) ? v : m), 0) };
 }
 
 /**
- * The sweep itself, on given landscapes (also used by `glassy connect --method l2`, where θ_ref is
- * the other minimum). Returns the points in visiting order; `onPoint` sees each (for checkpoints).
+ * The sweep of one replica on given landscapes: the grid of the schedule on the ladder engine
+ * (dynamics/l2-sweep.ts), the Hessian per point, then the refinement of each detected transition.
+ * Returns the points in visiting order; `onPoint` sees each grid point (for checkpoints).
  */
 export function runSweep<X extends Float>(
   config: L2SweepConfig,
@@ -127,71 +95,21 @@ export function runSweep<X extends Float>(
   resume: { points: Point[]; done: number } | null,
   onPoint: (points: Point[], done: number, theta: X) => void,
 ): Point[] {
-  const { train, test } = land;
-  const C = outputCount(test);
-  const sched = schedule(config);
-  const trainer = trainerFromConfig(train, theta, { ...config, sampling: 'shuffle' },
-    { order: Rng.stream(ctx.seed, Stream.dataOrder, ctx.index), noise: Rng.stream(ctx.seed, Stream.noise, ctx.index) }, ctx.index);
-  train.l2Ref = ref;
+  const sched = sweepSchedule(config.betas, config.direction);
+  const sweep = new L2Sweep(config, land, theta, ref, ctx);
   const points: Point[] = resume ? [...resume.points] : [];
 
-  /** Train at β until the epoch-mean CE stops improving (Ersoy et al.'s early stopping). */
-  const relax = (beta: number): number => {
-    const c = penaltyCoefficient(beta, config.l2Form);
-    train.l2 = c;
-    if (!config.inheritOptimizer) trainer.optimizer.reset();
-    let best = Infinity;
-    let since = 0;
-    let epochs = 0;
-    const steps = trainer.schedule.stepsPerEpoch;
-    while (epochs < config.maxEpochs && since < config.patience) {
-      let sum = 0;
-      for (let s = 0; s < steps; s++) {
-        const penalty = c === 0 || config.stopOn === 'objective' ? 0 : c * distance(theta, ref) ** 2;
-        sum += trainer.advance() - penalty;
-      }
-      epochs++;
-      const mean = sum / steps;
-      if (mean < best - 1e-12) {
-        best = mean;
-        since = 0;
-      } else since++;
-    }
-    return epochs;
-  };
-
-  const measure = (beta: number, direction: 1 | -1, refined: 0 | 1, epochs: number): Point => {
-    refuseNonFinite(`replica ${ctx.index} at β = ${beta}`, 'θ', theta, 'the dynamics diverged: lower --lr');
-    const tr = train.evaluate(theta);
-    const te = test.evaluate(theta);
-    const r = distance(theta, ref);
-    let lambdaMin = NaN, lambdaMaxAbs = NaN;
+  const visit = (beta: number, direction: 1 | -1, refined: 0 | 1): Point => {
+    const p = sweep.step(beta, direction, refined);
     if (land.hessian && config.hessianK > 0) {
-      const h = land.hessian;
-      const x = h.newConfig();
-      x.set(theta);
-      const hvp = (v: Float64Array, out: Float64Array) => {
-        const vv = h.newConfig(); vv.set(v);
-        const o = h.newConfig();
-        h.hvp(x, vv, o);
-        out.set(o);
-      };
-      const rng = Rng.stream(ctx.seed, Stream.probe, ctx.index, points.length);
-      lambdaMin = lanczos(hvp, h.dim, { k: config.hessianK, which: 'smallest', rng }).values[0]!;
-      const top = lanczos(hvp, h.dim, { k: config.hessianK, which: 'magnitude', rng }).values;
-      lambdaMaxAbs = top.reduce((m: number, v: number) => (Math.abs(v) > Math.abs(m) ? v : m), 0);
+      Object.assign(p, curvature(land.hessian, theta, config.hessianK, Rng.stream(ctx.seed, Stream.probe, ctx.index, points.length)));
     }
-    return {
-      beta, direction, refined, epochs, r,
-      trainLoss: tr.loss, objective: tr.loss + penaltyCoefficient(beta, config.l2Form) * r * r, testLoss: te.loss, testError: te.error,
-      lambdaMin, lambdaMaxAbs, classAccuracy: classAccuracy(test.outputs(theta), land.testLabels, C),
-    };
+    return p;
   };
 
   for (let k = resume ? resume.done : 0; k < sched.length; k++) {
     const [beta, direction] = sched[k]!;
-    const epochs = relax(beta);
-    points.push(measure(beta, direction, 0, epochs));
+    points.push(visit(beta, direction, 0));
     // The grid is the known part of the work; refinement (unknown until the grid is done) comes after,
     // so the grid never reports 100 % while refinement may still follow.
     const G = sched.length + (config.refine > 0 ? 1 : 0);
@@ -212,8 +130,7 @@ export function runSweep<X extends Float>(
       theta.set(before.state!);
       for (let j = 1; j <= config.refine; j++) {
         const beta = before.beta + ((after.beta - before.beta) * j) / (config.refine + 1);
-        const epochs = relax(beta);
-        points.push(measure(beta, before.direction, 1, epochs));
+        points.push(visit(beta, before.direction, 1));
         ctx.progress(++done / total, `refining transition ${i + 1}/${jumps.length}: β = ${beta.toExponential(2)}`);
       }
     }

@@ -14,7 +14,7 @@ import { openTrainSource, pathLandscapes } from '../src/protocols/train-source.j
 import { runAnalysis } from './analysis-helpers.js';
 import { parseTrainConfig } from '../src/protocols/train.js';
 import { registry } from '../src/registry.js';
-import { readReplicaWeights } from '../src/protocols/weights.js';
+import { readReplicaWeights } from '../src/landscapes/weights.js';
 import { Rng } from '../src/core/rng.js';
 import { barrier, distanceToSegment } from '../src/observables/path.js';
 import { Run } from '../src/store/run.js';

@@ -18,7 +18,7 @@ async function runPermute(config: PermuteConfig, out: string): Promise<PermuteSu
 }
 import { parseTrainConfig } from '../src/protocols/train.js';
 import { registry } from '../src/registry.js';
-import { readReplicaWeights } from '../src/protocols/weights.js';
+import { readReplicaWeights } from '../src/landscapes/weights.js';
 import { Run } from '../src/store/run.js';
 import { applyGroupElement, displacedGroupElement, randomGroupElement } from '../src/symmetry/group.js';
 import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';

@@ -12,7 +12,7 @@ import { mlpLayout } from '../src/landscapes/mlp/layout.js';
 import { normaliseDirection, planePoint, planeThrough, projectOntoPlane, randomPlane } from '../src/observables/surface.js';
 import { parseTrainConfig } from '../src/protocols/train.js';
 import { pathLandscapes, openTrainSource } from '../src/protocols/train-source.js';
-import { readReplicaWeights } from '../src/protocols/weights.js';
+import { readReplicaWeights } from '../src/landscapes/weights.js';
 import { parseSurfaceConfig } from '../src/protocols/surface/protocol.js';
 import { registry } from '../src/registry.js';
 import { Run } from '../src/store/run.js';

@@ -16,7 +16,7 @@ import { checkTrainData, networkSetup, replicaSetup } from '../landscapes/from-c
 import { decodeSafetensors } from '../store/safetensors.js';
 import { importTrainConfig, type ImportConfig } from './import/protocol.js';
 import { finalizeNetworkRun, networkReplicaMemory } from './network-ensemble.js';
-import { writeReplicaWeights, replicaName } from './weights.js';
+import { writeReplicaWeights, replicaName } from '../landscapes/weights.js';
 
 /** The file's tensors by name, in file order (the named-module rule depends on it). */
 export function readStateDict(file: string): Record<string, StateTensor> {

@@ -36,7 +36,7 @@ import { significantJumps, stabilityCrossings, stepResiduals } from '../observab
 import { Run } from '../store/run.js';
 import type { L2SweepConfig } from './l2sweep/protocol.js';
 import { parseTrainConfig } from './train/protocol.js';
-import { readReplicaWeights, replicaName } from './weights.js';
+import { readReplicaWeights, replicaName } from '../landscapes/weights.js';
 
 export { l2sweepConfigSchema, parseL2SweepConfig, type L2SweepConfig } from './l2sweep/protocol.js';
 

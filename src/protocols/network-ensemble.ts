@@ -2,8 +2,9 @@
  * The ensemble side of a network run (train, import): the four learning curves every network
  * replica writes under per-replica/, stacked by finalize into [K, T] arrays with their final values'
  * mean ± SE and the ensemble's test error, and the memory such a run needs. Shared machinery, not a
- * protocol: it sits beside weights.ts, whose replica file format it reads; it cannot go down to
- * store/ because it rebuilds the test landscape (landscapes/from-config.ts).
+ * protocol. It stays in protocols/ because it is the reduction of the train config's replica units
+ * (`unitMembers`, lockstep groups) and reads that config, whose schema is the train protocol's
+ * (train/protocol.ts); below protocols/ that would be an import running upward.
  */
 import type { Float } from '../core/backend.js';
 import type { ReplicaOutcomeOk } from '../executor/replica.js';
@@ -12,7 +13,7 @@ import { MlpLandscape } from '../landscapes/mlp/network.js';
 import { networkLayout } from '../landscapes/network/index.js';
 import type { Run } from '../store/run.js';
 import { modelSizes, unitMembers, type TrainConfig } from './train/protocol.js';
-import { readReplicaTheta, replicaName } from './weights.js';
+import { readReplicaTheta, replicaName } from '../landscapes/weights.js';
 
 /** The learning curves a network replica records at each measurement step. */
 export const SERIES = ['train_loss', 'train_error', 'test_loss', 'test_error'] as const;

@@ -21,7 +21,7 @@ import { Run } from '../store/run.js';
 import { isMlpLayout, weightRows, type AnyLayout } from '../symmetry/group.js';
 import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource } from './train-source.js';
 import type { SurfaceConfig } from './surface/protocol.js';
-import { readReplicaWeights } from './weights.js';
+import { readReplicaWeights } from '../landscapes/weights.js';
 
 /** The rows filter normalisation scales: an MLP's units, or a layer-spec network's units and conv filters. */
 function filterLayout(layout: AnyLayout): FilterLayout {

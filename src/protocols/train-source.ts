@@ -3,8 +3,9 @@
  * cluster): its replicas' weights and their landscapes rebuilt in float64 from the run's config.
  * Opening and checking the run is store/sources.ts's job; this module adds what only a train run
  * has — its config (train/protocol.ts owns the schema, landscapes/from-config.ts the replica setup)
- * and its network layout. It sits in protocols/ because it parses the train protocol's config, which
- * a module of store/ or landscapes/ could not import without an import running upward.
+ * and its network layout. It sits in protocols/ because it parses the train protocol's config
+ * (train/protocol.ts), which a module of store/ or landscapes/ could not import without an import
+ * running upward; the replica files it reads are landscapes/weights.ts's.
  */
 import { GlassyError } from '../core/errors.js';
 import { modelSetup, type NetworkLandscape } from '../landscapes/from-config.js';
@@ -14,7 +15,7 @@ import type { Evaluator } from '../observables/path.js';
 import type { Run } from '../store/run.js';
 import { checkReplicaIndex as checkIndex, countNetworkReplicas, openRunSource } from '../store/sources.js';
 import { parseTrainConfig, type TrainConfig } from './train/protocol.js';
-import { NETWORK_RUN_PROTOCOLS, readReplicaWeights, replicaName } from './weights.js';
+import { NETWORK_RUN_PROTOCOLS, readReplicaWeights, replicaName } from '../landscapes/weights.js';
 
 /** A complete `train` run whose replicas an analysis reads. */
 export interface NetworkSource {

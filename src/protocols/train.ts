@@ -24,7 +24,7 @@ import type { Run } from '../store/run.js';
 import { Lockstep } from '../dynamics/lockstep.js';
 import { finalizeNetworkRun, networkFinalizeMemory, networkReplicaMemory, SERIES } from './network-ensemble.js';
 import { unitMembers, type TrainConfig } from './train/protocol.js';
-import { replicaName, writeReplicaWeights } from './weights.js';
+import { replicaName, writeReplicaWeights } from '../landscapes/weights.js';
 
 export { modelSchema, optimizerSchema, trainConfigSchema, parseTrainConfig, type TrainConfig } from './train/protocol.js';
 

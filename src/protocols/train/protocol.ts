@@ -7,26 +7,9 @@ import { GlassyError, parseWith } from '../../core/errors.js';
 import { layerSizes } from '../../core/parse.js';
 import { isSizesShorthand, parseSpec } from '../../landscapes/network/spec.js';
 import { dataSpecSchema } from '../../data/spec.js';
-import { ENTROPY_SGD_DEFAULTS } from '../../dynamics/entropy-sgd.js';
+import { flattenSchema } from '../../dynamics/flatten.js';
 import type { FlagSpec, Protocol } from '../../executor/protocol.js';
 import { l2FormSchema } from '../../landscapes/l2form.js';
-
-/** [curvature] The `flatten` field: SAM (Foret et al. 2021) or Entropy-SGD (Chaudhari et al. 2017); ../flatten.ts. */
-export const flattenSchema = z.object({
-  kind: z.enum(['none', 'sam', 'entropy-sgd']).default('none').describe('flatness-seeking rule'),
-  /** SAM radius ρ (Foret et al.: 0.05). */
-  rho: z.number().positive().default(0.05).describe('SAM radius ρ'),
-  /** Entropy-SGD coupling γ and its scoping rate γ₁ (γ_t = γ(1+γ₁)^t). */
-  gamma: z.number().positive().default(ENTROPY_SGD_DEFAULTS.gamma).describe('Entropy-SGD coupling γ'),
-  scoping: z.number().min(0).default(ENTROPY_SGD_DEFAULTS.scoping).describe('Entropy-SGD scoping γ₁ in γ_t = γ(1+γ₁)^t'),
-  /** Entropy-SGD inner SGLD steps L, step size η′, noise ε, averaging α. */
-  innerSteps: z.number().int().positive().default(ENTROPY_SGD_DEFAULTS.innerSteps).describe('Entropy-SGD inner SGLD steps L'),
-  innerLr: z.number().positive().default(ENTROPY_SGD_DEFAULTS.innerLr).describe("Entropy-SGD inner step size η'"),
-  noise: z.number().min(0).default(ENTROPY_SGD_DEFAULTS.noise).describe('Entropy-SGD SGLD noise ε'),
-  alpha: z.number().gt(0).max(1).default(ENTROPY_SGD_DEFAULTS.alpha).describe('Entropy-SGD averaging weight α'),
-});
-
-export type FlattenConfig = z.infer<typeof flattenSchema>;
 
 export const modelSchema = z.object({
   /** The MLP shorthand: layer sizes, input to output (784-100-10). */

@@ -34,7 +34,7 @@ import { distance } from '../../observables/path.js';
 import type { Run } from '../../store/run.js';
 import { groupWidths, matchWeights, weightRows, type AnyLayout } from '../../symmetry/group.js';
 import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource, type PathLandscapes } from '../train-source.js';
-import { readReplicaWeights } from '../weights.js';
+import { readReplicaWeights } from '../../landscapes/weights.js';
 import type { NetworkWalkConfig } from './config.js';
 import { finiteMean, walkerName, writeIncrementStatistics } from './increments.js';
 

@@ -10,7 +10,7 @@ import { runEnsemble } from '../src/executor/ensemble.js';
 import type { ConnectSummary } from '../src/protocols/connect.js';
 import { parseConnectConfig, type ConnectConfig } from '../src/protocols/connect/protocol.js';
 import { nudgedElasticBand } from '../src/dynamics/neb.js';
-import { openTrainSource, pathLandscapes } from '../src/protocols/train-source.js';
+import { openTrainSource, pathLandscapes } from '../src/observables/network-source.js';
 import { runAnalysis } from './analysis-helpers.js';
 import { parseTrainConfig } from '../src/protocols/train.js';
 import { registry } from '../src/registry.js';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/core/rng.js';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { openTrainSource, pathLandscapes } from '../src/protocols/train-source.js';
+import { openTrainSource, pathLandscapes } from '../src/observables/network-source.js';
 import type { PermuteSummary } from '../src/protocols/permute.js';
 import { parsePermuteConfig, type PermuteConfig } from '../src/protocols/permute/protocol.js';
 import { runAnalysis } from './analysis-helpers.js';

@@ -11,7 +11,7 @@ import { runEnsemble } from '../src/executor/ensemble.js';
 import { mlpLayout } from '../src/landscapes/mlp/layout.js';
 import { normaliseDirection, planePoint, planeThrough, projectOntoPlane, randomPlane } from '../src/observables/surface.js';
 import { parseTrainConfig } from '../src/protocols/train.js';
-import { pathLandscapes, openTrainSource } from '../src/protocols/train-source.js';
+import { pathLandscapes, openTrainSource } from '../src/observables/network-source.js';
 import { readReplicaWeights } from '../src/landscapes/weights.js';
 import { parseSurfaceConfig } from '../src/protocols/surface/protocol.js';
 import { registry } from '../src/registry.js';

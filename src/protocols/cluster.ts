@@ -37,7 +37,7 @@ import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } fr
 import type { Run } from '../store/run.js';
 import { resolve as resolvePath } from 'node:path';
 import { countNetworkReplicas, openRunSource } from '../store/sources.js';
-import { sourceSetup } from './train-source.js';
+import { sourceSetup } from '../observables/network-source.js';
 import { alignmentPairs, clusterBlocks, clusterConfigSchema, type ClusterConfig } from './cluster/protocol.js';
 import { NETWORK_RUN_PROTOCOLS, readReplicaWeights } from '../landscapes/weights.js';
 

@@ -31,7 +31,7 @@ import { groupWidths, matchWeights } from '../symmetry/group.js';
 import { l2Path } from './connect/l2path.js';
 import { type ConnectConfig, type PathMethodName } from './connect/protocol.js';
 import { type RowFigures, stackPathRows, writePathRow } from '../observables/path-rows.js';
-import { checkReplicaIndex, openTrainSource, pathLandscapes, replicaTheta, type NetworkSource, type PathLandscapes } from './train-source.js';
+import { checkReplicaIndex, openTrainSource, pathLandscapes, replicaTheta, type NetworkSource, type PathLandscapes } from '../observables/network-source.js';
 
 /** Everything checked before a run directory is created. */
 export function prepareConnect(config: ConnectConfig): NetworkSource {

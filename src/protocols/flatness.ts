@@ -26,7 +26,7 @@ import { hutchinsonTrace } from '../observables/hessian/hutchinson.js';
 import { lanczos } from '../observables/hessian/lanczos.js';
 import { resolve as resolvePath } from 'node:path';
 import { Run } from '../store/run.js';
-import { countReplicas, openTrainRun, replicaLandscape } from './train-source.js';
+import { countReplicas, openTrainRun, replicaLandscape } from '../observables/network-source.js';
 import { replicaName } from '../landscapes/weights.js';
 import type { FlatnessConfig } from './flatness/protocol.js';
 

@@ -34,7 +34,7 @@ import { hvpAt, logVolume } from '../observables/flatness.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import type { Run } from '../store/run.js';
 import { absoluteSource } from '../store/sources.js';
-import { openTrainRun, replicaLandscape } from './train-source.js';
+import { openTrainRun, replicaLandscape } from '../observables/network-source.js';
 import { hessianParts, type HessianConfig, type HessianPart, type pspinTargetSchema } from './hessian/protocol.js';
 
 interface Target {

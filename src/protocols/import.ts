@@ -15,7 +15,7 @@ import { stateDictToTheta, type StateTensor } from '../interop/state-dict.js';
 import { checkTrainData, networkSetup, replicaSetup } from '../landscapes/from-config.js';
 import { decodeSafetensors } from '../store/safetensors.js';
 import { importTrainConfig, type ImportConfig } from './import/protocol.js';
-import { finalizeNetworkRun, networkReplicaMemory } from './network-ensemble.js';
+import { finalizeNetworkRun, networkReplicaMemory } from '../observables/network-ensemble.js';
 import { writeReplicaWeights, replicaName } from '../landscapes/weights.js';
 
 /** The file's tensors by name, in file order (the named-module rule depends on it). */

@@ -28,6 +28,7 @@ import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import { dataFiles } from '../data/index.js';
 import { L2Sweep, outputCount, sweepSchedule, type SweepPoint } from '../dynamics/l2-sweep.js';
+import { parseTrainConfig } from '../dynamics/train-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { cachedDataset, checkTrainData, modelSetup, type NetworkLandscape } from '../landscapes/from-config.js';
 import { describeL2Form, penaltyCoefficient } from '../landscapes/l2form.js';
@@ -35,7 +36,6 @@ import { lanczos } from '../observables/hessian/lanczos.js';
 import { significantJumps, stabilityCrossings, stepResiduals } from '../observables/transitions.js';
 import { Run } from '../store/run.js';
 import type { L2SweepConfig } from './l2sweep/protocol.js';
-import { parseTrainConfig } from './train/protocol.js';
 import { readReplicaWeights, replicaName } from '../landscapes/weights.js';
 
 export { l2sweepConfigSchema, parseL2SweepConfig, type L2SweepConfig } from './l2sweep/protocol.js';

@@ -26,7 +26,7 @@ import { sourceRunTask } from '../store/sources.js';
 import { applyGroupElement, displacedGroupElement, groupWidths, matchWeights, randomGroupElement } from '../symmetry/group.js';
 import { displacedUnits } from '../symmetry/permutation.js';
 import { type RowFigures, stackPathRows, writePathRow } from '../observables/path-rows.js';
-import { checkReplicaIndex, openTrainSource, pathLandscapes, replicaTheta, type NetworkSource } from './train-source.js';
+import { checkReplicaIndex, openTrainSource, pathLandscapes, replicaTheta, type NetworkSource } from '../observables/network-source.js';
 import { permuteReplicas, type PermuteConfig } from './permute/protocol.js';
 
 /** Everything checked before a run directory is created. */

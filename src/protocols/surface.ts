@@ -19,7 +19,7 @@ import { PSpin, randomSpherePoint } from '../landscapes/pspin.js';
 import { axis, planePoint, planeThrough, projectOntoPlane, randomPlane, type FilterLayout, type Plane } from '../observables/surface.js';
 import { Run } from '../store/run.js';
 import { isMlpLayout, weightRows, type AnyLayout } from '../symmetry/group.js';
-import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource } from './train-source.js';
+import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource } from '../observables/network-source.js';
 import type { SurfaceConfig } from './surface/protocol.js';
 import { readReplicaWeights } from '../landscapes/weights.js';
 

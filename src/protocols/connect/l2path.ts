@@ -12,8 +12,8 @@
  */
 import { GlassyError } from '../../core/errors.js';
 import { L2Sweep, type SweepPoint } from '../../dynamics/l2-sweep.js';
+import { parseTrainConfig, type TrainConfig } from '../../dynamics/train-config.js';
 import { modelSetup } from '../../landscapes/from-config.js';
-import { parseTrainConfig, type TrainConfig } from '../train/protocol.js';
 import type { L2PathConfig } from './protocol.js';
 
 /** The two minima, the source run they come from, and the streams' seed. */

@@ -40,8 +40,6 @@ import { readReplicaWeights, replicaName } from '../landscapes/weights.js';
 
 export { l2sweepConfigSchema, parseL2SweepConfig, type L2SweepConfig } from './l2sweep/protocol.js';
 
-type Point = SweepPoint;
-
 function loadState(ref: { run: string; replica: number }, field: string, dim: number): Float64Array {
   const run = Run.open(ref.run);
   const w = readReplicaWeights(run, ref.replica);
@@ -56,7 +54,7 @@ function toTrainConfig(config: L2SweepConfig) {
   });
 }
 
-export interface SweepContext {
+interface SweepContext {
   seed: number;
   index: number;
   progress(fraction: number, message?: string): void;
@@ -86,20 +84,20 @@ function curvature(h: NetworkLandscape, theta: Float, k: number, rng: Rng): { la
  * (dynamics/l2-sweep.ts), the Hessian per point, then the refinement of each detected transition.
  * Returns the points in visiting order; `onPoint` sees each grid point (for checkpoints).
  */
-export function runSweep<X extends Float>(
+function runSweep<X extends Float>(
   config: L2SweepConfig,
   land: { train: NetworkLandscape<X>; test: NetworkLandscape<X>; hessian: NetworkLandscape<X> | null; testLabels: Int32Array },
   theta: X,
   ref: X | null,
   ctx: SweepContext,
-  resume: { points: Point[]; done: number } | null,
-  onPoint: (points: Point[], done: number, theta: X) => void,
-): Point[] {
+  resume: { points: SweepPoint[]; done: number } | null,
+  onPoint: (points: SweepPoint[], done: number, theta: X) => void,
+): SweepPoint[] {
   const sched = sweepSchedule(config.betas, config.direction);
   const sweep = new L2Sweep(config, land, theta, ref, ctx);
-  const points: Point[] = resume ? [...resume.points] : [];
+  const points: SweepPoint[] = resume ? [...resume.points] : [];
 
-  const visit = (beta: number, direction: 1 | -1, refined: 0 | 1): Point => {
+  const visit = (beta: number, direction: 1 | -1, refined: 0 | 1): SweepPoint => {
     const p = sweep.step(beta, direction, refined);
     if (land.hessian && config.hessianK > 0) {
       Object.assign(p, curvature(land.hessian, theta, config.hessianK, Rng.stream(ctx.seed, Stream.probe, ctx.index, points.length)));
@@ -167,17 +165,17 @@ export interface Transition {
 /** A transition on the main grid of one direction: grid points first−1 → last (indices into points). */
 interface Found { first: number; last: number; observables: string[]; size: number; ci: [number, number]; sigma: number; z: number }
 
-function findTransitions(points: Point[], config: L2SweepConfig): Found[] {
+function findTransitions(points: SweepPoint[], config: L2SweepConfig): Found[] {
   const found: Found[] = [];
   for (const dir of [1, -1] as const) {
     // The continuation branch: β > 0 (the β = 0 point is a different, unregularised problem).
     const idx = points.map((p, i) => [p, i] as const).filter(([p]) => p.refined === 0 && p.direction === dir && p.beta > 0).map(([, i]) => i);
     if (idx.length < 3) continue;
-    const series = (f: (p: Point) => number) => idx.map((i) => f(points[i]!));
+    const series = (f: (p: SweepPoint) => number) => idx.map((i) => f(points[i]!));
     // Up the ladder a transition costs fit (CE rises); coming back down it is regained.
     const ce = significantJumps(series((p) => p.trainLoss), { z: config.jumpZ, sign: dir });
     const others: Array<[string, Float64Array, number]> = [];
-    for (const [name, f] of [['theta_norm', (p: Point) => p.r], ['test_error', (p: Point) => p.testError]] as const) {
+    for (const [name, f] of [['theta_norm', (p: SweepPoint) => p.r], ['test_error', (p: SweepPoint) => p.testError]] as const) {
       const { residual, sigma } = stepResiduals(series(f));
       others.push([name, residual, sigma]);
     }
@@ -210,7 +208,7 @@ function findTransitions(points: Point[], config: L2SweepConfig): Found[] {
 }
 
 /** Mean class accuracy over up to `n` main-grid points of one direction, ending at (side −1) or starting from (+1) index i. */
-function meanAccuracy(points: Point[], i: number, side: 1 | -1, n = 3): { perClass: Float64Array; total: number } {
+function meanAccuracy(points: SweepPoint[], i: number, side: 1 | -1, n = 3): { perClass: Float64Array; total: number } {
   const dir = points[i]!.direction;
   const C = points[i]!.classAccuracy.length;
   const sum = new Float64Array(C);
@@ -230,7 +228,7 @@ function meanAccuracy(points: Point[], i: number, side: 1 | -1, n = 3): { perCla
  * mean of its test accuracy over 5 grid points stays below the threshold (Ersoy et al. list the
  * classes lost by β: 5, 9, 8 over 0.026–0.035, then 2, 4, 6, 3, 7 …). Classes never lost are absent.
  */
-export function classLoss(points: Point[], config: L2SweepConfig, classes: number[]): Array<{ class: number; beta: number }> {
+export function classLoss(points: SweepPoint[], config: L2SweepConfig, classes: number[]): Array<{ class: number; beta: number }> {
   const up = points.filter((p) => p.direction === 1 && p.refined === 0);
   const C = up[0]?.classAccuracy.length ?? 0;
   const out: Array<{ class: number; beta: number }> = [];
@@ -247,7 +245,7 @@ export function classLoss(points: Point[], config: L2SweepConfig, classes: numbe
   return out.sort((a, b) => a.beta - b.beta);
 }
 
-export function transitions(points: Point[], config: L2SweepConfig, classes: number[]): Transition[] {
+export function transitions(points: SweepPoint[], config: L2SweepConfig, classes: number[]): Transition[] {
   const lost = classLoss(points, config, classes);
   let previous = -Infinity;
   return findTransitions(points, config).map((f) => {
@@ -287,7 +285,7 @@ export function transitions(points: Point[], config: L2SweepConfig, classes: num
 
 const FIELDS = ['beta', 'trainLoss', 'objective', 'testLoss', 'testError', 'r', 'epochs', 'lambdaMin', 'lambdaMaxAbs'] as const;
 
-function packPoints(points: Point[], C: number): Record<string, Float64Array | Int32Array> {
+function packPoints(points: SweepPoint[], C: number): Record<string, Float64Array | Int32Array> {
   const out: Record<string, Float64Array | Int32Array> = {};
   for (const f of FIELDS) out[`pt.${f}`] = Float64Array.from(points, (p) => p[f]);
   out['pt.direction'] = Int32Array.from(points, (p) => p.direction);
@@ -298,7 +296,7 @@ function packPoints(points: Point[], C: number): Record<string, Float64Array | I
   return out;
 }
 
-function unpackPoints(arrays: Record<string, unknown>, C: number): Point[] {
+function unpackPoints(arrays: Record<string, unknown>, C: number): SweepPoint[] {
   const beta = arrays['pt.beta'] as Float64Array;
   const get = (f: string) => arrays[`pt.${f}`] as Float64Array;
   return Array.from(beta, (_, i) => ({
@@ -331,7 +329,7 @@ async function runReplica(config: L2SweepConfig, ctx: ReplicaContext): Promise<R
   else train.initialise(theta, Rng.stream(ctx.seed, Stream.init, ctx.index), config.init);
 
   const cp = ctx.loadCheckpoint();
-  let resume: { points: Point[]; done: number } | null = null;
+  let resume: { points: SweepPoint[]; done: number } | null = null;
   if (cp) {
     theta.set(cp.arrays['theta'] as Float);
     resume = { points: unpackPoints(cp.arrays, C), done: cp.meta.step };

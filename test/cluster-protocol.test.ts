@@ -9,7 +9,7 @@ import { runEnsemble } from '../src/executor/ensemble.js';
 import { parseTrainConfig } from '../src/protocols/train.js';
 import { parseClusterConfig, type ClusterSummary } from '../src/protocols/cluster.js';
 import { runAnalysis } from './analysis-helpers.js';
-import { readReplicaWeights, writeReplicaWeights } from '../src/protocols/weights.js';
+import { readReplicaWeights, writeReplicaWeights } from '../src/landscapes/weights.js';
 import { applyGroupElement, randomGroupElement } from '../src/symmetry/group.js';
 import { Rng } from '../src/core/rng.js';
 import { Run } from '../src/store/run.js';

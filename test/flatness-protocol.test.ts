@@ -14,10 +14,10 @@ import { topEigenvalues } from '../src/observables/flatness.js';
 import { parseFlatnessConfig, resolveSources, MEASURES } from '../src/protocols/flatness.js';
 import { registry } from '../src/registry.js';
 import { parseHessianConfig } from '../src/protocols/hessian/protocol.js';
-import { replicaLandscape } from '../src/protocols/train-source.js';
+import { replicaLandscape } from '../src/observables/network-source.js';
 import { runAnalysis } from './analysis-helpers.js';
 import { parseTrainConfig, task as trainTask } from '../src/protocols/train.js';
-import { readReplicaWeights } from '../src/protocols/weights.js';
+import { readReplicaWeights } from '../src/landscapes/weights.js';
 import { Run } from '../src/store/run.js';
 import { GLASSY, removeDir, tempDir } from './executor-helpers.js';
 

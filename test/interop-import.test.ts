@@ -15,7 +15,7 @@ import { onnxSpec, onnxStateDict } from '../src/interop/onnx.js';
 import { stateDictToTheta } from '../src/interop/state-dict.js';
 import { mlpLayout } from '../src/landscapes/mlp/layout.js';
 import { networkLayout } from '../src/landscapes/network/index.js';
-import { readReplicaWeights } from '../src/protocols/weights.js';
+import { readReplicaWeights } from '../src/landscapes/weights.js';
 import { Run } from '../src/store/run.js';
 import { encodeSafetensors } from '../src/store/safetensors.js';
 import { GLASSY, removeDir, tempDir } from './executor-helpers.js';

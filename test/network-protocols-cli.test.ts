@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Rng } from '../src/core/rng.js';
-import { readReplicaWeights, writeReplicaWeights } from '../src/protocols/weights.js';
+import { readReplicaWeights, writeReplicaWeights } from '../src/landscapes/weights.js';
 import { Run } from '../src/store/run.js';
 import { applyGroupElement, randomGroupElement } from '../src/symmetry/group.js';
 import { GLASSY, removeDir, tempDir } from './executor-helpers.js';

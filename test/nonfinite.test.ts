@@ -16,7 +16,7 @@ import { loadDataset } from '../src/data/index.js';
 import { mlpLayout } from '../src/landscapes/mlp/layout.js';
 import { parseTrainConfig } from '../src/protocols/train.js';
 import { registry } from '../src/registry.js';
-import { writeReplicaWeights } from '../src/protocols/weights.js';
+import { writeReplicaWeights } from '../src/landscapes/weights.js';
 import { decodeSafetensors, encodeSafetensors } from '../src/store/safetensors.js';
 import { encodeNpy } from '../src/store/npy.js';
 import { Run } from '../src/store/run.js';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/core/rng.js';
 import { runEnsemble } from '../src/executor/ensemble.js';
-import { openTrainSource, pathLandscapes } from '../src/protocols/train-source.js';
+import { openTrainSource, pathLandscapes } from '../src/observables/network-source.js';
 import type { PermuteSummary } from '../src/protocols/permute.js';
 import { parsePermuteConfig, type PermuteConfig } from '../src/protocols/permute/protocol.js';
 import { runAnalysis } from './analysis-helpers.js';
@@ -18,7 +18,7 @@ async function runPermute(config: PermuteConfig, out: string): Promise<PermuteSu
 }
 import { parseTrainConfig } from '../src/protocols/train.js';
 import { registry } from '../src/registry.js';
-import { readReplicaWeights } from '../src/protocols/weights.js';
+import { readReplicaWeights } from '../src/landscapes/weights.js';
 import { Run } from '../src/store/run.js';
 import { applyGroupElement, displacedGroupElement, randomGroupElement } from '../src/symmetry/group.js';
 import { arrayDiff, removeDir, tempDir } from './executor-helpers.js';

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { parseTrainConfig } from '../src/protocols/train.js';
-import { readReplicaWeights } from '../src/protocols/weights.js';
+import { readReplicaWeights } from '../src/landscapes/weights.js';
 import { Run } from '../src/store/run.js';
 import { registry } from '../src/registry.js';
 import { killAfterCheckpoints } from './analysis-helpers.js';

@@ -13,7 +13,7 @@ import { replicaSetup } from '../src/landscapes/from-config.js';
 import { parseTrainConfig, task, measurementSteps } from '../src/protocols/train.js';
 import { Rng, Stream } from '../src/core/rng.js';
 import { trainerFromConfig } from '../src/dynamics/from-config.js';
-import { readReplicaWeights } from '../src/protocols/weights.js';
+import { readReplicaWeights } from '../src/landscapes/weights.js';
 import { Run } from '../src/store/run.js';
 import { arrayDiff, GLASSY, removeDir, tempDir } from './executor-helpers.js';
 import { registry } from '../src/registry.js';

@@ -26,7 +26,7 @@ const data: FlagGroup = {
   },
 };
 
-/** `--model` takes layer sizes or a layer spec (protocols/train/protocol.ts modelFlag): a spec goes to model.layers. */
+/** `--model` takes layer sizes or a layer spec (landscapes/model-schema.ts modelFlag): a spec goes to model.layers. */
 function withSpecModel(section: Record<string, unknown>): Record<string, unknown> {
   const model = section['model'] as Record<string, unknown> | undefined;
   if (!model || typeof model['sizes'] !== 'string') return section;

@@ -6,18 +6,35 @@
  * one run is the same network whichever protocol looks at it. The dynamics' counterpart is
  * dynamics/from-config.ts (`trainerFromConfig`).
  *
- * The config type is the train protocol's schema (protocols/train/protocol.ts), imported for its
- * type only: the schema is the one description of a training config, and no value runs upward.
+ * The config is a network run's (dynamics/train-config.ts holds its schema); this module names the
+ * fields it reads (NetworkConfig), which every such config has, so no import runs upward.
  */
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { Float } from '../core/backend.js';
 import { loadDataset, type Dataset, type DataSpec } from '../data/index.js';
-import type { TrainConfig } from '../protocols/train/protocol.js';
-import { penaltyCoefficient } from './l2form.js';
-import { MlpLandscape, type MlpData } from './mlp/network.js';
+import { penaltyCoefficient, type L2Form } from './l2form.js';
+import type { LossKind } from './mlp/loss.js';
+import type { ModelConfig } from './model-schema.js';
+import { MlpLandscape, type MlpData, type Precision } from './mlp/network.js';
 import { modelSizes } from './mlp/layout.js';
 import { createNetwork, networkLayout, type Network } from './network/index.js';
+
+/** The fields of a network run's config that build a replica's data and landscapes. */
+export interface NetworkConfig {
+  data: DataSpec;
+  model: ModelConfig;
+  loss: LossKind;
+  precision: Precision;
+  /** L2 strength β, read in the convention `l2Form`. */
+  l2: number;
+  l2Form: L2Form;
+  /** What differs between replicas: the init stream, the data order, both, or the training subset. */
+  variant: 'init' | 'order' | 'both' | 'subset';
+  subsetSize?: number | undefined;
+  /** Training samples of the evaluation landscape (null: the training landscape itself). */
+  evalTrainSamples: number | null;
+}
 
 /** Data sets, loaded once per thread and shared by the replicas a worker runs. */
 const datasets = new Map<string, Dataset>();
@@ -59,7 +76,7 @@ function rowsOf(split: { x: Float32Array; y: Int32Array; targets?: Float32Array 
  * Loads the data and checks the model fits it — called before a run directory is created, so bad
  * input never leaves a half-made run behind.
  */
-export function checkTrainData(config: TrainConfig, seed: number): Dataset {
+export function checkTrainData(config: NetworkConfig, seed: number): Dataset {
   const ds = cachedDataset(config.data, seed);
   const outputs = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
   if (config.model.layers !== undefined) {
@@ -74,7 +91,7 @@ export function checkTrainData(config: TrainConfig, seed: number): Dataset {
 }
 
 /** The training rows of replica `index` for variant 'subset' (null: the whole training set). */
-function subsetRows(config: TrainConfig, ds: Dataset, seed: number, index: number): Int32Array | null {
+function subsetRows(config: NetworkConfig, ds: Dataset, seed: number, index: number): Int32Array | null {
   if (config.variant !== 'subset') return null;
   const n = ds.train.n;
   const m = config.subsetSize ?? Math.floor(n / 2);
@@ -83,7 +100,7 @@ function subsetRows(config: TrainConfig, ds: Dataset, seed: number, index: numbe
 }
 
 /** Everything a replica needs, built from the config and its index. */
-export function replicaSetup(config: TrainConfig, seed: number, index: number) {
+export function replicaSetup(config: NetworkConfig, seed: number, index: number) {
   const ds = checkTrainData(config, seed);
   const d = ds.nFeatures;
   const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
@@ -109,7 +126,7 @@ export function inputShapeOf(ds: Dataset): number[] {
 }
 
 /** replicaSetup for a network given as a layer spec (landscapes/network): the same data and splits. */
-export function networkSetup(config: TrainConfig, seed: number, index: number) {
+export function networkSetup(config: NetworkConfig, seed: number, index: number) {
   const ds = checkTrainData(config, seed);
   const d = ds.nFeatures;
   const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
@@ -129,7 +146,7 @@ export function networkSetup(config: TrainConfig, seed: number, index: number) {
 export type NetworkLandscape<X extends Float = Float> = MlpLandscape<X> | Network<X>;
 
 /** A replica's landscapes and streams: replicaSetup for MLP sizes, networkSetup for a layer spec. */
-export function modelSetup(config: TrainConfig, seed: number, index: number): {
+export function modelSetup(config: NetworkConfig, seed: number, index: number): {
   ds: Dataset; train: NetworkLandscape; evalTrain: NetworkLandscape | null; test: NetworkLandscape; initStream: number; orderStream: number;
 } {
   return config.model.layers !== undefined ? networkSetup(config, seed, index) : replicaSetup(config, seed, index);

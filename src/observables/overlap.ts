@@ -13,6 +13,7 @@
  */
 import type { Backend, Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
+import { pairMoments } from '../core/moments.js';
 import type { MlpLayout } from '../landscapes/mlp/layout.js';
 
 /** A configuration: network parameters, spherical spins, or Ising spins (±1, possibly int8). */
@@ -164,23 +165,8 @@ function argmax(x: ArrayLike<number>, off: number, len: number): number {
  */
 export function outputCorrelation(outA: ArrayLike<number>, outB: ArrayLike<number>): number {
   checkSameLength(outA, outB);
-  const n = outA.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) { ma += outA[i]!; mb += outB[i]!; }
-  ma /= n;
-  mb /= n;
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < n; i++) {
-    const x = outA[i]! - ma;
-    const y = outB[i]! - mb;
-    ab += x * y;
-    aa += x * x;
-    bb += y * y;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : NaN;
+  const { sxx, sxy, syy } = pairMoments(outA, outB);
+  return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN;
 }
 
 /** Number of replicas K and dimension P of a replica set (validated). */

@@ -15,6 +15,7 @@
  *   grid search then golden-section refinement.
  */
 import { GlassyError } from '../core/errors.js';
+import { pairMoments } from '../core/moments.js';
 
 export interface PowerLawFit {
   /** Exponent α (slope of ln y versus ln x). */
@@ -55,24 +56,7 @@ export function fitPowerLaw(x: ArrayLike<number>, y: ArrayLike<number>, window: 
   }
   const n = lx.length;
   if (n < 2) throw GlassyError.invalid('points', n, 'at least 2 points with x, y > 0 inside the window');
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += lx[i]!;
-    my += ly[i]!;
-  }
-  mx /= n;
-  my /= n;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = lx[i]! - mx;
-    const dy = ly[i]! - my;
-    sxx += dx * dx;
-    sxy += dx * dy;
-    syy += dy * dy;
-  }
+  const { mx, my, sxx, sxy, syy } = pairMoments(lx, ly);
   if (!(sxx > 0)) throw GlassyError.invalid('x', 'a single distinct x value', 'at least 2 distinct x values');
   const alpha = sxy / sxx;
   const b = my - alpha * mx;

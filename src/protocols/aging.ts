@@ -31,7 +31,7 @@ import {
 import { driveAging, type AgingTrajectory } from './aging/driver.js';
 import { FlatAgingTrajectory, PSpinAgingTrajectory, SkAgingTrajectory } from './aging/glass.js';
 import { MlpAgingTrajectory } from './aging/mlp.js';
-import { replicaName, writeReplicaWeights } from './weights.js';
+import { replicaName, writeReplicaWeights } from '../landscapes/weights.js';
 import { networkLayout } from '../landscapes/network/layout.js';
 
 export { parseAgingConfig, agingUnits, agingPoints, agingGrids, decodeUnit } from './aging/config.js';

@@ -37,9 +37,9 @@ import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } fr
 import type { Run } from '../store/run.js';
 import { resolve as resolvePath } from 'node:path';
 import { countNetworkReplicas, openRunSource } from '../store/sources.js';
-import { sourceSetup } from './train-source.js';
+import { sourceSetup } from '../observables/network-source.js';
 import { alignmentPairs, clusterBlocks, clusterConfigSchema, type ClusterConfig } from './cluster/protocol.js';
-import { NETWORK_RUN_PROTOCOLS, readReplicaWeights } from './weights.js';
+import { NETWORK_RUN_PROTOCOLS, readReplicaWeights } from '../landscapes/weights.js';
 
 /** Completes a new run's raw config from its source: absolute path, what it holds, its replica count. */
 function prepareRaw(raw: Record<string, unknown>): Record<string, unknown> {

@@ -21,17 +21,17 @@ import { BezierFit, type BezierState } from '../dynamics/bezier.js';
 import { NudgedElasticBand, type NebState } from '../dynamics/neb.js';
 import type { OptimizerState } from '../dynamics/optimizers.js';
 import type { Checkpoint, ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
-import { resolve as resolvePath } from 'node:path';
 import type { Float } from '../core/backend.js';
 import {
   bezierPath, distance, distanceToSegment, linearPath, polylinePath, profilePath, uniformGrid, type Evaluator, type Path,
 } from '../observables/path.js';
 import type { Run } from '../store/run.js';
+import { sourceRunTask } from '../store/sources.js';
 import { groupWidths, matchWeights } from '../symmetry/group.js';
-import { l2Path } from './l2path.js';
+import { l2Path } from './connect/l2path.js';
 import { type ConnectConfig, type PathMethodName } from './connect/protocol.js';
-import { type RowFigures, stackPathRows, writePathRow } from './path-rows.js';
-import { checkReplicaIndex, openTrainSource, pathLandscapes, replicaTheta, type NetworkSource, type PathLandscapes } from './train-source.js';
+import { type RowFigures, stackPathRows, writePathRow } from '../observables/path-rows.js';
+import { checkReplicaIndex, openTrainSource, pathLandscapes, replicaTheta, type NetworkSource, type PathLandscapes } from '../observables/network-source.js';
 
 /** Everything checked before a run directory is created. */
 export function prepareConnect(config: ConnectConfig): NetworkSource {
@@ -330,10 +330,8 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: ConnectC
 }
 
 export const task: ReplicaTask<ConnectConfig> = {
-  prepare: (raw) => (typeof raw['source'] === 'string' ? { ...raw, source: resolvePath(raw['source']) } : raw),
+  ...sourceRunTask,
   validate: (config) => { prepareConnect(config); },
-  // The source run (its weights and its data config) travels to queue workers; its tensors are checked before anything is created.
-  inputs: (config) => [config.source],
   run: runReplica,
   finalize,
 };

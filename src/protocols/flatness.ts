@@ -26,8 +26,8 @@ import { hutchinsonTrace } from '../observables/hessian/hutchinson.js';
 import { lanczos } from '../observables/hessian/lanczos.js';
 import { resolve as resolvePath } from 'node:path';
 import { Run } from '../store/run.js';
-import { countReplicas, openTrainRun, replicaLandscape } from './train-source.js';
-import { replicaName } from './weights.js';
+import { countReplicas, openTrainRun, replicaLandscape } from '../observables/network-source.js';
+import { replicaName } from '../landscapes/weights.js';
 import type { FlatnessConfig } from './flatness/protocol.js';
 
 export { flatnessConfigSchema, parseFlatnessConfig, type FlatnessConfig } from './flatness/protocol.js';

@@ -30,10 +30,10 @@ import { meanSE } from '../observables/statistics.js';
 import { lanczos, type Hvp } from '../observables/hessian/lanczos.js';
 import { slq, slqDensity, slqTrace } from '../observables/hessian/slq.js';
 import { hvpAt, logVolume } from '../observables/flatness.js';
-import { resolve as resolvePath } from 'node:path';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import type { Run } from '../store/run.js';
-import { openTrainRun, replicaLandscape } from './train-source.js';
+import { absoluteSource } from '../store/sources.js';
+import { openTrainRun, replicaLandscape } from '../observables/network-source.js';
 import { hessianParts, type HessianConfig, type HessianPart, type pspinTargetSchema } from './hessian/protocol.js';
 
 interface Target {
@@ -244,7 +244,7 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: HessianC
 }
 
 export const task: ReplicaTask<HessianConfig> = {
-  prepare: (raw) => (typeof raw['source'] === 'string' ? { ...raw, source: resolvePath(raw['source']) } : raw),
+  prepare: absoluteSource,
   validate: (config, seed) => { prepareHessian(config, seed); },
   // The source run, when there is one (a p-spin target is generated from the seed).
   inputs: (config) => (config.source === null ? [] : [config.source]),

@@ -16,8 +16,8 @@ import { stateDictToTheta, stripDataParallelPrefix, type StateTensor } from '../
 import { checkTrainData, networkSetup, replicaSetup } from '../landscapes/from-config.js';
 import { decodeSafetensors } from '../store/safetensors.js';
 import { importTrainConfig, type ImportConfig } from './import/protocol.js';
-import { finalizeNetworkRun, networkReplicaMemory } from './network-ensemble.js';
-import { writeReplicaWeights, replicaName } from './weights.js';
+import { finalizeNetworkRun, networkReplicaMemory } from '../observables/network-ensemble.js';
+import { writeReplicaWeights, replicaName } from '../landscapes/weights.js';
 
 /**
  * The file's tensors by name, in file order (the named-module rule depends on it), as the plain

@@ -10,7 +10,8 @@
  * The β = 0 model is trained from scratch; then for each β of the grid the network is trained
  * warm-started from the previous β's solution, with a fresh Adam state per β (`inheritOptimizer`
  * keeps it, as their CNN variant does), for up to `maxEpochs` epochs, stopping when the epoch-mean
- * training CE has not improved for `patience` epochs. Recorded per β: training CE, L_β, test CE,
+ * training CE has not improved for `patience` epochs — the ladder engine of dynamics/l2-sweep.ts,
+ * which `connect --method l2` walks too. Recorded per β: training CE, L_β, test CE,
  * test error, accuracy per class, r = ‖θ − θ_ref‖, optionally the extreme eigenvalues of the
  * UNREGULARISED training-CE Hessian (Lanczos on Hessian-vector products; add 2c for L_β): the
  * largest-magnitude and the smallest algebraic, since saddles are the point.
@@ -20,14 +21,14 @@
  * crossing zero (a fold: λ_min(∇²CE) = −2c); only those intervals are refined, by re-running from
  * the state before the jump. Independent replicas give the spread of each β_c. A downward sweep
  * after the upward one shows hysteresis. θ_ref is the origin (the main sweep), a trained replica of another run (mode
- * connectivity: the L2-anchored path from θ_a towards θ_b, issue "paths"), or a saved state.
+ * connectivity: the L2-anchored path from θ_a towards θ_b), or a saved state.
  */
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
-import { refuseNonFinite } from '../core/finite.js';
 import { Rng, Stream } from '../core/rng.js';
 import { dataFiles } from '../data/index.js';
-import { trainerFromConfig } from '../dynamics/from-config.js';
+import { L2Sweep, outputCount, sweepSchedule, type SweepPoint } from '../dynamics/l2-sweep.js';
+import { parseTrainConfig } from '../dynamics/train-config.js';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { cachedDataset, checkTrainData, modelSetup, type NetworkLandscape } from '../landscapes/from-config.js';
 import { describeL2Form, penaltyCoefficient } from '../landscapes/l2form.js';
@@ -35,45 +36,9 @@ import { lanczos } from '../observables/hessian/lanczos.js';
 import { significantJumps, stabilityCrossings, stepResiduals } from '../observables/transitions.js';
 import { Run } from '../store/run.js';
 import type { L2SweepConfig } from './l2sweep/protocol.js';
-import { parseTrainConfig } from './train/protocol.js';
-import { readReplicaWeights, replicaName } from './weights.js';
+import { readReplicaWeights, replicaName } from '../landscapes/weights.js';
 
 export { l2sweepConfigSchema, parseL2SweepConfig, type L2SweepConfig } from './l2sweep/protocol.js';
-
-/** The per-β record of one sweep point. */
-interface Point {
-  beta: number;
-  direction: 1 | -1;
-  refined: 0 | 1;
-  trainLoss: number;
-  /**
-   * Mean mini-batch training CE over the last epoch at this β: what Ersoy et al.'s code writes as
-   * Train_Loss (`epoch_loss / len(train_loader)`, the final epoch; their best-state restore is a
-   * no-op because `state_dict()` returns live references). Averaged over a whole epoch of a moving
-   * network it is far smoother than the CE at the end point (grid-to-grid noise ≈ 0.002 against
-   * ≈ 0.015 for Adam at lr 1.5e-3, batch 64), so jumps stand out (docs/l2sweep.md).
-   */
-  epochLoss: number;
-  objective: number;
-  testLoss: number;
-  testError: number;
-  r: number;
-  epochs: number;
-  lambdaMin: number;
-  lambdaMaxAbs: number;
-  classAccuracy: Float64Array;
-  /** θ at this point (kept for refinement and saved as states/). */
-  state?: Float32Array;
-}
-
-/** The β schedule of a sweep: [β, direction] pairs in the order they are visited. */
-export function schedule(config: L2SweepConfig): Array<[number, 1 | -1]> {
-  const up = config.betas.map((b) => [b, 1] as [number, 1 | -1]);
-  const down = [...config.betas].reverse().map((b) => [b, -1] as [number, 1 | -1]);
-  if (config.direction === 'up') return up;
-  if (config.direction === 'down') return down;
-  return [...up, ...down.slice(1)];
-}
 
 function loadState(ref: { run: string; replica: number }, field: string, dim: number): Float64Array {
   const run = Run.open(ref.run);
@@ -89,121 +54,60 @@ function toTrainConfig(config: L2SweepConfig) {
   });
 }
 
-/** Per-class test accuracy from the outputs f [n × C] and the labels. */
-function classAccuracy(f: Float64Array, labels: Int32Array, C: number): Float64Array {
-  const correct = new Float64Array(C), count = new Float64Array(C);
-  for (let i = 0; i < labels.length; i++) {
-    let best = 0;
-    for (let k = 1; k < C; k++) if (f[i * C + k]! > f[i * C + best]!) best = k;
-    const y = labels[i]!;
-    count[y]!++;
-    if (best === y) correct[y]!++;
-  }
-  return correct.map((c, k) => (count[k]! > 0 ? c / count[k]! : NaN));
-}
-
-function distance(theta: Float, ref: Float | null): number {
-  let s = 0;
-  for (let i = 0; i < theta.length; i++) {
-    const d = theta[i]! - (ref ? ref[i]! : 0);
-    s += d * d;
-  }
-  return Math.sqrt(s);
-}
-
-export interface SweepContext {
+interface SweepContext {
   seed: number;
   index: number;
   progress(fraction: number, message?: string): void;
 }
 
-/** Output width (classes) of a network landscape, MLP or layer spec. */
-function outputCount(land: NetworkLandscape): number {
-  return 'arch' in land.layout ? land.layout.arch.sizes[land.layout.arch.sizes.length - 1]! : land.layout.outputs;
+/**
+ * The extreme eigenvalues of the UNREGULARISED training-CE Hessian at θ (Lanczos on Hessian-vector
+ * products; add 2c for L_β): the smallest algebraic and the largest-magnitude, since saddles are the
+ * point. `rng` is the point's probe stream.
+ */
+function curvature(h: NetworkLandscape, theta: Float, k: number, rng: Rng): { lambdaMin: number; lambdaMaxAbs: number } {
+  const x = h.newConfig();
+  x.set(theta);
+  const hvp = (v: Float64Array, out: Float64Array) => {
+    const vv = h.newConfig(); vv.set(v);
+    const o = h.newConfig();
+    h.hvp(x, vv, o);
+    out.set(o);
+  };
+  const lambdaMin = lanczos(hvp, h.dim, { k, which: 'smallest', rng }).values[0]!;
+  const top = lanczos(hvp, h.dim, { k, which: 'magnitude', rng }).values;
+  return { lambdaMin, lambdaMaxAbs: top.reduce((m: number, v: number) => (Math.abs(v) > Math.abs(m) ? v : m), 0) };
 }
 
 /**
- * The sweep itself, on given landscapes (also used by `glassy connect --method l2`, where θ_ref is
- * the other minimum). Returns the points in visiting order; `onPoint` sees each (for checkpoints).
+ * The sweep of one replica on given landscapes: the grid of the schedule on the ladder engine
+ * (dynamics/l2-sweep.ts), the Hessian per point, then the refinement of each detected transition.
+ * Returns the points in visiting order; `onPoint` sees each grid point (for checkpoints).
  */
-export function runSweep<X extends Float>(
+function runSweep<X extends Float>(
   config: L2SweepConfig,
   land: { train: NetworkLandscape<X>; test: NetworkLandscape<X>; hessian: NetworkLandscape<X> | null; testLabels: Int32Array },
   theta: X,
   ref: X | null,
   ctx: SweepContext,
-  resume: { points: Point[]; done: number } | null,
-  onPoint: (points: Point[], done: number, theta: X) => void,
-): Point[] {
-  const { train, test } = land;
-  const C = outputCount(test);
-  const sched = schedule(config);
-  const trainer = trainerFromConfig(train, theta, { ...config, sampling: 'shuffle' },
-    { order: Rng.stream(ctx.seed, Stream.dataOrder, ctx.index), noise: Rng.stream(ctx.seed, Stream.noise, ctx.index) }, ctx.index);
-  train.l2Ref = ref;
-  const points: Point[] = resume ? [...resume.points] : [];
+  resume: { points: SweepPoint[]; done: number } | null,
+  onPoint: (points: SweepPoint[], done: number, theta: X) => void,
+): SweepPoint[] {
+  const sched = sweepSchedule(config.betas, config.direction);
+  const sweep = new L2Sweep(config, land, theta, ref, ctx);
+  const points: SweepPoint[] = resume ? [...resume.points] : [];
 
-  /**
-   * Train at β until the epoch-mean CE stops improving (Ersoy et al.'s early stopping); returns the
-   * epochs taken and the last epoch's mean CE.
-   */
-  const relax = (beta: number): { epochs: number; epochLoss: number } => {
-    const c = penaltyCoefficient(beta, config.l2Form);
-    train.l2 = c;
-    if (!config.inheritOptimizer) trainer.optimizer.reset();
-    let best = Infinity;
-    let since = 0;
-    let epochs = 0;
-    let last = NaN;
-    const steps = trainer.schedule.stepsPerEpoch;
-    while (epochs < config.maxEpochs && since < config.patience) {
-      let sum = 0;
-      for (let s = 0; s < steps; s++) {
-        const penalty = c === 0 || config.stopOn === 'objective' ? 0 : c * distance(theta, ref) ** 2;
-        sum += trainer.advance() - penalty;
-      }
-      epochs++;
-      const mean = sum / steps;
-      last = mean;
-      if (mean < best - 1e-12) {
-        best = mean;
-        since = 0;
-      } else since++;
-    }
-    return { epochs, epochLoss: last };
-  };
-
-  const measure = (beta: number, direction: 1 | -1, refined: 0 | 1, { epochs, epochLoss }: { epochs: number; epochLoss: number }): Point => {
-    refuseNonFinite(`replica ${ctx.index} at β = ${beta}`, 'θ', theta, 'the dynamics diverged: lower --lr');
-    const tr = train.evaluate(theta);
-    const te = test.evaluate(theta);
-    const r = distance(theta, ref);
-    let lambdaMin = NaN, lambdaMaxAbs = NaN;
+  const visit = (beta: number, direction: 1 | -1, refined: 0 | 1): SweepPoint => {
+    const p = sweep.step(beta, direction, refined);
     if (land.hessian && config.hessianK > 0) {
-      const h = land.hessian;
-      const x = h.newConfig();
-      x.set(theta);
-      const hvp = (v: Float64Array, out: Float64Array) => {
-        const vv = h.newConfig(); vv.set(v);
-        const o = h.newConfig();
-        h.hvp(x, vv, o);
-        out.set(o);
-      };
-      const rng = Rng.stream(ctx.seed, Stream.probe, ctx.index, points.length);
-      lambdaMin = lanczos(hvp, h.dim, { k: config.hessianK, which: 'smallest', rng }).values[0]!;
-      const top = lanczos(hvp, h.dim, { k: config.hessianK, which: 'magnitude', rng }).values;
-      lambdaMaxAbs = top.reduce((m: number, v: number) => (Math.abs(v) > Math.abs(m) ? v : m), 0);
+      Object.assign(p, curvature(land.hessian, theta, config.hessianK, Rng.stream(ctx.seed, Stream.probe, ctx.index, points.length)));
     }
-    return {
-      beta, direction, refined, epochs, r,
-      trainLoss: tr.loss, epochLoss, objective: tr.loss + penaltyCoefficient(beta, config.l2Form) * r * r, testLoss: te.loss, testError: te.error,
-      lambdaMin, lambdaMaxAbs, classAccuracy: classAccuracy(test.outputs(theta), land.testLabels, C),
-    };
+    return p;
   };
 
   for (let k = resume ? resume.done : 0; k < sched.length; k++) {
     const [beta, direction] = sched[k]!;
-    points.push(measure(beta, direction, 0, relax(beta)));
+    points.push(visit(beta, direction, 0));
     // The grid is the known part of the work; refinement (unknown until the grid is done) comes after,
     // so the grid never reports 100 % while refinement may still follow.
     const G = sched.length + (config.refine > 0 ? 1 : 0);
@@ -224,7 +128,7 @@ export function runSweep<X extends Float>(
       theta.set(before.state!);
       for (let j = 1; j <= config.refine; j++) {
         const beta = before.beta + ((after.beta - before.beta) * j) / (config.refine + 1);
-        points.push(measure(beta, before.direction, 1, relax(beta)));
+        points.push(visit(beta, before.direction, 1));
         ctx.progress(++done / total, `refining transition ${i + 1}/${jumps.length}: β = ${beta.toExponential(2)}`);
       }
     }
@@ -262,19 +166,19 @@ export interface Transition {
 interface Found { first: number; last: number; observables: string[]; size: number; ci: [number, number]; sigma: number; z: number }
 
 /** The training CE transitions are detected on (`--order-parameter`). */
-const orderParameter = (config: L2SweepConfig) => (config.orderParameter === 'epoch' ? (p: Point) => p.epochLoss : (p: Point) => p.trainLoss);
+const orderParameter = (config: L2SweepConfig) => (config.orderParameter === 'epoch' ? (p: SweepPoint) => p.epochLoss : (p: SweepPoint) => p.trainLoss);
 
-function findTransitions(points: Point[], config: L2SweepConfig): Found[] {
+function findTransitions(points: SweepPoint[], config: L2SweepConfig): Found[] {
   const found: Found[] = [];
   for (const dir of [1, -1] as const) {
     // The continuation branch: β > 0 (the β = 0 point is a different, unregularised problem).
     const idx = points.map((p, i) => [p, i] as const).filter(([p]) => p.refined === 0 && p.direction === dir && p.beta > 0).map(([, i]) => i);
     if (idx.length < 3) continue;
-    const series = (f: (p: Point) => number) => idx.map((i) => f(points[i]!));
+    const series = (f: (p: SweepPoint) => number) => idx.map((i) => f(points[i]!));
     // Up the ladder a transition costs fit (CE rises); coming back down it is regained.
     const ce = significantJumps(series(orderParameter(config)), { z: config.jumpZ, sign: dir });
     const others: Array<[string, Float64Array, number]> = [];
-    for (const [name, f] of [['theta_norm', (p: Point) => p.r], ['test_error', (p: Point) => p.testError]] as const) {
+    for (const [name, f] of [['theta_norm', (p: SweepPoint) => p.r], ['test_error', (p: SweepPoint) => p.testError]] as const) {
       const { residual, sigma } = stepResiduals(series(f));
       others.push([name, residual, sigma]);
     }
@@ -307,7 +211,7 @@ function findTransitions(points: Point[], config: L2SweepConfig): Found[] {
 }
 
 /** Mean class accuracy over up to `n` main-grid points of one direction, ending at (side −1) or starting from (+1) index i. */
-function meanAccuracy(points: Point[], i: number, side: 1 | -1, n = 3): { perClass: Float64Array; total: number } {
+function meanAccuracy(points: SweepPoint[], i: number, side: 1 | -1, n = 3): { perClass: Float64Array; total: number } {
   const dir = points[i]!.direction;
   const C = points[i]!.classAccuracy.length;
   const sum = new Float64Array(C);
@@ -327,7 +231,7 @@ function meanAccuracy(points: Point[], i: number, side: 1 | -1, n = 3): { perCla
  * mean of its test accuracy over 5 grid points stays below the threshold (Ersoy et al. list the
  * classes lost by β: 5, 9, 8 over 0.026–0.035, then 2, 4, 6, 3, 7 …). Classes never lost are absent.
  */
-export function classLoss(points: Point[], config: L2SweepConfig, classes: number[]): Array<{ class: number; beta: number }> {
+export function classLoss(points: SweepPoint[], config: L2SweepConfig, classes: number[]): Array<{ class: number; beta: number }> {
   const up = points.filter((p) => p.direction === 1 && p.refined === 0);
   const C = up[0]?.classAccuracy.length ?? 0;
   const out: Array<{ class: number; beta: number }> = [];
@@ -344,10 +248,10 @@ export function classLoss(points: Point[], config: L2SweepConfig, classes: numbe
   return out.sort((a, b) => a.beta - b.beta);
 }
 
-export function transitions(points: Point[], config: L2SweepConfig, classes: number[]): Transition[] {
+export function transitions(points: SweepPoint[], config: L2SweepConfig, classes: number[]): Transition[] {
   const lost = classLoss(points, config, classes);
-  let previous = -Infinity;
   const op = orderParameter(config);
+  let previous = -Infinity;
   return findTransitions(points, config).map((f) => {
     let a = points[f.first - 1]!, b = points[f.last]!;
     // Refined points inside the interval narrow it to their largest CE step.
@@ -385,7 +289,7 @@ export function transitions(points: Point[], config: L2SweepConfig, classes: num
 
 const FIELDS = ['beta', 'trainLoss', 'epochLoss', 'objective', 'testLoss', 'testError', 'r', 'epochs', 'lambdaMin', 'lambdaMaxAbs'] as const;
 
-function packPoints(points: Point[], C: number): Record<string, Float64Array | Int32Array> {
+function packPoints(points: SweepPoint[], C: number): Record<string, Float64Array | Int32Array> {
   const out: Record<string, Float64Array | Int32Array> = {};
   for (const f of FIELDS) out[`pt.${f}`] = Float64Array.from(points, (p) => p[f]);
   out['pt.direction'] = Int32Array.from(points, (p) => p.direction);
@@ -396,7 +300,7 @@ function packPoints(points: Point[], C: number): Record<string, Float64Array | I
   return out;
 }
 
-function unpackPoints(arrays: Record<string, unknown>, C: number): Point[] {
+function unpackPoints(arrays: Record<string, unknown>, C: number): SweepPoint[] {
   const beta = arrays['pt.beta'] as Float64Array;
   const get = (f: string) => arrays[`pt.${f}`] as Float64Array;
   return Array.from(beta, (_, i) => ({
@@ -429,7 +333,7 @@ async function runReplica(config: L2SweepConfig, ctx: ReplicaContext): Promise<R
   else train.initialise(theta, Rng.stream(ctx.seed, Stream.init, ctx.index), config.init);
 
   const cp = ctx.loadCheckpoint();
-  let resume: { points: Point[]; done: number } | null = null;
+  let resume: { points: SweepPoint[]; done: number } | null = null;
   if (cp) {
     theta.set(cp.arrays['theta'] as Float);
     resume = { points: unpackPoints(cp.arrays, C), done: cp.meta.step };

@@ -19,14 +19,14 @@
  */
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
-import { resolve as resolvePath } from 'node:path';
 import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary, ReplicaTask } from '../executor/replica.js';
 import { distance, linearPath, profilePath, uniformGrid, type Path } from '../observables/path.js';
 import type { Run } from '../store/run.js';
+import { sourceRunTask } from '../store/sources.js';
 import { applyGroupElement, displacedGroupElement, groupWidths, matchWeights, randomGroupElement } from '../symmetry/group.js';
 import { displacedUnits } from '../symmetry/permutation.js';
-import { type RowFigures, stackPathRows, writePathRow } from './path-rows.js';
-import { checkReplicaIndex, openTrainSource, pathLandscapes, replicaTheta, type NetworkSource } from './train-source.js';
+import { type RowFigures, stackPathRows, writePathRow } from '../observables/path-rows.js';
+import { checkReplicaIndex, openTrainSource, pathLandscapes, replicaTheta, type NetworkSource } from '../observables/network-source.js';
 import { permuteReplicas, type PermuteConfig } from './permute/protocol.js';
 
 /** Everything checked before a run directory is created. */
@@ -150,10 +150,8 @@ async function finalize(run: Run, outcomes: ReplicaOutcomeOk[], config: PermuteC
 }
 
 export const task: ReplicaTask<PermuteConfig> = {
-  prepare: (raw) => (typeof raw['source'] === 'string' ? { ...raw, source: resolvePath(raw['source']) } : raw),
+  ...sourceRunTask,
   validate: (config) => { preparePermute(config); },
-  // The source run (its weights and its data config) travels to queue workers; its tensors are checked before anything is created.
-  inputs: (config) => [config.source],
   run: runReplica,
   finalize,
 };

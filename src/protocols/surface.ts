@@ -19,9 +19,9 @@ import { PSpin, randomSpherePoint } from '../landscapes/pspin.js';
 import { axis, planePoint, planeThrough, projectOntoPlane, randomPlane, type FilterLayout, type Plane } from '../observables/surface.js';
 import { Run } from '../store/run.js';
 import { isMlpLayout, weightRows, type AnyLayout } from '../symmetry/group.js';
-import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource } from './train-source.js';
+import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource } from '../observables/network-source.js';
 import type { SurfaceConfig } from './surface/protocol.js';
-import { readReplicaWeights } from './weights.js';
+import { readReplicaWeights } from '../landscapes/weights.js';
 
 /** The rows filter normalisation scales: an MLP's units, or a layer-spec network's units and conv filters. */
 function filterLayout(layout: AnyLayout): FilterLayout {

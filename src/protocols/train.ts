@@ -22,11 +22,12 @@ import type { Network } from '../landscapes/network/index.js';
 import { logList } from '../observables/aging.js';
 import type { Run } from '../store/run.js';
 import { Lockstep } from '../dynamics/lockstep.js';
-import { finalizeNetworkRun, networkFinalizeMemory, networkReplicaMemory, SERIES } from './network-ensemble.js';
-import { unitMembers, type TrainConfig } from './train/protocol.js';
-import { replicaName, writeReplicaWeights } from './weights.js';
+import { finalizeNetworkRun, networkFinalizeMemory, networkReplicaMemory, SERIES } from '../observables/network-ensemble.js';
+import { unitMembers, type TrainConfig } from '../dynamics/train-config.js';
+import { replicaName, writeReplicaWeights } from '../landscapes/weights.js';
 
-export { modelSchema, optimizerSchema, trainConfigSchema, parseTrainConfig, type TrainConfig } from './train/protocol.js';
+export { optimizerSchema, trainConfigSchema, parseTrainConfig, type TrainConfig } from '../dynamics/train-config.js';
+export { modelSchema } from '../landscapes/model-schema.js';
 
 /** Measurement steps: 0, LogList(1, T, points) and every epoch end, sorted and unique. */
 export function measurementSteps(total: number, stepsPerEpoch: number, points: number): Int32Array {

@@ -9,7 +9,7 @@
  * every analysis.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GlassyError } from '../core/errors.js';
 import { Run } from './run.js';
 
@@ -58,3 +58,18 @@ export function checkInputRuns(paths: readonly string[]): void {
     for (const name of run.listTensors()) run.readTensors(name);
   }
 }
+
+/** A new run's raw config with its source run directory made absolute, so resume and queue workers find it from any directory. */
+export function absoluteSource(raw: Record<string, unknown>): Record<string, unknown> {
+  return typeof raw['source'] === 'string' ? { ...raw, source: resolve(raw['source']) } : raw;
+}
+
+/**
+ * The task fields of an analysis of one source run (`config.source`): the directory made absolute
+ * for a new run, and the run (its weights and its data config) carried to queue workers as an
+ * input, its tensors checked before anything is created.
+ */
+export const sourceRunTask = {
+  prepare: absoluteSource,
+  inputs: (config: { source: string }): string[] => [config.source],
+};

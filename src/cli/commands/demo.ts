@@ -15,7 +15,7 @@ import type { Command } from 'commander';
 import { runEnsemble } from '../../executor/ensemble.js';
 import { checkTrainData } from '../../landscapes/from-config.js';
 import { modelSizes } from '../../landscapes/mlp/layout.js';
-import { parseTrainConfig } from '../../protocols/train/protocol.js';
+import { parseTrainConfig } from '../../dynamics/train-config.js';
 import { parseClusterConfig, type ClusterSummary } from '../../protocols/cluster.js';
 import { clusterBlocks, type ClusterConfig } from '../../protocols/cluster/protocol.js';
 import { parseConfig } from '../../executor/protocol.js';

@@ -18,7 +18,9 @@ import { GlassyError, parseWith } from '../../core/errors.js';
 import { dataSpecSchema } from '../../data/spec.js';
 import { couplingBytes, DEFAULT_MAX_BYTES, type PSpinOrder } from '../../landscapes/pspin.js';
 import { logList } from '../../observables/aging.js';
-import { modelSchema, modelSizes, optimizerSchema, type TrainConfig } from '../train/protocol.js';
+import { optimizerSchema, type TrainConfig } from '../../dynamics/train-config.js';
+import { modelSizes } from '../../landscapes/mlp/layout.js';
+import { modelSchema } from '../../landscapes/model-schema.js';
 
 export const AGING_LANDSCAPES = ['mlp', 'pspin', 'sk', 'flat'] as const;
 export type AgingLandscapeKind = (typeof AGING_LANDSCAPES)[number];

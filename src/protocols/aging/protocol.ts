@@ -4,7 +4,7 @@
  * section in use, whose flags it shares (`--n`, `--temperature`, `--dt`).
  */
 import type { FlagSpec, Protocol } from '../../executor/protocol.js';
-import { trainFlags } from '../train/protocol.js';
+import { trainFlags } from '../network-flags.js';
 import { type AgingConfig, agingConfigSchema, agingUnits, checkAgingConfig } from './config.js';
 
 /** The network flags of `glassy train`, for the mlp section. */

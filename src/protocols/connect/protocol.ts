@@ -8,7 +8,7 @@ import { betaLadder } from '../../core/parse.js';
 import type { Protocol } from '../../executor/protocol.js';
 import { l2FormSchema } from '../../landscapes/l2form.js';
 
-/** Settings of the L2-anchored path (../l2path.ts). */
+/** Settings of the L2-anchored path (l2path.ts). */
 export const l2PathSchema = z.object({
   /** The increasing β ladder (the first β acts on θ_a itself). */
   betas: z.array(z.number().min(0)).min(1).default(Array.from({ length: 26 }, (_, i) => Number((1e-4 * 10 ** (i / 5)).toPrecision(6)))),

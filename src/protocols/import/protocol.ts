@@ -10,7 +10,8 @@ import { dataSpecSchema } from '../../data/spec.js';
 import type { Protocol } from '../../executor/protocol.js';
 import { BATCHNORM_EPS } from '../../interop/batchnorm.js';
 import { onnxSpec } from '../../interop/onnx.js';
-import { checkModel, modelFlag, modelSchema, parseTrainConfig, type TrainConfig } from '../train/protocol.js';
+import { parseTrainConfig, type TrainConfig } from '../../dynamics/train-config.js';
+import { checkModel, modelFlag, modelSchema } from '../../landscapes/model-schema.js';
 
 export const importConfigSchema = z.object({
   files: z.array(z.string()).min(1).describe('.safetensors state_dicts or .onnx graphs, one replica each'),

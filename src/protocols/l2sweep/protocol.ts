@@ -9,7 +9,9 @@ import { betaLadder } from '../../core/parse.js';
 import { dataSpecSchema } from '../../data/spec.js';
 import type { Protocol } from '../../executor/protocol.js';
 import { l2FormSchema } from '../../landscapes/l2form.js';
-import { modelSchema, optimizerSchema, trainFlags } from '../train/protocol.js';
+import { optimizerSchema } from '../../dynamics/train-config.js';
+import { modelSchema } from '../../landscapes/model-schema.js';
+import { trainFlags } from '../network-flags.js';
 
 const stateRef = z.object({ run: z.string().min(1), replica: z.number().int().min(0).default(0) });
 

@@ -107,20 +107,18 @@ export async function finalizeSpinglass(run: Run, outcomes: ReplicaOutcomeOk[], 
   run.writeArray('pq_hist', average(run, M, 'pq')!, [K, bins]);
   run.writeArray('pq_edges', pspin ? equalEdges(-1, 1, bins) : new OverlapHistogram(N, bins).edges);
 
-  const absM = table('abs_magnetisation');
-  if (absM) {
-    const am = perTemperature(absM, M, K);
-    run.writeArray('abs_magnetisation', absM, [M, K]);
-    s['abs_magnetisation'] = am.map((v) => v.mean);
-    s['abs_magnetisation_se'] = am.map((v) => v.se);
-  }
-  const qLink = table('q_link');
-  if (qLink) {
-    const ql = perTemperature(qLink, M, K);
-    run.writeArray('q_link', qLink, [M, K]);
-    s['q_link'] = ql.map((v) => v.mean);
-    s['q_link_se'] = ql.map((v) => v.se);
-  }
+  /** An observable some models only record (⟨|m|⟩: Ising; q_link: EA; Mattis: Hopfield), [M, K] with its mean ± SE per temperature. */
+  const recorded = (name: Name): boolean => {
+    const a = table(name);
+    if (!a) return false;
+    const v = perTemperature(a, M, K);
+    run.writeArray(name, a, [M, K]);
+    s[name] = v.map((x) => x.mean);
+    s[`${name}_se`] = v.map((x) => x.se);
+    return true;
+  };
+  recorded('abs_magnetisation');
+  const qLink = recorded('q_link');
   if (!pspin && cfg.couplings === 'gauss' && cfg.field === 0 && cfg.model !== 'hopfield' && cfg.dynamics !== 'quench' && cfg.dynamics !== 'anneal') {
     s['energy_identity'] = temps.map((T, k) => {
       if (!(T > 0)) return NaN;
@@ -129,14 +127,8 @@ export async function finalizeSpinglass(run: Run, outcomes: ReplicaOutcomeOk[], 
       return (-0.5 * (1 - s.q2[k]!)) / T;
     });
   }
-  for (const name of ['mattis', 'mattis_max'] as const) {
-    const a = table(name);
-    if (!a) continue;
-    const v = perTemperature(a, M, K);
-    run.writeArray(name, a, [M, K]);
-    s[name] = v.map((x) => x.mean);
-    s[`${name}_se`] = v.map((x) => x.se);
-  }
+  recorded('mattis');
+  recorded('mattis_max');
   const conf = stack(run, M, 'configurations');
   if (conf) {
     // Per sample [K, R, N] → the run's [K, M, R, N].

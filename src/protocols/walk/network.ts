@@ -33,8 +33,8 @@ import type { ReplicaContext, ReplicaOutcomeOk, ReplicaSummary } from '../../exe
 import { distance } from '../../observables/path.js';
 import type { Run } from '../../store/run.js';
 import { groupWidths, matchWeights, weightRows, type AnyLayout } from '../../symmetry/group.js';
-import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource, type PathLandscapes } from '../train-source.js';
-import { readReplicaWeights } from '../weights.js';
+import { checkReplicaIndex, openTrainSource, pathLandscapes, type NetworkSource, type PathLandscapes } from '../../observables/network-source.js';
+import { readReplicaWeights } from '../../landscapes/weights.js';
 import type { NetworkWalkConfig } from './config.js';
 import { finiteMean, walkerName, writeIncrementStatistics } from './increments.js';
 

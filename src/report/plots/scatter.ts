@@ -2,6 +2,7 @@
  * Scatter with a least-squares line and Pearson's r printed in the subtitle. The fit is done in the
  * coordinates shown (log10 on a log axis), because that is the line the eye compares with.
  */
+import { pairMoments } from '../../core/moments.js';
 import type { AxisOptions, Json, Plot, Row, VlSpec } from '../spec.js';
 import { HEIGHT, OKABE_ITO, SUMMARY_COLOR, WIDTH, themed } from '../theme.js';
 import { fmt, placeable, quantChannel } from './common.js';
@@ -30,25 +31,7 @@ export interface LinearFit {
 
 /** Ordinary least squares y = intercept + slope·x and Pearson r; NaN when undefined (n < 2, no spread). */
 export function linearFit(xs: ArrayLike<number>, ys: ArrayLike<number>): LinearFit {
-  const n = xs.length;
-  let mx = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mx += xs[i] as number;
-    my += ys[i] as number;
-  }
-  mx /= n;
-  my /= n;
-  let sxx = 0;
-  let syy = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    const dx = (xs[i] as number) - mx;
-    const dy = (ys[i] as number) - my;
-    sxx += dx * dx;
-    syy += dy * dy;
-    sxy += dx * dy;
-  }
+  const { n, mx, my, sxx, sxy, syy } = pairMoments(xs, ys);
   const slope = n >= 2 && sxx > 0 ? sxy / sxx : NaN;
   return { n, slope, intercept: my - slope * mx, r: n >= 2 && sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : NaN };
 }

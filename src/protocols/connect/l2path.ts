@@ -1,7 +1,7 @@
 /**
  * The L2-anchored path between two minima (Ersoy, Cardozo Licha & Wiesner, arXiv:2512.11866, mode
  * connectivity): from θ_a, minimise L(θ) + β‖θ − θ_b‖² while β is raised step by step (warm-started,
- * the same continuation as the L2 sweep, protocols/l2sweep.ts, with θ_ref = θ_b), tracking the
+ * the ladder of the L2 sweep, dynamics/l2-sweep.ts, with θ_ref = θ_b), tracking the
  * trajectory θ(β). The traced path is the polyline θ_a → θ(β_1) → … → θ(β_L) → θ_b, and its profile
  * (loss and error at evenly spaced arc length) says whether the two minima are connected: they are
  * when the error stays at the minima's level; where it does not, the path crosses a barrier.
@@ -10,12 +10,11 @@
  * (26 points), strong enough at its end to bring θ onto θ_b for any network scale. Their grid is one
  * `--l2-betas 0:5e-6:1e-8` away.
  */
-import { GlassyError } from '../core/errors.js';
-import { modelSetup } from '../landscapes/from-config.js';
-import { parseL2SweepConfig, runSweep } from './l2sweep.js';
-import { parseTrainConfig, type TrainConfig } from './train/protocol.js';
-import type { L2PathConfig } from './connect/protocol.js';
-
+import { GlassyError } from '../../core/errors.js';
+import { L2Sweep, type SweepPoint } from '../../dynamics/l2-sweep.js';
+import { parseTrainConfig, type TrainConfig } from '../../dynamics/train-config.js';
+import { modelSetup } from '../../landscapes/from-config.js';
+import type { L2PathConfig } from './protocol.js';
 
 /** The two minima, the source run they come from, and the streams' seed. */
 export interface L2PathInput {
@@ -38,27 +37,26 @@ export interface L2PathResult {
 }
 
 export async function l2Path(ctx: L2PathInput, l2: L2PathConfig): Promise<L2PathResult> {
-  const src = ctx.source;
-  const sweep = parseL2SweepConfig({
-    data: src.data, model: src.model, loss: src.loss, optimizer: src.optimizer, batch: src.batch, precision: 'f64',
-    betas: l2.betas, l2Form: l2.l2Form, direction: 'up', maxEpochs: l2.maxEpochs, patience: l2.patience, stopOn: l2.stopOn, saveStates: false,
-  });
-  for (let i = 1; i < sweep.betas.length; i++) {
-    if (!(sweep.betas[i]! > sweep.betas[i - 1]!)) throw GlassyError.invalid('l2.betas', sweep.betas, 'an increasing list of β');
+  for (let i = 1; i < l2.betas.length; i++) {
+    if (!(l2.betas[i]! > l2.betas[i - 1]!)) throw GlassyError.invalid('l2.betas', l2.betas, 'an increasing list of β');
   }
+  const src = ctx.source;
   const tc = parseTrainConfig({ ...src, precision: 'f64' });
   const { ds, train, test } = modelSetup(tc, ctx.sourceSeed, ctx.replica);
   const theta = train.newConfig();
   theta.set(ctx.a);
   const ref = train.newConfig();
   ref.set(ctx.b);
+  // The source run's optimiser and batch, a fresh optimiser state per β (as the sweep's default).
+  const sweep = new L2Sweep({ ...l2, optimizer: src.optimizer, batch: src.batch, inheritOptimizer: false },
+    { train, test, testLabels: ds.test.y }, theta, ref, { seed: ctx.seed, index: 0 });
   const states: Float64Array[] = [Float64Array.from(ctx.a)];
-  const points = runSweep(
-    sweep, { train, test, hessian: null, testLabels: ds.test.y }, theta, ref,
-    { seed: ctx.seed, index: 0, progress: (f) => ctx.progress(f) },
-    null,
-    (_pts, _done, th) => { states.push(Float64Array.from(th)); },
-  );
+  const points: SweepPoint[] = [];
+  for (const [k, beta] of l2.betas.entries()) {
+    points.push(sweep.step(beta, 1, 0));
+    states.push(Float64Array.from(theta));
+    ctx.progress((k + 1) / l2.betas.length);
+  }
   states.push(Float64Array.from(ctx.b));
   let r0 = 0;
   for (let i = 0; i < ctx.a.length; i++) r0 += (ctx.a[i]! - ctx.b[i]!) ** 2;

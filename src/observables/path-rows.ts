@@ -2,10 +2,10 @@
  * Path profiles as replica outputs, shared by the path protocols (permute, connect): each replica
  * profiles one path and writes its row under `per-replica/<tag>/`; the reduction stacks the rows in
  * replica order into the run's [P, G] arrays (docs/run-format/connect.md, permute.md), so the bytes
- * are the same whichever executor, worker count or shard ran which row. Shared machinery of the
- * path protocols, not a protocol; it is not in store/ because it writes observables' path profiles.
+ * are the same whichever executor, worker count or shard ran which row. The rows are path profiles
+ * (./path.ts) written through store/, so they sit with the observables, above store/.
  */
-import { barrier, type PathProfile } from '../observables/path.js';
+import { barrier, type PathProfile } from './path.js';
 import type { Run } from '../store/run.js';
 
 const ROWS = ['train_loss', 'train_error', 'test_loss', 'test_error', 'arc_length'] as const;

@@ -1,24 +1,24 @@
 /**
  * The ensemble side of a network run (train, import): the four learning curves every network
  * replica writes under per-replica/, stacked by finalize into [K, T] arrays with their final values'
- * mean ± SE and the ensemble's test error, and the memory such a run needs. Shared machinery, not a
- * protocol: it sits beside weights.ts, whose replica file format it reads; it cannot go down to
- * store/ because it rebuilds the test landscape (landscapes/from-config.ts).
+ * mean ± SE and the ensemble's test error, and the memory such a run needs. The outcomes are the
+ * executor's units (one replica, or a lockstep group: the config's `unitMembers`); only their
+ * indices are read, so this module needs nothing of the executor.
  */
 import type { Float } from '../core/backend.js';
-import type { ReplicaOutcomeOk } from '../executor/replica.js';
+import { unitMembers, type TrainConfig } from '../dynamics/train-config.js';
 import { modelSetup } from '../landscapes/from-config.js';
+import { modelSizes } from '../landscapes/mlp/layout.js';
 import { MlpLandscape } from '../landscapes/mlp/network.js';
 import { networkLayout } from '../landscapes/network/index.js';
+import { readReplicaTheta, replicaName } from '../landscapes/weights.js';
 import type { Run } from '../store/run.js';
-import { modelSizes, unitMembers, type TrainConfig } from './train/protocol.js';
-import { readReplicaTheta, replicaName } from './weights.js';
 
 /** The learning curves a network replica records at each measurement step. */
 export const SERIES = ['train_loss', 'train_error', 'test_loss', 'test_error'] as const;
 
 /** Stack the per-replica series into [K, T] ensemble arrays (axis 0 = replica). */
-export async function finalizeNetworkRun(run: Run, outcomes: ReplicaOutcomeOk[], config: TrainConfig): Promise<Record<string, unknown>> {
+export async function finalizeNetworkRun(run: Run, outcomes: ReadonlyArray<{ index: number }>, config: TrainConfig): Promise<Record<string, unknown>> {
   // An outcome is a unit: one replica, or a lockstep group whose members are stacked in index order.
   const indices = outcomes.flatMap((o) => unitMembers(config, o.index));
   const K = indices.length;

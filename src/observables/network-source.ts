@@ -1,20 +1,21 @@
 /**
- * A complete `train` run as the source of an analysis (walk, permute, connect, hessian, flatness,
- * cluster): its replicas' weights and their landscapes rebuilt in float64 from the run's config.
- * Opening and checking the run is store/sources.ts's job; this module adds what only a train run
- * has — its config (train/protocol.ts owns the schema, landscapes/from-config.ts the replica setup)
- * and its network layout. It sits in protocols/ because it parses the train protocol's config, which
- * a module of store/ or landscapes/ could not import without an import running upward.
+ * A complete network run (train or import) as the source of an analysis (walk, permute, connect,
+ * hessian, flatness, cluster, surface): its replicas' weights and their landscapes rebuilt in
+ * float64 from the run's config, as the observables measure them (path evaluators, the training
+ * objective for gradients and Hessians). Opening and checking the run is store/sources.ts's job;
+ * this module adds what only a network run has — its config (dynamics/train-config.ts), its replica
+ * files (landscapes/weights.ts) and its landscapes (landscapes/from-config.ts). It sits here, the
+ * lowest layer that may import all three and the path evaluators (./path.ts) it hands out.
  */
 import { GlassyError } from '../core/errors.js';
+import { parseTrainConfig, type TrainConfig } from '../dynamics/train-config.js';
 import { modelSetup, type NetworkLandscape } from '../landscapes/from-config.js';
 import { mlpLayout, modelSizes, type MlpLayout } from '../landscapes/mlp/layout.js';
 import type { NetworkLayout } from '../landscapes/network/layout.js';
-import type { Evaluator } from '../observables/path.js';
+import type { Evaluator } from './path.js';
 import type { Run } from '../store/run.js';
 import { checkReplicaIndex as checkIndex, countNetworkReplicas, openRunSource } from '../store/sources.js';
-import { parseTrainConfig, type TrainConfig } from './train/protocol.js';
-import { NETWORK_RUN_PROTOCOLS, readReplicaWeights, replicaName } from './weights.js';
+import { NETWORK_RUN_PROTOCOLS, readReplicaWeights, replicaName } from '../landscapes/weights.js';
 
 /** A complete `train` run whose replicas an analysis reads. */
 export interface NetworkSource {

@@ -2,14 +2,14 @@
  * Network replicas on disk: `replicas/replica-<iiii>.safetensors`, one tensor per layout slice with
  * PyTorch's names and shapes, the architecture in the header metadata (docs/RUN-FORMAT.md), so
  * `safetensors.torch.load_file` gives a state dict an nn.Sequential of nn.Linear loads directly.
- * Shared replica file I/O, not a protocol; it is not in store/ because it reads the landscapes'
- * layouts (store/ sits below landscapes/).
+ * The replica file I/O of every network protocol (train and import write it; the analyses read it).
+ * It sits with the landscapes, not in store/, because it reads their layouts (store/ sits below).
  */
 import type { Float } from '../core/backend.js';
 import { GlassyError } from '../core/errors.js';
 import { refuseNonFinite } from '../core/finite.js';
-import { legacyTensorName, mlpLayout, type MlpArchitecture, type MlpLayout } from '../landscapes/mlp/layout.js';
-import { networkLayout, type NetworkLayout } from '../landscapes/network/layout.js';
+import { legacyTensorName, mlpLayout, type MlpArchitecture, type MlpLayout } from './mlp/layout.js';
+import { networkLayout, type NetworkLayout } from './network/layout.js';
 import type { Run } from '../store/run.js';
 
 /** Protocols whose runs hold network replicas in this format: trained, or imported from PyTorch/ONNX. */

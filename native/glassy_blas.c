@@ -527,6 +527,219 @@ __attribute__((optimize("O3"))) static napi_value scatter_add(napi_env env, napi
   return NULL;
 }
 
+/* ---- Direct convolution for layers with few input channels (landscapes/network/conv2d.ts) ----
+   With C_in·K·K small (the first layer of an image network: C_in = 1 or 3), im2col + GEMM is a poor
+   fit: the col copy is K² times the input, the GEMMs are skinny ([C × 25]·[25 × B·HW] forward,
+   [C × B·HW]·[B·HW × 25] for the weight gradient) and OpenBLAS runs them far below its peak, and the
+   NCHW <-> channel-major transposes and the bias sums cost as much again. These kernels read x and
+   δy in NCHW directly, one image at a time (an image's planes stay in L1), stride 1, padding P:
+     convForward:    y[b,o,i,j] <- β·y[b,o,i,j] + (Σ_{c,kh,kw} W[o,c,kh,kw]·x̃[b,c,i+kh,j+kw] + bias[o])
+     convWeightGrad: gW[o,c,kh,kw] <- β·gW + Σ_{b,i,j} δy[b,o,i,j]·x̃[b,c,i+kh,j+kw];  gb[o] <- β·gb + Σ δy[b,o,·]
+   (x̃: x zero-padded by P). The trick that keeps the loops simple and vectorised: the image is copied
+   into a zero-padded plane of row length W̃ = W + 2P, and outputs are computed on the flat index
+   p = i·W̃ + j over full rows (the columns j ≥ W_out are computed and dropped), so that every tap
+   (c,kh,kw) is a fixed offset c·H̃W̃ + kh·W̃ + kw from p: a one-dimensional correlation per tap.
+   Summation order is fixed by the code (fma in tap order for y; per-lane fma over the batch and the
+   positions, then the lanes summed in double, for gW), so results are the same bits run to run and
+   on every CPU with AVX2 and FMA; the addon only offers these kernels there (the caller keeps its
+   im2col + GEMM path elsewhere). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GLASSY_DIRECT 1
+#include <immintrin.h>
+
+typedef struct {
+  int64_t B, cin, h, w, k, p, cout, ho, wo;
+  int64_t hp, wp, plane, np, npr, ckk;
+} dgeom_t;
+
+/* Output channels per forward block, taps and output channels per weight-gradient block: the
+   accumulators (2 vectors x DIRECT_OB, DIRECT_WO x DIRECT_WT) fit the 16 vector registers. */
+#define DIRECT_OB 5
+#define DIRECT_WO 2
+#define DIRECT_WT 5
+#define ROUND_UP(a, m) (((a) + (m) - 1) / (m) * (m))
+
+#define DIRECT_KERNELS(SUF, T, V, L, LOADU, STOREU, ZERO, BCAST, FMA, ADD)                             \
+  __attribute__((target("avx2,fma"), optimize("O3"))) static void pad_image_##SUF(                      \
+      T *xs, const T *x, const dgeom_t *g) {                                                           \
+    for (int64_t c = 0; c < g->cin; c++)                                                               \
+      for (int64_t r = 0; r < g->h; r++)                                                               \
+        memcpy(xs + c * g->plane + (r + g->p) * g->wp + g->p, x + (c * g->h + r) * g->w, (size_t)g->w * sizeof(T)); \
+  }                                                                                                    \
+  __attribute__((target("avx2,fma"), optimize("O3"))) static int conv_forward_##SUF(                    \
+      const T *x, const T *W, const T *bias, T *y, int beta, const dgeom_t *g) {                       \
+    int64_t coutp = ROUND_UP(g->cout, DIRECT_OB), ckk = g->ckk, npr = g->npr;                          \
+    T *xs = calloc((size_t)(g->cin * g->plane + npr), sizeof(T));                                      \
+    T *wpad = calloc((size_t)(coutp * ckk), sizeof(T));                                                \
+    T *yt = malloc((size_t)(DIRECT_OB * npr) * sizeof(T));                                             \
+    int64_t *off = malloc((size_t)ckk * sizeof(int64_t));                                              \
+    if (!xs || !wpad || !yt || !off) { free(xs); free(wpad); free(yt); free(off); return 0; }          \
+    memcpy(wpad, W, (size_t)(g->cout * ckk) * sizeof(T));                                             \
+    for (int64_t c = 0, t = 0; c < g->cin; c++)                                                        \
+      for (int64_t kh = 0; kh < g->k; kh++)                                                            \
+        for (int64_t kw = 0; kw < g->k; kw++, t++) off[t] = c * g->plane + kh * g->wp + kw;            \
+    for (int64_t b = 0; b < g->B; b++) {                                                               \
+      pad_image_##SUF(xs, x + b * g->cin * g->h * g->w, g);                                            \
+      for (int64_t o0 = 0; o0 < coutp; o0 += DIRECT_OB) {                                              \
+        const T *w0 = wpad + o0 * ckk;                                                                 \
+        for (int64_t p0 = 0; p0 < npr; p0 += 2 * L) {                                                  \
+          V a[DIRECT_OB][2];                                                                           \
+          for (int q = 0; q < DIRECT_OB; q++) a[q][0] = a[q][1] = ZERO();                              \
+          for (int64_t t = 0; t < ckk; t++) {                                                          \
+            const T *xp = xs + off[t] + p0;                                                            \
+            V x0 = LOADU(xp), x1 = LOADU(xp + L);                                                      \
+            for (int q = 0; q < DIRECT_OB; q++) {                                                      \
+              V wv = BCAST(w0 + q * ckk + t);                                                          \
+              a[q][0] = FMA(wv, x0, a[q][0]);                                                          \
+              a[q][1] = FMA(wv, x1, a[q][1]);                                                          \
+            }                                                                                          \
+          }                                                                                            \
+          for (int q = 0; q < DIRECT_OB; q++) {                                                        \
+            STOREU(yt + q * npr + p0, a[q][0]);                                                        \
+            STOREU(yt + q * npr + p0 + L, a[q][1]);                                                    \
+          }                                                                                            \
+        }                                                                                              \
+        for (int64_t q = 0; q < DIRECT_OB && o0 + q < g->cout; q++) {                                  \
+          int64_t o = o0 + q;                                                                          \
+          T bo = bias ? bias[o] : (T)0;                                                                \
+          T *yo = y + (b * g->cout + o) * g->ho * g->wo;                                               \
+          for (int64_t i = 0; i < g->ho; i++) {                                                        \
+            const T *src = yt + q * npr + i * g->wp;                                                   \
+            T *dst = yo + i * g->wo;                                                                   \
+            if (beta) for (int64_t j = 0; j < g->wo; j++) dst[j] = dst[j] + (src[j] + bo);             \
+            else for (int64_t j = 0; j < g->wo; j++) dst[j] = src[j] + bo;                             \
+          }                                                                                            \
+        }                                                                                              \
+      }                                                                                                \
+    }                                                                                                  \
+    free(xs); free(wpad); free(yt); free(off);                                                         \
+    return 1;                                                                                          \
+  }                                                                                                    \
+  __attribute__((target("avx2,fma"), optimize("O3"))) static int conv_wgrad_##SUF(                      \
+      const T *x, const T *dy, T *gw, T *gb, int beta, const dgeom_t *g) {                             \
+    int64_t coutp = ROUND_UP(g->cout, DIRECT_WO), ckk = g->ckk, ckkp = ROUND_UP(ckk, DIRECT_WT), npr = g->npr; \
+    T *xs = calloc((size_t)(g->cin * g->plane + npr), sizeof(T));                                      \
+    T *dyx = calloc((size_t)(coutp * npr), sizeof(T));                                                 \
+    T *acc = calloc((size_t)(coutp * ckkp * L), sizeof(T));                                            \
+    T *bacc = calloc((size_t)(g->cout * L), sizeof(T));                                                \
+    int64_t *off = calloc((size_t)ckkp, sizeof(int64_t));                                              \
+    if (!xs || !dyx || !acc || !bacc || !off) { free(xs); free(dyx); free(acc); free(bacc); free(off); return 0; } \
+    for (int64_t c = 0, t = 0; c < g->cin; c++)                                                        \
+      for (int64_t kh = 0; kh < g->k; kh++)                                                            \
+        for (int64_t kw = 0; kw < g->k; kw++, t++) off[t] = c * g->plane + kh * g->wp + kw;            \
+    int64_t hwo = g->ho * g->wo;                                                                       \
+    for (int64_t b = 0; b < g->B; b++) {                                                               \
+      pad_image_##SUF(xs, x + b * g->cin * g->h * g->w, g);                                            \
+      /* δy of this image on the padded row length; the columns j >= W_out stay 0 */                    \
+      for (int64_t o = 0; o < g->cout; o++)                                                            \
+        for (int64_t i = 0; i < g->ho; i++)                                                            \
+          memcpy(dyx + o * npr + i * g->wp, dy + (b * g->cout + o) * hwo + i * g->wo, (size_t)g->wo * sizeof(T)); \
+      for (int64_t o0 = 0; o0 < coutp; o0 += DIRECT_WO) {                                              \
+        const T *d0p = dyx + o0 * npr, *d1p = d0p + npr;                                               \
+        for (int64_t t0 = 0; t0 < ckkp; t0 += DIRECT_WT) {                                             \
+          V a[DIRECT_WO][DIRECT_WT];                                                                   \
+          const T *xr[DIRECT_WT];                                                                      \
+          for (int r = 0; r < DIRECT_WT; r++) {                                                        \
+            xr[r] = xs + off[t0 + r];                                                                  \
+            a[0][r] = LOADU(acc + ((o0 + 0) * ckkp + t0 + r) * L);                                     \
+            a[1][r] = LOADU(acc + ((o0 + 1) * ckkp + t0 + r) * L);                                     \
+          }                                                                                            \
+          for (int64_t p0 = 0; p0 < npr; p0 += L) {                                                    \
+            V d0 = LOADU(d0p + p0), d1 = LOADU(d1p + p0);                                              \
+            for (int r = 0; r < DIRECT_WT; r++) {                                                      \
+              V xv = LOADU(xr[r] + p0);                                                                \
+              a[0][r] = FMA(d0, xv, a[0][r]);                                                          \
+              a[1][r] = FMA(d1, xv, a[1][r]);                                                          \
+            }                                                                                          \
+          }                                                                                            \
+          for (int r = 0; r < DIRECT_WT; r++) {                                                        \
+            STOREU(acc + ((o0 + 0) * ckkp + t0 + r) * L, a[0][r]);                                     \
+            STOREU(acc + ((o0 + 1) * ckkp + t0 + r) * L, a[1][r]);                                     \
+          }                                                                                            \
+        }                                                                                              \
+      }                                                                                                \
+      if (gb)                                                                                          \
+        for (int64_t o = 0; o < g->cout; o++) {                                                        \
+          V s = LOADU(bacc + o * L);                                                                   \
+          for (int64_t p0 = 0; p0 < npr; p0 += L) s = ADD(s, LOADU(dyx + o * npr + p0));               \
+          STOREU(bacc + o * L, s);                                                                     \
+        }                                                                                              \
+    }                                                                                                  \
+    for (int64_t o = 0; o < g->cout; o++) {                                                            \
+      for (int64_t t = 0; t < ckk; t++) {                                                              \
+        double s = 0;                                                                                  \
+        for (int l = 0; l < L; l++) s += (double)acc[(o * ckkp + t) * L + l];                          \
+        T *d = gw + o * ckk + t;                                                                       \
+        *d = (T)((beta ? (double)*d : 0) + s);                                                         \
+      }                                                                                                \
+      if (gb) {                                                                                        \
+        double s = 0;                                                                                  \
+        for (int l = 0; l < L; l++) s += (double)bacc[o * L + l];                                      \
+        gb[o] = (T)((beta ? (double)gb[o] : 0) + s);                                                   \
+      }                                                                                                \
+    }                                                                                                  \
+    free(xs); free(dyx); free(acc); free(bacc); free(off);                                             \
+    return 1;                                                                                          \
+  }
+
+DIRECT_KERNELS(f32, float, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_add_ps)
+DIRECT_KERNELS(f64, double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_setzero_pd, _mm256_broadcast_sd, _mm256_fmadd_pd, _mm256_add_pd)
+
+/* convForward(x, W, bias | null, y, beta, B, C_in, H, W, K, P, C_out, H_out, W_out) and
+   convWeightGrad(x, dy, gW, gb | null, beta, …the same…): see above. */
+static napi_value conv_direct(napi_env env, napi_callback_info info, int wgrad) {
+  size_t argc = 14;
+  napi_value argv[14];
+  int64_t d[9];
+  double beta;
+  view_t va, vb, vc, vd = {NULL, 0};
+  int dbl, dbl2;
+  const char *what = wgrad ? "convWeightGrad: expected (x, dy, gW, gb | null, beta, B, C_in, H, W, K, P, C_out, H_out, W_out), one float type, beta 0 or 1"
+                           : "convForward: expected (x, W, bias | null, y, beta, B, C_in, H, W, K, P, C_out, H_out, W_out), one float type, beta 0 or 1";
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 14 || !get_dims(env, argv, 5, 9, d) ||
+      napi_get_value_double(env, argv[4], &beta) != napi_ok || (beta != 0 && beta != 1) ||
+      !get_pair(env, argv[0], argv[1], &va, &vb, &dbl) || !get_pair(env, argv[0], argv[wgrad ? 2 : 3], &va, &vc, &dbl2))
+    return throw_range(env, what);
+  napi_valuetype bt;
+  napi_value opt = argv[wgrad ? 3 : 2];
+  if (napi_typeof(env, opt, &bt) != napi_ok) return throw_range(env, what);
+  if (bt != napi_null && bt != napi_undefined && !get_view(env, opt, dbl ? napi_float64_array : napi_float32_array, &vd))
+    return throw_range(env, what);
+  dgeom_t g = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], 0, 0, 0, 0, 0, 0};
+  if (g.k < 1 || g.h + 2 * g.p < g.k || g.w + 2 * g.p < g.k || g.ho != g.h + 2 * g.p - g.k + 1 || g.wo != g.w + 2 * g.p - g.k + 1)
+    return throw_range(env, "convForward/convWeightGrad: output size is not H + 2P - K + 1 (stride 1)");
+  g.hp = g.h + 2 * g.p;
+  g.wp = g.w + 2 * g.p;
+  g.plane = g.hp * g.wp;
+  g.np = g.ho * g.wp;
+  g.npr = ROUND_UP(g.np, 16);
+  g.ckk = g.cin * g.k * g.k;
+  /* x, then the weight-shaped and the output-shaped arrays (which of b, c is which depends on the kernel) */
+  int64_t nx = g.B * g.cin * g.h * g.w, nw = g.cout * g.ckk, ny = g.B * g.cout * g.ho * g.wo;
+  const view_t *vw = wgrad ? &vc : &vb, *vy = wgrad ? &vb : &vc;
+  if ((int64_t)va.length < nx || (int64_t)vw->length < nw || (int64_t)vy->length < ny || (vd.data && (int64_t)vd.length < g.cout) ||
+      g.cin * g.plane + g.npr > 2147483647 || nx > 2147483647 || ny > 2147483647)
+    return throw_range(env, "convForward/convWeightGrad: an array shorter than the shape");
+  if (g.B == 0 || g.cout == 0) {
+    if (!beta && wgrad) {
+      memset(vc.data, 0, (size_t)nw * (dbl ? 8 : 4));
+      if (vd.data) memset(vd.data, 0, (size_t)g.cout * (dbl ? 8 : 4));
+    }
+    return NULL;
+  }
+  int ok;
+  if (wgrad)
+    ok = dbl ? conv_wgrad_f64(va.data, vb.data, vc.data, vd.data, beta != 0, &g) : conv_wgrad_f32(va.data, vb.data, vc.data, vd.data, beta != 0, &g);
+  else
+    ok = dbl ? conv_forward_f64(va.data, vb.data, vd.data, vc.data, beta != 0, &g) : conv_forward_f32(va.data, vb.data, vd.data, vc.data, beta != 0, &g);
+  if (!ok) napi_throw_error(env, NULL, "convForward/convWeightGrad: out of memory");
+  return NULL;
+}
+
+static napi_value conv_forward(napi_env env, napi_callback_info info) { return conv_direct(env, info, 0); }
+static napi_value conv_weight_grad(napi_env env, napi_callback_info info) { return conv_direct(env, info, 1); }
+#endif
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -593,5 +806,15 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"info", NULL, get_info, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
+#ifdef GLASSY_DIRECT
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    napi_property_descriptor direct[] = {
+      {"convForward", NULL, conv_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"convWeightGrad", NULL, conv_weight_grad, NULL, NULL, NULL, napi_default, NULL},
+    };
+    if (napi_define_properties(env, exports, 2, direct) != napi_ok) return NULL;
+  }
+#endif
   return exports;
 }

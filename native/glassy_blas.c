@@ -19,6 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+/* Set at load: whether the CPU has AVX2 and FMA (the vectorised kernels below are compiled for it
+   with target attributes, the rest of the addon for the baseline ISA). */
+static int have_avx2 = 0;
+#endif
+
 #ifdef __APPLE__
 #include <Accelerate/Accelerate.h>
 #else
@@ -472,6 +479,140 @@ __attribute__((optimize("O3"))) static napi_value row_sums(napi_env env, napi_ca
     }                                                                                               \
   }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* The 2 x 2, stride-2 window eight (f32) or four (f64) windows at a time on CPUs with AVX2: the
+   even and odd columns of a row pair are separated by shuffles, then the same strict comparisons
+   in the same order as MAXPOOL2 (first maximum wins ties), and a group with a NaN anywhere is redone
+   by the scalar loop (first NaN wins). Same results as MAXPOOL2, bit for bit. */
+#define POOL2_ONE(T)                                                                                \
+  {                                                                                                 \
+    int64_t j0 = i0 + 2 * ow, j1 = i1 + 2 * ow;                                                     \
+    T a = x[j0], b = x[j0 + 1], c = x[j1], e = x[j1 + 1];                                           \
+    T m = a;                                                                                        \
+    int32_t best = (int32_t)j0;                                                                     \
+    if (b > m) { m = b; best = (int32_t)j0 + 1; }                                                   \
+    if (c > m) { m = c; best = (int32_t)j1; }                                                       \
+    if (e > m) { m = e; best = (int32_t)j1 + 1; }                                                   \
+    if (a != a || b != b || c != c || e != e) {                                                     \
+      best = a != a ? (int32_t)j0 : b != b ? (int32_t)j0 + 1 : c != c ? (int32_t)j1 : (int32_t)j1 + 1; \
+      m = x[best];                                                                                  \
+    }                                                                                               \
+    y[o + ow] = m;                                                                                  \
+    idx[o + ow] = best;                                                                             \
+  }
+
+__attribute__((target("avx2"), optimize("O3"))) static void maxpool2_avx2_f32(
+    const float *x, float *y, int32_t *idx, int64_t planes, int64_t h, int64_t w, int64_t ho, int64_t wo) {
+  const __m256i lane = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), one = _mm256_set1_epi32(1), wv = _mm256_set1_epi32((int32_t)w);
+  int64_t o = 0;
+  for (int64_t pl = 0; pl < planes; pl++)
+    for (int64_t oh = 0; oh < ho; oh++, o += wo) {
+      int64_t i0 = pl * h * w + 2 * oh * w, i1 = i0 + w, ow = 0;
+      /* the last group overlaps the one before it when 8 does not divide W_out (the same windows
+         computed twice, the same values stored) */
+      for (; ow < wo && wo >= 8; ow += 8) {
+        if (ow + 8 > wo) ow = wo - 8;
+        __m256 p0 = _mm256_loadu_ps(x + i0 + 2 * ow), q0 = _mm256_loadu_ps(x + i0 + 2 * ow + 8);
+        __m256 p1 = _mm256_loadu_ps(x + i1 + 2 * ow), q1 = _mm256_loadu_ps(x + i1 + 2 * ow + 8);
+#define EVEN(p, q) _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(p, q, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)))
+#define ODD(p, q) _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(p, q, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0)))
+        __m256 a = EVEN(p0, q0), b = ODD(p0, q0), c = EVEN(p1, q1), e = ODD(p1, q1);
+#undef EVEN
+#undef ODD
+        if (_mm256_movemask_ps(_mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, e, _CMP_UNORD_Q)))) {
+          for (int64_t end = ow + 8; ow < end; ow++) POOL2_ONE(float)
+          ow -= 8;
+          continue;
+        }
+        __m256i ia = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(i0 + 2 * ow)), lane);
+        __m256i ic = _mm256_add_epi32(ia, wv);
+        __m256 m = a, best = _mm256_castsi256_ps(ia), gt;
+        gt = _mm256_cmp_ps(b, m, _CMP_GT_OQ);
+        m = _mm256_blendv_ps(m, b, gt);
+        best = _mm256_blendv_ps(best, _mm256_castsi256_ps(_mm256_add_epi32(ia, one)), gt);
+        gt = _mm256_cmp_ps(c, m, _CMP_GT_OQ);
+        m = _mm256_blendv_ps(m, c, gt);
+        best = _mm256_blendv_ps(best, _mm256_castsi256_ps(ic), gt);
+        gt = _mm256_cmp_ps(e, m, _CMP_GT_OQ);
+        m = _mm256_blendv_ps(m, e, gt);
+        best = _mm256_blendv_ps(best, _mm256_castsi256_ps(_mm256_add_epi32(ic, one)), gt);
+        _mm256_storeu_ps(y + o + ow, m);
+        _mm256_storeu_si256((__m256i *)(idx + o + ow), _mm256_castps_si256(best));
+      }
+      /* rows of 4 to 7 windows (a second layer's 8 x 8 planes): four at a time in 128-bit vectors */
+      for (; ow < wo && wo >= 4; ow += 4) {
+        if (ow + 4 > wo) ow = wo - 4;
+        __m128 p0 = _mm_loadu_ps(x + i0 + 2 * ow), q0 = _mm_loadu_ps(x + i0 + 2 * ow + 4);
+        __m128 p1 = _mm_loadu_ps(x + i1 + 2 * ow), q1 = _mm_loadu_ps(x + i1 + 2 * ow + 4);
+        __m128 a = _mm_shuffle_ps(p0, q0, _MM_SHUFFLE(2, 0, 2, 0)), b = _mm_shuffle_ps(p0, q0, _MM_SHUFFLE(3, 1, 3, 1));
+        __m128 c = _mm_shuffle_ps(p1, q1, _MM_SHUFFLE(2, 0, 2, 0)), e = _mm_shuffle_ps(p1, q1, _MM_SHUFFLE(3, 1, 3, 1));
+        if (_mm_movemask_ps(_mm_or_ps(_mm_cmpunord_ps(a, b), _mm_cmpunord_ps(c, e)))) {
+          for (int64_t end = ow + 4; ow < end; ow++) POOL2_ONE(float)
+          ow -= 4;
+          continue;
+        }
+        __m128i ia = _mm_add_epi32(_mm_set1_epi32((int32_t)(i0 + 2 * ow)), _mm256_castsi256_si128(lane));
+        __m128i ic = _mm_add_epi32(ia, _mm256_castsi256_si128(wv)), one4 = _mm256_castsi256_si128(one);
+        __m128 m = a, best = _mm_castsi128_ps(ia), gt;
+        gt = _mm_cmpgt_ps(b, m);
+        m = _mm_blendv_ps(m, b, gt);
+        best = _mm_blendv_ps(best, _mm_castsi128_ps(_mm_add_epi32(ia, one4)), gt);
+        gt = _mm_cmpgt_ps(c, m);
+        m = _mm_blendv_ps(m, c, gt);
+        best = _mm_blendv_ps(best, _mm_castsi128_ps(ic), gt);
+        gt = _mm_cmpgt_ps(e, m);
+        m = _mm_blendv_ps(m, e, gt);
+        best = _mm_blendv_ps(best, _mm_castsi128_ps(_mm_add_epi32(ic, one4)), gt);
+        _mm_storeu_ps(y + o + ow, m);
+        _mm_storeu_si128((__m128i *)(idx + o + ow), _mm_castps_si128(best));
+      }
+      for (; ow < wo; ow++) POOL2_ONE(float)
+    }
+}
+
+__attribute__((target("avx2"), optimize("O3"))) static void maxpool2_avx2_f64(
+    const double *x, double *y, int32_t *idx, int64_t planes, int64_t h, int64_t w, int64_t ho, int64_t wo) {
+  const __m256d lane = _mm256_setr_pd(0, 2, 4, 6), one = _mm256_set1_pd(1), wv = _mm256_set1_pd((double)w);
+  int64_t o = 0;
+  for (int64_t pl = 0; pl < planes; pl++)
+    for (int64_t oh = 0; oh < ho; oh++, o += wo) {
+      int64_t i0 = pl * h * w + 2 * oh * w, i1 = i0 + w, ow = 0;
+      /* the last group overlaps the one before it when 4 does not divide W_out (the same windows
+         computed twice, the same values stored) */
+      for (; ow < wo && wo >= 4; ow += 4) {
+        if (ow + 4 > wo) ow = wo - 4;
+        __m256d p0 = _mm256_loadu_pd(x + i0 + 2 * ow), q0 = _mm256_loadu_pd(x + i0 + 2 * ow + 4);
+        __m256d p1 = _mm256_loadu_pd(x + i1 + 2 * ow), q1 = _mm256_loadu_pd(x + i1 + 2 * ow + 4);
+        __m256d a = _mm256_permute4x64_pd(_mm256_unpacklo_pd(p0, q0), _MM_SHUFFLE(3, 1, 2, 0));
+        __m256d b = _mm256_permute4x64_pd(_mm256_unpackhi_pd(p0, q0), _MM_SHUFFLE(3, 1, 2, 0));
+        __m256d c = _mm256_permute4x64_pd(_mm256_unpacklo_pd(p1, q1), _MM_SHUFFLE(3, 1, 2, 0));
+        __m256d e = _mm256_permute4x64_pd(_mm256_unpackhi_pd(p1, q1), _MM_SHUFFLE(3, 1, 2, 0));
+        if (_mm256_movemask_pd(_mm256_or_pd(_mm256_cmp_pd(a, b, _CMP_UNORD_Q), _mm256_cmp_pd(c, e, _CMP_UNORD_Q)))) {
+          for (int64_t end = ow + 4; ow < end; ow++) POOL2_ONE(double)
+          ow -= 4;
+          continue;
+        }
+        /* indices as doubles (exact below 2^31), converted once at the end */
+        __m256d ia = _mm256_add_pd(_mm256_set1_pd((double)(i0 + 2 * ow)), lane), ic = _mm256_add_pd(ia, wv);
+        __m256d m = a, best = ia, gt;
+        gt = _mm256_cmp_pd(b, m, _CMP_GT_OQ);
+        m = _mm256_blendv_pd(m, b, gt);
+        best = _mm256_blendv_pd(best, _mm256_add_pd(ia, one), gt);
+        gt = _mm256_cmp_pd(c, m, _CMP_GT_OQ);
+        m = _mm256_blendv_pd(m, c, gt);
+        best = _mm256_blendv_pd(best, ic, gt);
+        gt = _mm256_cmp_pd(e, m, _CMP_GT_OQ);
+        m = _mm256_blendv_pd(m, e, gt);
+        best = _mm256_blendv_pd(best, _mm256_add_pd(ic, one), gt);
+        _mm256_storeu_pd(y + o + ow, m);
+        _mm_storeu_si128((__m128i *)(idx + o + ow), _mm256_cvtpd_epi32(best));
+      }
+      for (; ow < wo; ow++) POOL2_ONE(double)
+    }
+}
+#undef POOL2_ONE
+#endif
+
 __attribute__((optimize("O3"))) static napi_value max_pool(napi_env env, napi_callback_info info) {
   size_t argc = 10;
   napi_value argv[10];
@@ -490,6 +631,13 @@ __attribute__((optimize("O3"))) static napi_value max_pool(napi_env env, napi_ca
     return throw_range(env, "maxPool: x, y or argmax shorter than the shape");
   int32_t *idx = (int32_t *)vi.data;
   if (k == 2 && s == 2) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (have_avx2) {
+      if (dbl) maxpool2_avx2_f64((const double *)vx.data, (double *)vy.data, idx, planes, h, w, ho, wo);
+      else maxpool2_avx2_f32((const float *)vx.data, (float *)vy.data, idx, planes, h, w, ho, wo);
+      return NULL;
+    }
+#endif
     if (dbl) MAXPOOL2(double) else MAXPOOL2(float)
   } else {
     if (dbl) MAXPOOL(double) else MAXPOOL(float)
@@ -545,7 +693,6 @@ __attribute__((optimize("O3"))) static napi_value scatter_add(napi_env env, napi
    im2col + GEMM path elsewhere). */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define GLASSY_DIRECT 1
-#include <immintrin.h>
 
 typedef struct {
   int64_t B, cin, h, w, k, p, cout, ho, wo;
@@ -808,7 +955,8 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
 #ifdef GLASSY_DIRECT
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+  have_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (have_avx2) {
     napi_property_descriptor direct[] = {
       {"convForward", NULL, conv_forward, NULL, NULL, NULL, napi_default, NULL},
       {"convWeightGrad", NULL, conv_weight_grad, NULL, NULL, NULL, napi_default, NULL},

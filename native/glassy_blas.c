@@ -242,16 +242,18 @@ static int get_pair(napi_env env, napi_value a, napi_value b, view_t *va, view_t
   return 1;
 }
 
-/* col[(c,kh,kw), b*HW + (oh,ow)] <- x[b, c, oh*S - P + kh, ow*S - P + kw], zero outside the image. */
+/* col[(c,kh,kw), b*HW + (oh,ow)] <- x[b, c, oh*S - P + kh, ow*S - P + kw], zero outside the image.
+   The batch is the outer loop so that one image stays in L1 while its K*K*C_in shifted copies are
+   written (pure copies: the order of the loops does not change a value). */
 #define IM2COL(T)                                                                                   \
   {                                                                                                 \
     const T *x = (const T *)vx.data;                                                                \
     T *col = (T *)vc.data;                                                                          \
-    int64_t hw = ho * wo, ld = B * hw, in = cin * h * w, r = 0;                                     \
-    for (int64_t c = 0; c < cin; c++)                                                               \
-      for (int64_t kh = 0; kh < k; kh++)                                                            \
-        for (int64_t kw = 0; kw < k; kw++, r++)                                                     \
-          for (int64_t b = 0; b < B; b++) {                                                         \
+    int64_t hw = ho * wo, ld = B * hw, in = cin * h * w;                                            \
+    for (int64_t b = 0; b < B; b++)                                                                 \
+      for (int64_t c = 0, r = 0; c < cin; c++)                                                      \
+        for (int64_t kh = 0; kh < k; kh++)                                                          \
+          for (int64_t kw = 0; kw < k; kw++, r++) {                                                 \
             const T *xc = x + b * in + c * h * w;                                                   \
             T *o = col + r * ld + b * hw;                                                           \
             for (int64_t oh = 0; oh < ho; oh++, o += wo) {                                          \
@@ -262,8 +264,9 @@ static int get_pair(napi_env env, napi_value a, napi_value b, view_t *va, view_t
               }                                                                                     \
               const T *row = xc + ih * w;                                                           \
               if (s == 1 && p == 0) {                                                               \
-                const T *src = row + kw;                                                            \
-                for (int64_t ow = 0; ow < wo; ow++) o[ow] = src[ow];                                \
+                T *restrict dst = o;                                                                \
+                const T *restrict src = row + kw;                                                   \
+                for (int64_t ow = 0; ow < wo; ow++) dst[ow] = src[ow];                              \
               } else {                                                                              \
                 for (int64_t ow = 0; ow < wo; ow++) {                                               \
                   int64_t iw = ow * s - p + kw;                                                     \
@@ -274,26 +277,34 @@ static int get_pair(napi_env env, napi_value a, napi_value b, view_t *va, view_t
           }                                                                                         \
   }
 
-/* dx <- 0, then every col entry added back to the input position it was copied from (the adjoint). */
+/* dx <- 0, then every col entry added back to the input position it was copied from (the adjoint).
+   Batch outermost (one image of dx stays in L1); each element of dx receives its terms in the same
+   order as with any other placement of the batch loop (c, kh, kw ascending), so the same bits. */
 #define COL2IM(T)                                                                                   \
   {                                                                                                 \
     const T *col = (const T *)vc.data;                                                              \
     T *dx = (T *)vx.data;                                                                           \
-    int64_t hw = ho * wo, ld = B * hw, in = cin * h * w, r = 0;                                     \
-    memset(dx, 0, (size_t)(B * in) * sizeof(T));                                                    \
-    for (int64_t c = 0; c < cin; c++)                                                               \
-      for (int64_t kh = 0; kh < k; kh++)                                                            \
-        for (int64_t kw = 0; kw < k; kw++, r++)                                                     \
-          for (int64_t b = 0; b < B; b++) {                                                         \
+    int64_t hw = ho * wo, ld = B * hw, in = cin * h * w;                                            \
+    memset(dx, 0, (size_t)(B * in) * sizeof(T));                                                   \
+    for (int64_t b = 0; b < B; b++)                                                                 \
+      for (int64_t c = 0, r = 0; c < cin; c++)                                                      \
+        for (int64_t kh = 0; kh < k; kh++)                                                          \
+          for (int64_t kw = 0; kw < k; kw++, r++) {                                                 \
             T *xc = dx + b * in + c * h * w;                                                        \
             const T *o = col + r * ld + b * hw;                                                     \
             for (int64_t oh = 0; oh < ho; oh++, o += wo) {                                          \
               int64_t ih = oh * s - p + kh;                                                         \
               if (ih < 0 || ih >= h) continue;                                                      \
               T *row = xc + ih * w;                                                                 \
-              for (int64_t ow = 0; ow < wo; ow++) {                                                 \
-                int64_t iw = ow * s - p + kw;                                                       \
-                if (iw >= 0 && iw < w) row[iw] += o[ow];                                            \
+              if (s == 1 && p == 0) {                                                               \
+                T *restrict dst = row + kw;                                                         \
+                const T *restrict src = o;                                                          \
+                for (int64_t ow = 0; ow < wo; ow++) dst[ow] += src[ow];                             \
+              } else {                                                                              \
+                for (int64_t ow = 0; ow < wo; ow++) {                                               \
+                  int64_t iw = ow * s - p + kw;                                                     \
+                  if (iw >= 0 && iw < w) row[iw] += o[ow];                                          \
+                }                                                                                   \
               }                                                                                     \
             }                                                                                       \
           }                                                                                         \

@@ -722,7 +722,11 @@ typedef struct {
       T *xs, const T *x, const dgeom_t *g) {                                                           \
     for (int64_t c = 0; c < g->cin; c++)                                                               \
       for (int64_t r = 0; r < g->h; r++)                                                               \
-        memcpy(xs + c * g->plane + (r + g->p) * g->wp + g->p, x + (c * g->h + r) * g->w, (size_t)g->w * sizeof(T)); \
+      {                                                                                                \
+        T *restrict dst = xs + c * g->plane + (r + g->p) * g->wp + g->p;                               \
+        const T *restrict src = x + (c * g->h + r) * g->w;                                             \
+        for (int64_t j = 0; j < g->w; j++) dst[j] = src[j];                                            \
+      }                                                                                                \
   }                                                                                                    \
   __attribute__((target("avx2,fma"), optimize("O3"))) static int conv_forward_##SUF(                    \
       const T *x, const T *W, const T *bias, T *y, int beta, const dgeom_t *g) {                       \
@@ -791,7 +795,11 @@ typedef struct {
       /* δy of this image on the padded row length; the columns j >= W_out stay 0 */                    \
       for (int64_t o = 0; o < g->cout; o++)                                                            \
         for (int64_t i = 0; i < g->ho; i++)                                                            \
-          memcpy(dyx + o * npr + i * g->wp, dy + (b * g->cout + o) * hwo + i * g->wo, (size_t)g->wo * sizeof(T)); \
+        {                                                                                              \
+          T *restrict dst = dyx + o * npr + i * g->wp;                                                 \
+          const T *restrict src = dy + (b * g->cout + o) * hwo + i * g->wo;                            \
+          for (int64_t j = 0; j < g->wo; j++) dst[j] = src[j];                                         \
+        }                                                                                              \
       for (int64_t o0 = 0; o0 < coutp; o0 += DIRECT_WO) {                                              \
         const T *d0p = dyx + o0 * npr, *d1p = d0p + npr;                                               \
         for (int64_t t0 = 0; t0 < ckkp; t0 += DIRECT_WT) {                                             \

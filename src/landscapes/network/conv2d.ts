@@ -115,10 +115,10 @@ export class Conv2d extends AffineParams implements Layer {
     this.toNchw(B, y, theta);
   }
 
-  backward(theta: Float, _x: Float, _y: Float, dy: Float, dx: Float | null, g: Float | null, B: number, beta: 0 | 1): void {
+  backward(theta: Float, x: Float, _y: Float, dy: Float, dx: Float | null, g: Float | null, B: number, beta: 0 | 1): void {
     if (!g && !dx) return; // the first layer in the HVP's backward pass: only δ's above it are needed
     if (this.direct) {
-      if (g) this.weightDirect(_x, dy, g, B, beta, true);
+      if (g) this.weightDirect(x, dy, g, B, beta, true);
       if (dx) this.inputGradient(theta, dy, null, null, B, dx);
       return;
     }
@@ -136,10 +136,10 @@ export class Conv2d extends AffineParams implements Layer {
     }
   }
 
-  rForward(theta: Float, v: Float, _x: Float, rx: Float | null, _y: Float, ry: Float, B: number): void {
+  rForward(theta: Float, v: Float, x: Float, rx: Float | null, _y: Float, ry: Float, B: number): void {
     // R{Y} = V·col(x) + W·col(R{x}) + v_b
     if (this.direct) {
-      this.convDirect(_x, slice(v, this.weight), this.bias ? slice(v, this.bias) : null, ry, B, 0);
+      this.convDirect(x, slice(v, this.weight), this.bias ? slice(v, this.bias) : null, ry, B, 0);
       if (rx) this.convDirect(rx, slice(theta, this.weight), null, ry, B, 1);
       return;
     }
@@ -153,12 +153,12 @@ export class Conv2d extends AffineParams implements Layer {
   }
 
   rBackward(
-    theta: Float, v: Float, _x: Float, rx: Float | null, _y: Float, dy: Float, rdy: Float,
+    theta: Float, v: Float, x: Float, rx: Float | null, _y: Float, dy: Float, rdy: Float,
     rdx: Float | null, out: Float, B: number, beta: 0 | 1,
   ): void {
     if (this.direct) {
       // R{∂E/∂W} = R{δY} ⋆ x + δY ⋆ R{x};  R{δx} = Wᵀ ⋆ R{δY} + Vᵀ ⋆ δY
-      this.weightDirect(_x, rdy, out, B, beta, true);
+      this.weightDirect(x, rdy, out, B, beta, true);
       if (rx) this.weightDirect(rx, dy, out, B, 1, false);
       if (rdx) this.inputGradient(theta, rdy, v, dy, B, rdx);
       return;

@@ -814,6 +814,8 @@ typedef struct {
             V d0 = LOADU(d0p + p0), d1 = LOADU(d1p + p0);                                              \
             for (int r = 0; r < DIRECT_WT; r++) {                                                      \
               V xv = LOADU(xr[r] + p0);                                                                \
+              /* one load for both products (the compiler would otherwise fold it into each FMA) */     \
+              __asm__("" : "+x"(xv));                                                                  \
               a[0][r] = FMA(d0, xv, a[0][r]);                                                          \
               a[1][r] = FMA(d1, xv, a[1][r]);                                                          \
             }                                                                                          \

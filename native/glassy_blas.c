@@ -19,6 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+/* Set at load: whether the CPU has AVX2 and FMA (the vectorised kernels below are compiled for it
+   with target attributes, the rest of the addon for the baseline ISA). */
+static int have_avx2 = 0;
+#endif
+
 #ifdef __APPLE__
 #include <Accelerate/Accelerate.h>
 #else
@@ -235,16 +242,18 @@ static int get_pair(napi_env env, napi_value a, napi_value b, view_t *va, view_t
   return 1;
 }
 
-/* col[(c,kh,kw), b*HW + (oh,ow)] <- x[b, c, oh*S - P + kh, ow*S - P + kw], zero outside the image. */
+/* col[(c,kh,kw), b*HW + (oh,ow)] <- x[b, c, oh*S - P + kh, ow*S - P + kw], zero outside the image.
+   The batch is the outer loop so that one image stays in L1 while its K*K*C_in shifted copies are
+   written (pure copies: the order of the loops does not change a value). */
 #define IM2COL(T)                                                                                   \
   {                                                                                                 \
     const T *x = (const T *)vx.data;                                                                \
     T *col = (T *)vc.data;                                                                          \
-    int64_t hw = ho * wo, ld = B * hw, in = cin * h * w, r = 0;                                     \
-    for (int64_t c = 0; c < cin; c++)                                                               \
-      for (int64_t kh = 0; kh < k; kh++)                                                            \
-        for (int64_t kw = 0; kw < k; kw++, r++)                                                     \
-          for (int64_t b = 0; b < B; b++) {                                                         \
+    int64_t hw = ho * wo, ld = B * hw, in = cin * h * w;                                            \
+    for (int64_t b = 0; b < B; b++)                                                                 \
+      for (int64_t c = 0, r = 0; c < cin; c++)                                                      \
+        for (int64_t kh = 0; kh < k; kh++)                                                          \
+          for (int64_t kw = 0; kw < k; kw++, r++) {                                                 \
             const T *xc = x + b * in + c * h * w;                                                   \
             T *o = col + r * ld + b * hw;                                                           \
             for (int64_t oh = 0; oh < ho; oh++, o += wo) {                                          \
@@ -255,8 +264,9 @@ static int get_pair(napi_env env, napi_value a, napi_value b, view_t *va, view_t
               }                                                                                     \
               const T *row = xc + ih * w;                                                           \
               if (s == 1 && p == 0) {                                                               \
-                const T *src = row + kw;                                                            \
-                for (int64_t ow = 0; ow < wo; ow++) o[ow] = src[ow];                                \
+                T *restrict dst = o;                                                                \
+                const T *restrict src = row + kw;                                                   \
+                for (int64_t ow = 0; ow < wo; ow++) dst[ow] = src[ow];                              \
               } else {                                                                              \
                 for (int64_t ow = 0; ow < wo; ow++) {                                               \
                   int64_t iw = ow * s - p + kw;                                                     \
@@ -267,26 +277,34 @@ static int get_pair(napi_env env, napi_value a, napi_value b, view_t *va, view_t
           }                                                                                         \
   }
 
-/* dx <- 0, then every col entry added back to the input position it was copied from (the adjoint). */
+/* dx <- 0, then every col entry added back to the input position it was copied from (the adjoint).
+   Batch outermost (one image of dx stays in L1); each element of dx receives its terms in the same
+   order as with any other placement of the batch loop (c, kh, kw ascending), so the same bits. */
 #define COL2IM(T)                                                                                   \
   {                                                                                                 \
     const T *col = (const T *)vc.data;                                                              \
     T *dx = (T *)vx.data;                                                                           \
-    int64_t hw = ho * wo, ld = B * hw, in = cin * h * w, r = 0;                                     \
-    memset(dx, 0, (size_t)(B * in) * sizeof(T));                                                    \
-    for (int64_t c = 0; c < cin; c++)                                                               \
-      for (int64_t kh = 0; kh < k; kh++)                                                            \
-        for (int64_t kw = 0; kw < k; kw++, r++)                                                     \
-          for (int64_t b = 0; b < B; b++) {                                                         \
+    int64_t hw = ho * wo, ld = B * hw, in = cin * h * w;                                            \
+    memset(dx, 0, (size_t)(B * in) * sizeof(T));                                                   \
+    for (int64_t b = 0; b < B; b++)                                                                 \
+      for (int64_t c = 0, r = 0; c < cin; c++)                                                      \
+        for (int64_t kh = 0; kh < k; kh++)                                                          \
+          for (int64_t kw = 0; kw < k; kw++, r++) {                                                 \
             T *xc = dx + b * in + c * h * w;                                                        \
             const T *o = col + r * ld + b * hw;                                                     \
             for (int64_t oh = 0; oh < ho; oh++, o += wo) {                                          \
               int64_t ih = oh * s - p + kh;                                                         \
               if (ih < 0 || ih >= h) continue;                                                      \
               T *row = xc + ih * w;                                                                 \
-              for (int64_t ow = 0; ow < wo; ow++) {                                                 \
-                int64_t iw = ow * s - p + kw;                                                       \
-                if (iw >= 0 && iw < w) row[iw] += o[ow];                                            \
+              if (s == 1 && p == 0) {                                                               \
+                T *restrict dst = row + kw;                                                         \
+                const T *restrict src = o;                                                          \
+                for (int64_t ow = 0; ow < wo; ow++) dst[ow] += src[ow];                             \
+              } else {                                                                              \
+                for (int64_t ow = 0; ow < wo; ow++) {                                               \
+                  int64_t iw = ow * s - p + kw;                                                     \
+                  if (iw >= 0 && iw < w) row[iw] += o[ow];                                          \
+                }                                                                                   \
               }                                                                                     \
             }                                                                                       \
           }                                                                                         \
@@ -472,6 +490,140 @@ __attribute__((optimize("O3"))) static napi_value row_sums(napi_env env, napi_ca
     }                                                                                               \
   }
 
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* The 2 x 2, stride-2 window eight (f32) or four (f64) windows at a time on CPUs with AVX2: the
+   even and odd columns of a row pair are separated by shuffles, then the same strict comparisons
+   in the same order as MAXPOOL2 (first maximum wins ties), and a group with a NaN anywhere is redone
+   by the scalar loop (first NaN wins). Same results as MAXPOOL2, bit for bit. */
+#define POOL2_ONE(T)                                                                                \
+  {                                                                                                 \
+    int64_t j0 = i0 + 2 * ow, j1 = i1 + 2 * ow;                                                     \
+    T a = x[j0], b = x[j0 + 1], c = x[j1], e = x[j1 + 1];                                           \
+    T m = a;                                                                                        \
+    int32_t best = (int32_t)j0;                                                                     \
+    if (b > m) { m = b; best = (int32_t)j0 + 1; }                                                   \
+    if (c > m) { m = c; best = (int32_t)j1; }                                                       \
+    if (e > m) { m = e; best = (int32_t)j1 + 1; }                                                   \
+    if (a != a || b != b || c != c || e != e) {                                                     \
+      best = a != a ? (int32_t)j0 : b != b ? (int32_t)j0 + 1 : c != c ? (int32_t)j1 : (int32_t)j1 + 1; \
+      m = x[best];                                                                                  \
+    }                                                                                               \
+    y[o + ow] = m;                                                                                  \
+    idx[o + ow] = best;                                                                             \
+  }
+
+__attribute__((target("avx2"), optimize("O3"))) static void maxpool2_avx2_f32(
+    const float *x, float *y, int32_t *idx, int64_t planes, int64_t h, int64_t w, int64_t ho, int64_t wo) {
+  const __m256i lane = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), one = _mm256_set1_epi32(1), wv = _mm256_set1_epi32((int32_t)w);
+  int64_t o = 0;
+  for (int64_t pl = 0; pl < planes; pl++)
+    for (int64_t oh = 0; oh < ho; oh++, o += wo) {
+      int64_t i0 = pl * h * w + 2 * oh * w, i1 = i0 + w, ow = 0;
+      /* the last group overlaps the one before it when 8 does not divide W_out (the same windows
+         computed twice, the same values stored) */
+      for (; ow < wo && wo >= 8; ow += 8) {
+        if (ow + 8 > wo) ow = wo - 8;
+        __m256 p0 = _mm256_loadu_ps(x + i0 + 2 * ow), q0 = _mm256_loadu_ps(x + i0 + 2 * ow + 8);
+        __m256 p1 = _mm256_loadu_ps(x + i1 + 2 * ow), q1 = _mm256_loadu_ps(x + i1 + 2 * ow + 8);
+#define EVEN(p, q) _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(p, q, _MM_SHUFFLE(2, 0, 2, 0))), _MM_SHUFFLE(3, 1, 2, 0)))
+#define ODD(p, q) _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(p, q, _MM_SHUFFLE(3, 1, 3, 1))), _MM_SHUFFLE(3, 1, 2, 0)))
+        __m256 a = EVEN(p0, q0), b = ODD(p0, q0), c = EVEN(p1, q1), e = ODD(p1, q1);
+#undef EVEN
+#undef ODD
+        if (_mm256_movemask_ps(_mm256_or_ps(_mm256_cmp_ps(a, b, _CMP_UNORD_Q), _mm256_cmp_ps(c, e, _CMP_UNORD_Q)))) {
+          for (int64_t end = ow + 8; ow < end; ow++) POOL2_ONE(float)
+          ow -= 8;
+          continue;
+        }
+        __m256i ia = _mm256_add_epi32(_mm256_set1_epi32((int32_t)(i0 + 2 * ow)), lane);
+        __m256i ic = _mm256_add_epi32(ia, wv);
+        __m256 m = a, best = _mm256_castsi256_ps(ia), gt;
+        gt = _mm256_cmp_ps(b, m, _CMP_GT_OQ);
+        m = _mm256_blendv_ps(m, b, gt);
+        best = _mm256_blendv_ps(best, _mm256_castsi256_ps(_mm256_add_epi32(ia, one)), gt);
+        gt = _mm256_cmp_ps(c, m, _CMP_GT_OQ);
+        m = _mm256_blendv_ps(m, c, gt);
+        best = _mm256_blendv_ps(best, _mm256_castsi256_ps(ic), gt);
+        gt = _mm256_cmp_ps(e, m, _CMP_GT_OQ);
+        m = _mm256_blendv_ps(m, e, gt);
+        best = _mm256_blendv_ps(best, _mm256_castsi256_ps(_mm256_add_epi32(ic, one)), gt);
+        _mm256_storeu_ps(y + o + ow, m);
+        _mm256_storeu_si256((__m256i *)(idx + o + ow), _mm256_castps_si256(best));
+      }
+      /* rows of 4 to 7 windows (a second layer's 8 x 8 planes): four at a time in 128-bit vectors */
+      for (; ow < wo && wo >= 4; ow += 4) {
+        if (ow + 4 > wo) ow = wo - 4;
+        __m128 p0 = _mm_loadu_ps(x + i0 + 2 * ow), q0 = _mm_loadu_ps(x + i0 + 2 * ow + 4);
+        __m128 p1 = _mm_loadu_ps(x + i1 + 2 * ow), q1 = _mm_loadu_ps(x + i1 + 2 * ow + 4);
+        __m128 a = _mm_shuffle_ps(p0, q0, _MM_SHUFFLE(2, 0, 2, 0)), b = _mm_shuffle_ps(p0, q0, _MM_SHUFFLE(3, 1, 3, 1));
+        __m128 c = _mm_shuffle_ps(p1, q1, _MM_SHUFFLE(2, 0, 2, 0)), e = _mm_shuffle_ps(p1, q1, _MM_SHUFFLE(3, 1, 3, 1));
+        if (_mm_movemask_ps(_mm_or_ps(_mm_cmpunord_ps(a, b), _mm_cmpunord_ps(c, e)))) {
+          for (int64_t end = ow + 4; ow < end; ow++) POOL2_ONE(float)
+          ow -= 4;
+          continue;
+        }
+        __m128i ia = _mm_add_epi32(_mm_set1_epi32((int32_t)(i0 + 2 * ow)), _mm256_castsi256_si128(lane));
+        __m128i ic = _mm_add_epi32(ia, _mm256_castsi256_si128(wv)), one4 = _mm256_castsi256_si128(one);
+        __m128 m = a, best = _mm_castsi128_ps(ia), gt;
+        gt = _mm_cmpgt_ps(b, m);
+        m = _mm_blendv_ps(m, b, gt);
+        best = _mm_blendv_ps(best, _mm_castsi128_ps(_mm_add_epi32(ia, one4)), gt);
+        gt = _mm_cmpgt_ps(c, m);
+        m = _mm_blendv_ps(m, c, gt);
+        best = _mm_blendv_ps(best, _mm_castsi128_ps(ic), gt);
+        gt = _mm_cmpgt_ps(e, m);
+        m = _mm_blendv_ps(m, e, gt);
+        best = _mm_blendv_ps(best, _mm_castsi128_ps(_mm_add_epi32(ic, one4)), gt);
+        _mm_storeu_ps(y + o + ow, m);
+        _mm_storeu_si128((__m128i *)(idx + o + ow), _mm_castps_si128(best));
+      }
+      for (; ow < wo; ow++) POOL2_ONE(float)
+    }
+}
+
+__attribute__((target("avx2"), optimize("O3"))) static void maxpool2_avx2_f64(
+    const double *x, double *y, int32_t *idx, int64_t planes, int64_t h, int64_t w, int64_t ho, int64_t wo) {
+  const __m256d lane = _mm256_setr_pd(0, 2, 4, 6), one = _mm256_set1_pd(1), wv = _mm256_set1_pd((double)w);
+  int64_t o = 0;
+  for (int64_t pl = 0; pl < planes; pl++)
+    for (int64_t oh = 0; oh < ho; oh++, o += wo) {
+      int64_t i0 = pl * h * w + 2 * oh * w, i1 = i0 + w, ow = 0;
+      /* the last group overlaps the one before it when 4 does not divide W_out (the same windows
+         computed twice, the same values stored) */
+      for (; ow < wo && wo >= 4; ow += 4) {
+        if (ow + 4 > wo) ow = wo - 4;
+        __m256d p0 = _mm256_loadu_pd(x + i0 + 2 * ow), q0 = _mm256_loadu_pd(x + i0 + 2 * ow + 4);
+        __m256d p1 = _mm256_loadu_pd(x + i1 + 2 * ow), q1 = _mm256_loadu_pd(x + i1 + 2 * ow + 4);
+        __m256d a = _mm256_permute4x64_pd(_mm256_unpacklo_pd(p0, q0), _MM_SHUFFLE(3, 1, 2, 0));
+        __m256d b = _mm256_permute4x64_pd(_mm256_unpackhi_pd(p0, q0), _MM_SHUFFLE(3, 1, 2, 0));
+        __m256d c = _mm256_permute4x64_pd(_mm256_unpacklo_pd(p1, q1), _MM_SHUFFLE(3, 1, 2, 0));
+        __m256d e = _mm256_permute4x64_pd(_mm256_unpackhi_pd(p1, q1), _MM_SHUFFLE(3, 1, 2, 0));
+        if (_mm256_movemask_pd(_mm256_or_pd(_mm256_cmp_pd(a, b, _CMP_UNORD_Q), _mm256_cmp_pd(c, e, _CMP_UNORD_Q)))) {
+          for (int64_t end = ow + 4; ow < end; ow++) POOL2_ONE(double)
+          ow -= 4;
+          continue;
+        }
+        /* indices as doubles (exact below 2^31), converted once at the end */
+        __m256d ia = _mm256_add_pd(_mm256_set1_pd((double)(i0 + 2 * ow)), lane), ic = _mm256_add_pd(ia, wv);
+        __m256d m = a, best = ia, gt;
+        gt = _mm256_cmp_pd(b, m, _CMP_GT_OQ);
+        m = _mm256_blendv_pd(m, b, gt);
+        best = _mm256_blendv_pd(best, _mm256_add_pd(ia, one), gt);
+        gt = _mm256_cmp_pd(c, m, _CMP_GT_OQ);
+        m = _mm256_blendv_pd(m, c, gt);
+        best = _mm256_blendv_pd(best, ic, gt);
+        gt = _mm256_cmp_pd(e, m, _CMP_GT_OQ);
+        m = _mm256_blendv_pd(m, e, gt);
+        best = _mm256_blendv_pd(best, _mm256_add_pd(ic, one), gt);
+        _mm256_storeu_pd(y + o + ow, m);
+        _mm_storeu_si128((__m128i *)(idx + o + ow), _mm256_cvtpd_epi32(best));
+      }
+      for (; ow < wo; ow++) POOL2_ONE(double)
+    }
+}
+#undef POOL2_ONE
+#endif
+
 __attribute__((optimize("O3"))) static napi_value max_pool(napi_env env, napi_callback_info info) {
   size_t argc = 10;
   napi_value argv[10];
@@ -490,6 +642,13 @@ __attribute__((optimize("O3"))) static napi_value max_pool(napi_env env, napi_ca
     return throw_range(env, "maxPool: x, y or argmax shorter than the shape");
   int32_t *idx = (int32_t *)vi.data;
   if (k == 2 && s == 2) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    if (have_avx2) {
+      if (dbl) maxpool2_avx2_f64((const double *)vx.data, (double *)vy.data, idx, planes, h, w, ho, wo);
+      else maxpool2_avx2_f32((const float *)vx.data, (float *)vy.data, idx, planes, h, w, ho, wo);
+      return NULL;
+    }
+#endif
     if (dbl) MAXPOOL2(double) else MAXPOOL2(float)
   } else {
     if (dbl) MAXPOOL(double) else MAXPOOL(float)
@@ -526,6 +685,228 @@ __attribute__((optimize("O3"))) static napi_value scatter_add(napi_env env, napi
   }
   return NULL;
 }
+
+/* ---- Direct convolution for layers with few input channels (landscapes/network/conv2d.ts) ----
+   With C_in·K·K small (the first layer of an image network: C_in = 1 or 3), im2col + GEMM is a poor
+   fit: the col copy is K² times the input, the GEMMs are skinny ([C × 25]·[25 × B·HW] forward,
+   [C × B·HW]·[B·HW × 25] for the weight gradient) and OpenBLAS runs them far below its peak, and the
+   NCHW <-> channel-major transposes and the bias sums cost as much again. These kernels read x and
+   δy in NCHW directly, one image at a time (an image's planes stay in L1), stride 1, padding P:
+     convForward:    y[b,o,i,j] <- β·y[b,o,i,j] + (Σ_{c,kh,kw} W[o,c,kh,kw]·x̃[b,c,i+kh,j+kw] + bias[o])
+     convWeightGrad: gW[o,c,kh,kw] <- β·gW + Σ_{b,i,j} δy[b,o,i,j]·x̃[b,c,i+kh,j+kw];  gb[o] <- β·gb + Σ δy[b,o,·]
+   (x̃: x zero-padded by P). The trick that keeps the loops simple and vectorised: the image is copied
+   into a zero-padded plane of row length W̃ = W + 2P, and outputs are computed on the flat index
+   p = i·W̃ + j over full rows (the columns j ≥ W_out are computed and dropped), so that every tap
+   (c,kh,kw) is a fixed offset c·H̃W̃ + kh·W̃ + kw from p: a one-dimensional correlation per tap.
+   Summation order is fixed by the code (fma in tap order for y; per-lane fma over the batch and the
+   positions, then the lanes summed in double, for gW), so results are the same bits run to run and
+   on every CPU with AVX2 and FMA; the addon only offers these kernels there (the caller keeps its
+   im2col + GEMM path elsewhere). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GLASSY_DIRECT 1
+
+typedef struct {
+  int64_t B, cin, h, w, k, p, cout, ho, wo;
+  int64_t hp, wp, plane, np, npr, ckk;
+} dgeom_t;
+
+/* Output channels per forward block, taps and output channels per weight-gradient block: the
+   accumulators (2 vectors x DIRECT_OB, DIRECT_WO x DIRECT_WT) fit the 16 vector registers. */
+#define DIRECT_OB 5
+#define DIRECT_WO 2
+#define DIRECT_WT 5
+#define ROUND_UP(a, m) (((a) + (m) - 1) / (m) * (m))
+
+#define DIRECT_KERNELS(SUF, T, V, L, LOADU, STOREU, ZERO, BCAST, FMA, ADD)                             \
+  __attribute__((target("avx2,fma"), optimize("O3"))) static void pad_image_##SUF(                      \
+      T *xs, const T *x, const dgeom_t *g) {                                                           \
+    for (int64_t c = 0; c < g->cin; c++)                                                               \
+      for (int64_t r = 0; r < g->h; r++)                                                               \
+      {                                                                                                \
+        T *restrict dst = xs + c * g->plane + (r + g->p) * g->wp + g->p;                               \
+        const T *restrict src = x + (c * g->h + r) * g->w;                                             \
+        for (int64_t j = 0; j < g->w; j++) dst[j] = src[j];                                            \
+      }                                                                                                \
+  }                                                                                                    \
+  __attribute__((target("avx2,fma"), optimize("O3"))) static int conv_forward_##SUF(                    \
+      const T *x, const T *W, const T *bias, T *y, int beta, const dgeom_t *g) {                       \
+    int64_t coutp = ROUND_UP(g->cout, DIRECT_OB), ckk = g->ckk, npr = g->npr;                          \
+    T *xs = calloc((size_t)(g->cin * g->plane + npr), sizeof(T));                                      \
+    T *wpad = calloc((size_t)(coutp * ckk), sizeof(T));                                                \
+    T *yt = malloc((size_t)(DIRECT_OB * npr) * sizeof(T));                                             \
+    int64_t *off = malloc((size_t)ckk * sizeof(int64_t));                                              \
+    if (!xs || !wpad || !yt || !off) { free(xs); free(wpad); free(yt); free(off); return 0; }          \
+    memcpy(wpad, W, (size_t)(g->cout * ckk) * sizeof(T));                                             \
+    for (int64_t c = 0, t = 0; c < g->cin; c++)                                                        \
+      for (int64_t kh = 0; kh < g->k; kh++)                                                            \
+        for (int64_t kw = 0; kw < g->k; kw++, t++) off[t] = c * g->plane + kh * g->wp + kw;            \
+    for (int64_t b = 0; b < g->B; b++) {                                                               \
+      pad_image_##SUF(xs, x + b * g->cin * g->h * g->w, g);                                            \
+      for (int64_t o0 = 0; o0 < coutp; o0 += DIRECT_OB) {                                              \
+        const T *w0 = wpad + o0 * ckk;                                                                 \
+        for (int64_t p0 = 0; p0 < npr; p0 += 2 * L) {                                                  \
+          V a[DIRECT_OB][2];                                                                           \
+          for (int q = 0; q < DIRECT_OB; q++) a[q][0] = a[q][1] = ZERO();                              \
+          for (int64_t t = 0; t < ckk; t++) {                                                          \
+            const T *xp = xs + off[t] + p0;                                                            \
+            V x0 = LOADU(xp), x1 = LOADU(xp + L);                                                      \
+            for (int q = 0; q < DIRECT_OB; q++) {                                                      \
+              V wv = BCAST(w0 + q * ckk + t);                                                          \
+              a[q][0] = FMA(wv, x0, a[q][0]);                                                          \
+              a[q][1] = FMA(wv, x1, a[q][1]);                                                          \
+            }                                                                                          \
+          }                                                                                            \
+          for (int q = 0; q < DIRECT_OB; q++) {                                                        \
+            STOREU(yt + q * npr + p0, a[q][0]);                                                        \
+            STOREU(yt + q * npr + p0 + L, a[q][1]);                                                    \
+          }                                                                                            \
+        }                                                                                              \
+        for (int64_t q = 0; q < DIRECT_OB && o0 + q < g->cout; q++) {                                  \
+          int64_t o = o0 + q;                                                                          \
+          T bo = bias ? bias[o] : (T)0;                                                                \
+          T *yo = y + (b * g->cout + o) * g->ho * g->wo;                                               \
+          for (int64_t i = 0; i < g->ho; i++) {                                                        \
+            const T *src = yt + q * npr + i * g->wp;                                                   \
+            T *dst = yo + i * g->wo;                                                                   \
+            if (beta) for (int64_t j = 0; j < g->wo; j++) dst[j] = dst[j] + (src[j] + bo);             \
+            else for (int64_t j = 0; j < g->wo; j++) dst[j] = src[j] + bo;                             \
+          }                                                                                            \
+        }                                                                                              \
+      }                                                                                                \
+    }                                                                                                  \
+    free(xs); free(wpad); free(yt); free(off);                                                         \
+    return 1;                                                                                          \
+  }                                                                                                    \
+  __attribute__((target("avx2,fma"), optimize("O3"))) static int conv_wgrad_##SUF(                      \
+      const T *x, const T *dy, T *gw, T *gb, int beta, const dgeom_t *g) {                             \
+    int64_t coutp = ROUND_UP(g->cout, DIRECT_WO), ckk = g->ckk, ckkp = ROUND_UP(ckk, DIRECT_WT), npr = g->npr; \
+    T *xs = calloc((size_t)(g->cin * g->plane + npr), sizeof(T));                                      \
+    T *dyx = calloc((size_t)(coutp * npr), sizeof(T));                                                 \
+    T *acc = calloc((size_t)(coutp * ckkp * L), sizeof(T));                                            \
+    T *bacc = calloc((size_t)(g->cout * L), sizeof(T));                                                \
+    int64_t *off = calloc((size_t)ckkp, sizeof(int64_t));                                              \
+    if (!xs || !dyx || !acc || !bacc || !off) { free(xs); free(dyx); free(acc); free(bacc); free(off); return 0; } \
+    for (int64_t c = 0, t = 0; c < g->cin; c++)                                                        \
+      for (int64_t kh = 0; kh < g->k; kh++)                                                            \
+        for (int64_t kw = 0; kw < g->k; kw++, t++) off[t] = c * g->plane + kh * g->wp + kw;            \
+    int64_t hwo = g->ho * g->wo;                                                                       \
+    for (int64_t b = 0; b < g->B; b++) {                                                               \
+      pad_image_##SUF(xs, x + b * g->cin * g->h * g->w, g);                                            \
+      /* δy of this image on the padded row length; the columns j >= W_out stay 0 */                    \
+      for (int64_t o = 0; o < g->cout; o++)                                                            \
+        for (int64_t i = 0; i < g->ho; i++)                                                            \
+        {                                                                                              \
+          T *restrict dst = dyx + o * npr + i * g->wp;                                                 \
+          const T *restrict src = dy + (b * g->cout + o) * hwo + i * g->wo;                            \
+          for (int64_t j = 0; j < g->wo; j++) dst[j] = src[j];                                         \
+        }                                                                                              \
+      for (int64_t o0 = 0; o0 < coutp; o0 += DIRECT_WO) {                                              \
+        const T *d0p = dyx + o0 * npr, *d1p = d0p + npr;                                               \
+        for (int64_t t0 = 0; t0 < ckkp; t0 += DIRECT_WT) {                                             \
+          V a[DIRECT_WO][DIRECT_WT];                                                                   \
+          const T *xr[DIRECT_WT];                                                                      \
+          for (int r = 0; r < DIRECT_WT; r++) {                                                        \
+            xr[r] = xs + off[t0 + r];                                                                  \
+            a[0][r] = LOADU(acc + ((o0 + 0) * ckkp + t0 + r) * L);                                     \
+            a[1][r] = LOADU(acc + ((o0 + 1) * ckkp + t0 + r) * L);                                     \
+          }                                                                                            \
+          for (int64_t p0 = 0; p0 < npr; p0 += L) {                                                    \
+            V d0 = LOADU(d0p + p0), d1 = LOADU(d1p + p0);                                              \
+            for (int r = 0; r < DIRECT_WT; r++) {                                                      \
+              V xv = LOADU(xr[r] + p0);                                                                \
+              /* one load for both products (the compiler would otherwise fold it into each FMA) */     \
+              __asm__("" : "+x"(xv));                                                                  \
+              a[0][r] = FMA(d0, xv, a[0][r]);                                                          \
+              a[1][r] = FMA(d1, xv, a[1][r]);                                                          \
+            }                                                                                          \
+          }                                                                                            \
+          for (int r = 0; r < DIRECT_WT; r++) {                                                        \
+            STOREU(acc + ((o0 + 0) * ckkp + t0 + r) * L, a[0][r]);                                     \
+            STOREU(acc + ((o0 + 1) * ckkp + t0 + r) * L, a[1][r]);                                     \
+          }                                                                                            \
+        }                                                                                              \
+      }                                                                                                \
+      if (gb)                                                                                          \
+        for (int64_t o = 0; o < g->cout; o++) {                                                        \
+          V s = LOADU(bacc + o * L);                                                                   \
+          for (int64_t p0 = 0; p0 < npr; p0 += L) s = ADD(s, LOADU(dyx + o * npr + p0));               \
+          STOREU(bacc + o * L, s);                                                                     \
+        }                                                                                              \
+    }                                                                                                  \
+    for (int64_t o = 0; o < g->cout; o++) {                                                            \
+      for (int64_t t = 0; t < ckk; t++) {                                                              \
+        double s = 0;                                                                                  \
+        for (int l = 0; l < L; l++) s += (double)acc[(o * ckkp + t) * L + l];                          \
+        T *d = gw + o * ckk + t;                                                                       \
+        *d = (T)((beta ? (double)*d : 0) + s);                                                         \
+      }                                                                                                \
+      if (gb) {                                                                                        \
+        double s = 0;                                                                                  \
+        for (int l = 0; l < L; l++) s += (double)bacc[o * L + l];                                      \
+        gb[o] = (T)((beta ? (double)gb[o] : 0) + s);                                                   \
+      }                                                                                                \
+    }                                                                                                  \
+    free(xs); free(dyx); free(acc); free(bacc); free(off);                                             \
+    return 1;                                                                                          \
+  }
+
+DIRECT_KERNELS(f32, float, __m256, 8, _mm256_loadu_ps, _mm256_storeu_ps, _mm256_setzero_ps, _mm256_broadcast_ss, _mm256_fmadd_ps, _mm256_add_ps)
+DIRECT_KERNELS(f64, double, __m256d, 4, _mm256_loadu_pd, _mm256_storeu_pd, _mm256_setzero_pd, _mm256_broadcast_sd, _mm256_fmadd_pd, _mm256_add_pd)
+
+/* convForward(x, W, bias | null, y, beta, B, C_in, H, W, K, P, C_out, H_out, W_out) and
+   convWeightGrad(x, dy, gW, gb | null, beta, …the same…): see above. */
+static napi_value conv_direct(napi_env env, napi_callback_info info, int wgrad) {
+  size_t argc = 14;
+  napi_value argv[14];
+  int64_t d[9];
+  double beta;
+  view_t va, vb, vc, vd = {NULL, 0};
+  int dbl, dbl2;
+  const char *what = wgrad ? "convWeightGrad: expected (x, dy, gW, gb | null, beta, B, C_in, H, W, K, P, C_out, H_out, W_out), one float type, beta 0 or 1"
+                           : "convForward: expected (x, W, bias | null, y, beta, B, C_in, H, W, K, P, C_out, H_out, W_out), one float type, beta 0 or 1";
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 14 || !get_dims(env, argv, 5, 9, d) ||
+      napi_get_value_double(env, argv[4], &beta) != napi_ok || (beta != 0 && beta != 1) ||
+      !get_pair(env, argv[0], argv[1], &va, &vb, &dbl) || !get_pair(env, argv[0], argv[wgrad ? 2 : 3], &va, &vc, &dbl2))
+    return throw_range(env, what);
+  napi_valuetype bt;
+  napi_value opt = argv[wgrad ? 3 : 2];
+  if (napi_typeof(env, opt, &bt) != napi_ok) return throw_range(env, what);
+  if (bt != napi_null && bt != napi_undefined && !get_view(env, opt, dbl ? napi_float64_array : napi_float32_array, &vd))
+    return throw_range(env, what);
+  dgeom_t g = {d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8], 0, 0, 0, 0, 0, 0};
+  if (g.k < 1 || g.h + 2 * g.p < g.k || g.w + 2 * g.p < g.k || g.ho != g.h + 2 * g.p - g.k + 1 || g.wo != g.w + 2 * g.p - g.k + 1)
+    return throw_range(env, "convForward/convWeightGrad: output size is not H + 2P - K + 1 (stride 1)");
+  g.hp = g.h + 2 * g.p;
+  g.wp = g.w + 2 * g.p;
+  g.plane = g.hp * g.wp;
+  g.np = g.ho * g.wp;
+  g.npr = ROUND_UP(g.np, 16);
+  g.ckk = g.cin * g.k * g.k;
+  /* x, then the weight-shaped and the output-shaped arrays (which of b, c is which depends on the kernel) */
+  int64_t nx = g.B * g.cin * g.h * g.w, nw = g.cout * g.ckk, ny = g.B * g.cout * g.ho * g.wo;
+  const view_t *vw = wgrad ? &vc : &vb, *vy = wgrad ? &vb : &vc;
+  if ((int64_t)va.length < nx || (int64_t)vw->length < nw || (int64_t)vy->length < ny || (vd.data && (int64_t)vd.length < g.cout) ||
+      g.cin * g.plane + g.npr > 2147483647 || nx > 2147483647 || ny > 2147483647)
+    return throw_range(env, "convForward/convWeightGrad: an array shorter than the shape");
+  if (g.B == 0 || g.cout == 0) {
+    if (!beta && wgrad) {
+      memset(vc.data, 0, (size_t)nw * (dbl ? 8 : 4));
+      if (vd.data) memset(vd.data, 0, (size_t)g.cout * (dbl ? 8 : 4));
+    }
+    return NULL;
+  }
+  int ok;
+  if (wgrad)
+    ok = dbl ? conv_wgrad_f64(va.data, vb.data, vc.data, vd.data, beta != 0, &g) : conv_wgrad_f32(va.data, vb.data, vc.data, vd.data, beta != 0, &g);
+  else
+    ok = dbl ? conv_forward_f64(va.data, vb.data, vd.data, vc.data, beta != 0, &g) : conv_forward_f32(va.data, vb.data, vd.data, vc.data, beta != 0, &g);
+  if (!ok) napi_throw_error(env, NULL, "convForward/convWeightGrad: out of memory");
+  return NULL;
+}
+
+static napi_value conv_forward(napi_env env, napi_callback_info info) { return conv_direct(env, info, 0); }
+static napi_value conv_weight_grad(napi_env env, napi_callback_info info) { return conv_direct(env, info, 1); }
+#endif
 
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -593,5 +974,16 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"info", NULL, get_info, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props) != napi_ok) return NULL;
+#ifdef GLASSY_DIRECT
+  __builtin_cpu_init();
+  have_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  if (have_avx2) {
+    napi_property_descriptor direct[] = {
+      {"convForward", NULL, conv_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"convWeightGrad", NULL, conv_weight_grad, NULL, NULL, NULL, napi_default, NULL},
+    };
+    if (napi_define_properties(env, exports, 2, direct) != napi_ok) return NULL;
+  }
+#endif
   return exports;
 }

@@ -132,3 +132,32 @@ test('the kernels give the same bits on the backend\'s own arrays and on ordinar
     assert.deepEqual([...foreign.t], [...own.t], `${be.name} swapAxes`);
   }
 });
+
+test('maxPool 2×2 stride 2 (vectorised rows with an overlapping last group): every width, ties and NaNs as the plain rule', (t) => {
+  const pairs = withAndWithout().filter((q) => q.fast.maxPool);
+  if (pairs.length === 0) t.skip('no backend with the pooling kernels (BLAS addon not built)');
+  const rng = Rng.stream(12, 1);
+  for (const { name, fast } of pairs) {
+    for (const Ctor of [Float32Array, Float64Array]) {
+      for (let wo = 1; wo <= 21; wo++) {
+        const planes = 3, ho = 3, h = 2 * ho + 1, w = 2 * wo + (wo % 2);
+        const x = new Ctor(planes * h * w);
+        // few distinct values (ties), a NaN in about one window in forty
+        for (let i = 0; i < x.length; i++) x[i] = rng.uniform() < 0.01 ? NaN : Math.round(rng.uniform() * 4) - 2;
+        const y = new Ctor(planes * ho * wo), idx = new Int32Array(planes * ho * wo);
+        fast.maxPool!(x, y, idx, { planes, height: h, width: w, kernel: 2, stride: 2, outHeight: ho, outWidth: wo });
+        for (let p = 0, o = 0; p < planes; p++) {
+          for (let oh = 0; oh < ho; oh++) {
+            for (let ow = 0; ow < wo; ow++, o++) {
+              const win = [0, 1, w, w + 1].map((d) => p * h * w + 2 * oh * w + 2 * ow + d);
+              let best = win.find((i) => Number.isNaN(x[i]!)) ?? win[0]!;
+              if (!Number.isNaN(x[best]!)) for (const i of win) if (x[i]! > x[best]!) best = i;
+              assert.equal(idx[o], best, `${name} ${Ctor.name} W_out=${wo} window ${o}`);
+              assert.ok(Object.is(y[o], x[best]), `${name} ${Ctor.name} W_out=${wo} value ${o}`);
+            }
+          }
+        }
+      }
+    }
+  }
+});

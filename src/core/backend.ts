@@ -78,6 +78,18 @@ export interface Backend {
   scatterAdd?(dy: Float, argmax: Int32Array, n: number, dx: Float, m: number): void;
 
   /**
+   * Optional direct convolution, stride 1 (the BLAS addon on CPUs with AVX2 and FMA): for layers with
+   * few input channels it replaces im2col + GEMM, whose col copy and skinny products cost more than
+   * the arithmetic. x [B × C_in × H × W] and y, δy [B × C_out × H_out × W_out] in NCHW, weights OIHW,
+   * zero padding P; all arrays of one precision; β is 0 (overwrite) or 1 (accumulate).
+   * - convForward: y ← β·y + (W ⋆ x + bias), bias null for none;
+   * - convWeightGrad: gW ← β·gW + Σ over the batch of δy ⋆ x, gb ← β·gb + Σ δy (gb null: skipped).
+   * Summation order is the kernel's own (not the GEMM's), fixed, so results repeat bit for bit.
+   */
+  convForward?(x: Float, w: Float, bias: Float | null, y: Float, beta: 0 | 1, geometry: ConvGeometry, outChannels: number): void;
+  convWeightGrad?(x: Float, dy: Float, gw: Float, gb: Float | null, beta: 0 | 1, geometry: ConvGeometry, outChannels: number): void;
+
+  /**
    * Optional: whether the kernels read and write this array in place, without a copy (every typed
    * array on the BLAS and reference backends; only allocF32/allocF64 arrays on WebAssembly). Absent
    * means "only arrays from allocF32/allocF64".

@@ -45,6 +45,11 @@ interface Addon {
   rowSums?(a: Float, rows: number, n: number, out: Float, beta: number): void;
   maxPool?(x: Float, y: Float, argmax: Int32Array, planes: number, h: number, w: number, k: number, s: number, ho: number, wo: number): void;
   scatterAdd?(dy: Float, argmax: Int32Array, n: number, dx: Float, m: number): void;
+  /** Direct convolution (Backend.convForward …): only where the CPU has AVX2 and FMA. */
+  convForward?(x: Float, w: Float, bias: Float | null, y: Float, beta: number, B: number, cin: number, h: number, wIn: number,
+    k: number, p: number, cout: number, ho: number, wo: number): void;
+  convWeightGrad?(x: Float, dy: Float, gw: Float, gb: Float | null, beta: number, B: number, cin: number, h: number, wIn: number,
+    k: number, p: number, cout: number, ho: number, wo: number): void;
   setThreads(n: number): void;
   getThreads(): number;
   info(): BlasInfo;
@@ -156,6 +161,17 @@ export function loadBlasBackend(): { backend: BlasBackend } | { reason: string }
     backend.rowSums = rowSums.bind(addon);
     backend.maxPool = (x, y, argmax, g) => maxPool.call(addon, x, y, argmax, g.planes, g.height, g.width, g.kernel, g.stride, g.outHeight, g.outWidth);
     backend.scatterAdd = scatterAdd.bind(addon);
+  }
+  const { convForward, convWeightGrad } = addon;
+  if (convForward && convWeightGrad) {
+    backend.convForward = (x, w, bias, y, beta, g, cout) => {
+      if (g.stride !== 1) throw GlassyError.invalid('convForward.stride', g.stride, '1');
+      convForward.call(addon, x, w, bias, y, beta, g.batch, g.channels, g.height, g.width, g.kernel, g.padding, cout, g.outHeight, g.outWidth);
+    };
+    backend.convWeightGrad = (x, dy, gw, gb, beta, g, cout) => {
+      if (g.stride !== 1) throw GlassyError.invalid('convWeightGrad.stride', g.stride, '1');
+      convWeightGrad.call(addon, x, dy, gw, gb, beta, g.batch, g.channels, g.height, g.width, g.kernel, g.padding, cout, g.outHeight, g.outWidth);
+    };
   }
   return { backend };
 }

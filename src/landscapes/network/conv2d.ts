@@ -17,10 +17,24 @@
  * go through the backend's kernels where it has them (the BLAS addon: V8 does not vectorise these
  * loops, and they cost more than the GEMMs at MNIST sizes); the loops below are the fallback, and the
  * kernels reproduce them bit for bit.
+ *
+ * Layers with few input channels (C_in·K·K ≤ DIRECT_MAX_TAPS, stride 1: the first layer of an image
+ * network) skip im2col where the backend has a direct convolution (Backend.convForward,
+ * convWeightGrad): there the col copy is K² times the input and the GEMMs are too skinny for the BLAS
+ * to run near its peak — the weight gradient of conv(1→10, 5) on MNIST is [10 × B·576]·[B·576 × 25].
+ * They read x and δy in NCHW, so the transposes and the bias sums go too; the input gradient (not
+ * needed for a first layer) still goes through GEMM + col2im.
  */
 import type { Backend, ConvGeometry, Float } from '../../core/backend.js';
 import { gemm } from '../../core/backends/index.js';
 import { AffineParams, slice, type Alloc, type Layer, type Shape } from './layer.js';
+
+/**
+ * The largest C_in·K·K that takes the direct convolution: im2col + GEMM wins once the GEMM's inner
+ * dimension is long (conv(10→20, 5) has 250), the direct kernel while it is short (MNIST's
+ * conv(1→10, 5) has 25, an RGB 5×5 layer 75).
+ */
+export const DIRECT_MAX_TAPS = 80;
 
 export interface ConvOptions {
   channels: number;
@@ -52,6 +66,8 @@ export class Conv2d extends AffineParams implements Layer {
   private dYReady = false;
   /** The im2col/col2im shape handed to the backend's kernels (batch set per call). */
   private readonly geometry: ConvGeometry;
+  /** Whether this layer uses the backend's direct convolution instead of im2col + GEMM. */
+  private readonly direct: boolean;
 
   constructor(
     readonly token: string, index: number, inShape: Shape, readonly opts: ConvOptions, offset: number, bias: boolean,
@@ -70,6 +86,7 @@ export class Conv2d extends AffineParams implements Layer {
     this.outSize = c * this.hw;
     this.ckk = cin * k * k;
     this.geometry = { batch: 0, channels: cin, height: h, width: w, kernel: k, stride: s, padding: p, outHeight: ho, outWidth: wo };
+    this.direct = s === 1 && this.ckk <= DIRECT_MAX_TAPS && !!backend.convForward && !!backend.convWeightGrad;
   }
 
   prepare(rows: number, alloc: Alloc): void {
@@ -77,23 +94,34 @@ export class Conv2d extends AffineParams implements Layer {
     this.rows = rows;
     this.alloc = alloc;
     const n = rows * this.hw;
-    this.col = alloc(this.ckk * n);
-    this.dcol = alloc(this.ckk * n);
-    this.cn = alloc(this.opts.channels * n);
-    this.cn2 = alloc(this.opts.channels * n);
+    // The direct path needs col and the channel-major buffers only for the input gradient
+    // (allocated on first use: a first layer never asks for it).
+    this.col = this.direct ? null : alloc(this.ckk * n);
+    this.dcol = this.direct ? null : alloc(this.ckk * n);
+    this.cn = this.direct ? null : alloc(this.opts.channels * n);
+    this.cn2 = this.direct ? null : alloc(this.opts.channels * n);
     this.rcol = null;
   }
 
   forward(theta: Float, x: Float, y: Float, B: number): void {
-    const col = this.col!;
     this.dYReady = false;
+    if (this.direct) {
+      this.convDirect(x, slice(theta, this.weight), this.bias ? slice(theta, this.bias) : null, y, B, 0);
+      return;
+    }
+    const col = this.col!;
     this.im2col(x, B, col);
     this.gemmForward(slice(theta, this.weight), col, B, 0);
     this.toNchw(B, y, theta);
   }
 
-  backward(theta: Float, _x: Float, _y: Float, dy: Float, dx: Float | null, g: Float | null, B: number, beta: 0 | 1): void {
+  backward(theta: Float, x: Float, _y: Float, dy: Float, dx: Float | null, g: Float | null, B: number, beta: 0 | 1): void {
     if (!g && !dx) return; // the first layer in the HVP's backward pass: only δ's above it are needed
+    if (this.direct) {
+      if (g) this.weightDirect(x, dy, g, B, beta, true);
+      if (dx) this.inputGradient(theta, dy, null, null, B, dx);
+      return;
+    }
     const dY = this.cn2!;
     this.toCnhw(dy, B, dY);
     this.dYReady = true;
@@ -108,8 +136,13 @@ export class Conv2d extends AffineParams implements Layer {
     }
   }
 
-  rForward(theta: Float, v: Float, _x: Float, rx: Float | null, _y: Float, ry: Float, B: number): void {
+  rForward(theta: Float, v: Float, x: Float, rx: Float | null, _y: Float, ry: Float, B: number): void {
     // R{Y} = V·col(x) + W·col(R{x}) + v_b
+    if (this.direct) {
+      this.convDirect(x, slice(v, this.weight), this.bias ? slice(v, this.bias) : null, ry, B, 0);
+      if (rx) this.convDirect(rx, slice(theta, this.weight), null, ry, B, 1);
+      return;
+    }
     this.gemmForward(slice(v, this.weight), this.col!, B, 0);
     if (rx) {
       const rcol = this.rCol();
@@ -120,9 +153,16 @@ export class Conv2d extends AffineParams implements Layer {
   }
 
   rBackward(
-    theta: Float, v: Float, _x: Float, rx: Float | null, _y: Float, dy: Float, rdy: Float,
+    theta: Float, v: Float, x: Float, rx: Float | null, _y: Float, dy: Float, rdy: Float,
     rdx: Float | null, out: Float, B: number, beta: 0 | 1,
   ): void {
+    if (this.direct) {
+      // R{∂E/∂W} = R{δY} ⋆ x + δY ⋆ R{x};  R{δx} = Wᵀ ⋆ R{δY} + Vᵀ ⋆ δY
+      this.weightDirect(x, rdy, out, B, beta, true);
+      if (rx) this.weightDirect(rx, dy, out, B, 1, false);
+      if (rdx) this.inputGradient(theta, rdy, v, dy, B, rdx);
+      return;
+    }
     const dY = this.cn2!;
     const rdY = this.cn!;
     if (!this.dYReady) this.toCnhw(dy, B, dY);
@@ -142,6 +182,41 @@ export class Conv2d extends AffineParams implements Layer {
   }
 
   // ---- kernels ---------------------------------------------------------------------------------
+
+  /** y ← β·y + (W ⋆ x + bias) through the backend's direct convolution. */
+  private convDirect(x: Float, W: Float, bias: Float | null, y: Float, B: number, beta: 0 | 1): void {
+    this.geometry.batch = B;
+    this.backend.convForward!(x, W, bias, y, beta, this.geometry, this.opts.channels);
+  }
+
+  /** g_W ← β·g_W + δY ⋆ x (and g_b ← β·g_b + Σ δY when withBias) through the direct convolution. */
+  private weightDirect(x: Float, dy: Float, g: Float, B: number, beta: 0 | 1, withBias: boolean): void {
+    this.geometry.batch = B;
+    const gb = withBias && this.bias ? slice(g, this.bias) : null;
+    this.backend.convWeightGrad!(x, dy, slice(g, this.weight), gb, beta, this.geometry, this.opts.channels);
+  }
+
+  /**
+   * dx ← col2im(Wᵀ·δY), or col2im(Wᵀ·δY + Vᵀ·δY₂) when a second term is given (the R-backward pass),
+   * for the direct path, whose forward pass builds no col: θ or v hold W and V; the channel-major
+   * buffers are allocated on first use (never, for a first layer).
+   */
+  private inputGradient(theta: Float, dy: Float, v: Float | null, dy2: Float | null, B: number, dx: Float): void {
+    const n = this.rows * this.hw;
+    if (!this.cn2) {
+      this.cn = this.alloc!(this.opts.channels * n);
+      this.cn2 = this.alloc!(this.opts.channels * n);
+      this.dcol = this.alloc!(this.ckk * n);
+    }
+    const dcol = this.dcol!;
+    this.toCnhw(dy, B, this.cn2);
+    this.gemmInput(slice(theta, this.weight), this.cn2, B, dcol, 0);
+    if (v && dy2) {
+      this.toCnhw(dy2, B, this.cn!);
+      this.gemmInput(slice(v, this.weight), this.cn!, B, dcol, 1);
+    }
+    this.col2im(dcol, B, dx);
+  }
 
   private rCol(): Float {
     if (!this.rcol) this.rcol = this.alloc!(this.ckk * this.rows * this.hw);

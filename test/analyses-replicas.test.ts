@@ -2,7 +2,8 @@
  * cluster, hessian, permute and connect as replica tasks: the same arrays, byte for byte, from one
  * in-process run, a pool of 2 workers, 3 shards + merge, a run whose replica was stopped dead after
  * its checkpoints (what kill -9 leaves) and then resumed, a real SIGKILL of `glassy connect` mid-NEB
- * followed by `glassy resume`, and the BullMQ queue with two `glassy worker` processes.
+ * followed by `glassy resume`, and the BullMQ queue with two `glassy worker` processes, the one
+ * holding a replica (after its first checkpoint, where the task checkpoints) SIGKILLed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,19 +21,20 @@ import { registry } from '../src/registry.js';
 import { Run } from '../src/store/run.js';
 import { killAfterCheckpoints, runAnalysis } from './analysis-helpers.js';
 import {
-  type Spawned, arrayDiff, freePort, glassy, redisAvailable, removeDir, spawnGlassy, startRedis, stopProcess, tempDir, waitFor,
+  type Spawned, arrayDiff, freePort, glassy, killQueueHolder, redisAvailable, removeDir, spawnGlassy, startRedis, startWorkers, stopProcess,
+  tempDir, waitFor, workerArgs,
 } from './executor-helpers.js';
 
 const SEED = 7;
 const quiet = { progress: 'none', handleSignals: false } as const;
 
-async function source(root: string): Promise<string> {
+async function source(root: string, replicas = 4): Promise<string> {
   const dir = join(root, 'train');
   const config = parseTrainConfig({
     data: { source: 'teacher-student', d: 10, nTrain: 200, nTest: 100, hidden: 4, nClasses: 2 },
     model: { sizes: [10, 8, 2], activation: 'tanh' }, optimizer: { kind: 'sgd', lr: 0.1 }, batch: 20, epochs: 2, measurePoints: 3,
   });
-  const r = await runEnsemble(Run.create(dir, { protocol: 'train', config, seed: 3 }), registry, { replicas: 4, executor: 'inprocess', ...quiet });
+  const r = await runEnsemble(Run.create(dir, { protocol: 'train', config, seed: 3 }), registry, { replicas, executor: 'inprocess', ...quiet });
   assert.equal(r.status, 'complete');
   return dir;
 }
@@ -143,27 +145,40 @@ test('glassy connect killed with SIGKILL mid-NEB, then glassy resume: arrays bit
   }
 });
 
-test('the BullMQ queue with 2 glassy workers: connect, permute, hessian, cluster identical to in-process', { skip: redisAvailable() ? false : 'redis-server is not installed: queue test skipped' }, async () => {
+test('the BullMQ queue with 2 glassy workers, the one holding a replica SIGKILLed: connect, permute, hessian, cluster identical to in-process', { skip: redisAvailable() ? false : 'redis-server is not installed: queue test skipped' }, async () => {
   const root = tempDir('analyses-queue');
   const port = await freePort();
   const redis = await startRedis(port);
   const url = `redis://127.0.0.1:${port}`;
-  const workers: Spawned[] = [];
+  const queue = 'analyses';
+  let workers: Spawned[] = [];
   try {
-    const src = await source(root);
-    for (let w = 0; w < 2; w++) workers.push(spawnGlassy(['worker', '--redis', url, '--queue', 'analyses', '--concurrency', '1']));
-    await waitFor(() => workers.every((w) => /ready/.test(w.stderr())), 20_000, 'two workers ready');
-    const configs: Array<[string, unknown]> = [
-      ['connect', parseConnectConfig({ source: src, a: 0, b: 2, methods: ['linear', 'neb'], points: 7, neb: { images: 3, steps: 30 } })],
-      ['permute', parsePermuteConfig({ source: src, swaps: [2, 'random'], points: 5 })],
-      ['hessian', parseHessianConfig({ source: src, top: 2, trace: true, samples: 6, traceBlock: 2, vectors: false })],
-      ['cluster', parseClusterConfig({ source: src, overlap: 'aligned', pairBlock: 2, permutations: 9 })],
+    const src = await source(root, 6);
+    workers = await startWorkers(url, queue, 2);
+    // Each case is killed inside a replica that is long enough to be caught (checkpointed ones after
+    // their first checkpoint): the NEB band, a block of 12 Hutchinson probes, a block of 8 of the 15
+    // alignments, one permutation profile of 101 points (permute does not checkpoint).
+    const cases: Array<[string, unknown, number | undefined]> = [
+      ['connect', parseConnectConfig({ source: src, a: 0, b: 2, methods: ['linear', 'neb'], points: 7, neb: { images: 3, steps: 100, tolerance: 1e-14 } }), 1],
+      ['permute', parsePermuteConfig({ source: src, swaps: [2, 'random'], repeats: 2, pair: [0, 1], points: 101 }), undefined],
+      ['hessian', parseHessianConfig({ source: src, top: 2, trace: true, samples: 24, traceBlock: 12, vectors: false }), 1],
+      ['cluster', parseClusterConfig({ source: src, overlap: 'aligned', pairBlock: 8, permutations: 9 }), 1],
     ];
-    for (const [name, config] of configs) {
+    for (const [name, config, checkpointEvery] of cases) {
       const ref = join(root, `${name}-ref`), queued = join(root, `${name}-queued`);
       await runAnalysis(name, config, ref, SEED);
-      await runAnalysis(name, config, queued, SEED, { executor: 'queue', redis: url, queue: 'analyses' });
-      assert.deepEqual(arrayDiff(ref, queued), [], `${name} on the queue`);
+      const pending = runAnalysis(name, config, queued, SEED, {
+        executor: 'queue', redis: url, queue, attempts: 3, backoffMs: 200, ...(checkpointEvery ? { checkpointEvery } : {}),
+      });
+      pending.catch(() => { /* awaited below */ });
+      const { victim, index } = await killQueueHolder(workers, url, queue, queued, checkpointEvery !== undefined);
+      // The survivor takes the job over; a restarted worker joins it for the next case.
+      workers = workers.map((w) => (w === victim ? spawnGlassy(workerArgs(url, queue)) : w));
+      await pending;
+      const takeover = readDone(queued, index)!;
+      assert.notEqual(takeover.pid, victim.child.pid, `${name}: replica ${index} finished elsewhere`);
+      if (checkpointEvery !== undefined) assert.ok((takeover.resumedFrom ?? 0) >= 1, `${name}: resumed from a checkpoint, ${JSON.stringify(takeover)}`);
+      assert.deepEqual(arrayDiff(ref, queued), [], `${name} on the queue, one worker killed`);
     }
   } finally {
     for (const w of workers) await stopProcess(w.child);

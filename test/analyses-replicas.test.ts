@@ -2,7 +2,7 @@
  * cluster, hessian, permute and connect as replica tasks: the same arrays, byte for byte, from one
  * in-process run, a pool of 2 workers, 3 shards + merge, a run whose replica was stopped dead after
  * its checkpoints (what kill -9 leaves) and then resumed, a real SIGKILL of `glassy connect` mid-NEB
- * followed by `glassy resume`, and the BullMQ queue with two `glassy worker` processes, the one
+ * and of `glassy cluster`, `hessian` and `permute` mid-run, each followed by `glassy resume`, and the BullMQ queue with two `glassy worker` processes, the one
  * holding a replica (after its first checkpoint, where the task checkpoints) SIGKILLed.
  */
 import { test } from 'node:test';
@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeRun, prepareEnsemble, runEnsemble } from '../src/executor/ensemble.js';
-import { readDone } from '../src/executor/markers.js';
+import { listDone, readDone } from '../src/executor/markers.js';
 import { parseClusterConfig } from '../src/protocols/cluster.js';
 import { clusterBlocks } from '../src/protocols/cluster/protocol.js';
 import { parseConnectConfig } from '../src/protocols/connect/protocol.js';
@@ -21,17 +21,26 @@ import { registry } from '../src/registry.js';
 import { Run } from '../src/store/run.js';
 import { killAfterCheckpoints, runAnalysis } from './analysis-helpers.js';
 import {
-  type Spawned, arrayDiff, freePort, glassy, killQueueHolder, redisAvailable, removeDir, spawnGlassy, startRedis, startWorkers, stopProcess,
-  tempDir, waitFor, workerArgs,
+  type Spawned, arrayDiff, freePort, glassy, killQueueHolder, killWhen, redisAvailable, removeDir, spawnGlassy, startRedis, startWorkers,
+  stopProcess, tempDir, workerArgs,
 } from './executor-helpers.js';
 
 const SEED = 7;
 const quiet = { progress: 'none', handleSignals: false } as const;
 
-async function source(root: string, replicas = 4): Promise<string> {
+/** Checkpoint files of replica i (none before its first, none once it is done). */
+function ckpts(dir: string, index: number): number {
+  try {
+    return readdirSync(join(dir, 'checkpoints', `replica-${String(index).padStart(4, '0')}`)).filter((n) => n.endsWith('.ckpt')).length;
+  } catch {
+    return 0;
+  }
+}
+
+async function source(root: string, replicas = 4, nTrain = 200): Promise<string> {
   const dir = join(root, 'train');
   const config = parseTrainConfig({
-    data: { source: 'teacher-student', d: 10, nTrain: 200, nTest: 100, hidden: 4, nClasses: 2 },
+    data: { source: 'teacher-student', d: 10, nTrain, nTest: 100, hidden: 4, nClasses: 2 },
     model: { sizes: [10, 8, 2], activation: 'tanh' }, optimizer: { kind: 'sgd', lr: 0.1 }, batch: 20, epochs: 2, measurePoints: 3,
   });
   const r = await runEnsemble(Run.create(dir, { protocol: 'train', config, seed: 3 }), registry, { replicas, executor: 'inprocess', ...quiet });
@@ -121,14 +130,7 @@ test('glassy connect killed with SIGKILL mid-NEB, then glassy resume: arrays bit
     const dir = join(root, 'killed');
     // A checkpoint every iteration: slow enough to be caught mid-band, and the kill lands between two.
     const p = spawnGlassy(['connect', src, '0', '1', ...args, '--out', dir, '--workers', '2', '--checkpoint-every', '1', '--progress', 'lines']);
-    const ckpts = () => { try { return readdirSync(join(dir, 'checkpoints', 'replica-0001')).filter((n) => n.endsWith('.ckpt')).length; } catch { return 0; } };
-    try {
-      await waitFor(() => ckpts() >= 2 || p.child.exitCode !== null, 30_000, 'two NEB checkpoints');
-    } finally {
-      p.child.kill('SIGKILL');
-    }
-    await p.exit;
-    assert.equal(p.child.signalCode, 'SIGKILL', `the run ended before it could be killed: ${p.stderr()}`);
+    await killWhen([p], () => ckpts(dir, 1) >= 2 && readDone(dir, 1) === null, 30_000, 'two NEB checkpoints');
     const r = await glassy(['resume', dir, '--json', '--progress', 'none']);
     assert.equal(r.code, 0, r.stderr);
     assert.ok((readDone(dir, 1)!.resumedFrom ?? 0) >= 1, JSON.stringify(readDone(dir, 1)));
@@ -140,6 +142,53 @@ test('glassy connect killed with SIGKILL mid-NEB, then glassy resume: arrays bit
     const again = await glassy(['connect', src, '0', '1', ...args, '--neb-steps', '30', '--out', join(root, 'again'), '--progress', 'none', '--no-report']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /UNCONVERGED: neb stopped at 30 iterations with max force/);
+  } finally {
+    removeDir(root);
+  }
+});
+
+test('cluster, hessian, permute killed with SIGKILL mid-run, then glassy resume: arrays byte-identical', async () => {
+  const root = tempDir('analyses-kill');
+  try {
+    const src = await source(root, 8, 1000);
+    // Replicas long enough to be caught: 14 of the 28 alignments, 100 Hutchinson probes, a profile of
+    // 401 points (on 1000 training samples); cluster and hessian are killed after a checkpoint, permute (no checkpoints) between replicas.
+    const cases: Array<{ name: string; config: unknown; flags: string[]; checkpoints: boolean }> = [
+      {
+        name: 'cluster', config: parseClusterConfig({ source: src, overlap: 'aligned', pairBlock: 14, permutations: 9 }),
+        flags: ['--overlap', 'aligned', '--pair-block', '14', '--permutations', '9'], checkpoints: true,
+      },
+      {
+        name: 'hessian', config: parseHessianConfig({ source: src, top: 2, trace: true, samples: 200, traceBlock: 100, vectors: false }),
+        flags: ['--top', '2', '--trace', '--probes', '200', '--trace-block', '100', '--no-vectors'], checkpoints: true,
+      },
+      {
+        name: 'permute', config: parsePermuteConfig({ source: src, swaps: [2, 'random'], repeats: 3, points: 401 }),
+        flags: ['--swaps', '2,random', '--repeats', '3', '--points', '401'], checkpoints: false,
+      },
+    ];
+    for (const c of cases) {
+      const ref = join(root, `${c.name}-ref`), dir = join(root, `${c.name}-killed`);
+      await runAnalysis(c.name, c.config, ref, SEED);
+      const K = (await registry.protocol(c.name)).replicas!(c.config)!;
+      const p = spawnGlassy([c.name, src, ...c.flags, '--seed', String(SEED), '--out', dir, '--workers', '2', '--checkpoint-every', '1', '--progress', 'lines', '--no-report']);
+      let held = -1;
+      await killWhen([p], () => {
+        const done = listDone(dir);
+        if (!c.checkpoints) return done.length >= 1 && done.length < K;
+        held = Array.from({ length: K }, (_, i) => i).find((i) => !done.includes(i) && ckpts(dir, i) >= 1) ?? -1;
+        return held >= 0;
+      }, 60_000, c.checkpoints ? `a checkpointed ${c.name} replica` : `a finished ${c.name} replica`);
+      assert.equal(Run.open(dir).status, 'interrupted', c.name);
+      const r = await glassy(['resume', dir, '--json', '--progress', 'none']);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { status: string; ran: number[]; skipped: number[] };
+      assert.equal(out.status, 'complete');
+      assert.ok(out.ran.length > 0, `${c.name}: ${r.stdout}`);
+      if (c.checkpoints) assert.ok((readDone(dir, held)!.resumedFrom ?? 0) >= 1, `${c.name}: replica ${held} resumed from ${JSON.stringify(readDone(dir, held))}`);
+      else assert.ok(out.skipped.length > 0, `${c.name}: ${r.stdout}`);
+      assert.deepEqual(arrayDiff(ref, dir), [], `${c.name}: killed and resumed`);
+    }
   } finally {
     removeDir(root);
   }

@@ -37,10 +37,10 @@ function ckpts(dir: string, index: number): number {
   }
 }
 
-async function source(root: string, replicas = 4, nTrain = 200): Promise<string> {
+async function source(root: string, replicas = 4): Promise<string> {
   const dir = join(root, 'train');
   const config = parseTrainConfig({
-    data: { source: 'teacher-student', d: 10, nTrain, nTest: 100, hidden: 4, nClasses: 2 },
+    data: { source: 'teacher-student', d: 10, nTrain: 200, nTest: 100, hidden: 4, nClasses: 2 },
     model: { sizes: [10, 8, 2], activation: 'tanh' }, optimizer: { kind: 'sgd', lr: 0.1 }, batch: 20, epochs: 2, measurePoints: 3,
   });
   const r = await runEnsemble(Run.create(dir, { protocol: 'train', config, seed: 3 }), registry, { replicas, executor: 'inprocess', ...quiet });
@@ -150,21 +150,21 @@ test('glassy connect killed with SIGKILL mid-NEB, then glassy resume: arrays bit
 test('cluster, hessian, permute killed with SIGKILL mid-run, then glassy resume: arrays byte-identical', async () => {
   const root = tempDir('analyses-kill');
   try {
-    const src = await source(root, 8, 1000);
-    // Replicas long enough to be caught: 14 of the 28 alignments, 100 Hutchinson probes, a profile of
-    // 401 points (on 1000 training samples); cluster and hessian are killed after a checkpoint, permute (no checkpoints) between replicas.
+    const src = await source(root, 8);
+    // Replicas long enough to be caught: 14 of the 28 alignments, 60 Hutchinson probes, 8 profiles of
+    // 1001 points; cluster and hessian are killed after a checkpoint, permute (no checkpoints) between replicas.
     const cases: Array<{ name: string; config: unknown; flags: string[]; checkpoints: boolean }> = [
       {
         name: 'cluster', config: parseClusterConfig({ source: src, overlap: 'aligned', pairBlock: 14, permutations: 9 }),
         flags: ['--overlap', 'aligned', '--pair-block', '14', '--permutations', '9'], checkpoints: true,
       },
       {
-        name: 'hessian', config: parseHessianConfig({ source: src, top: 2, trace: true, samples: 200, traceBlock: 100, vectors: false }),
-        flags: ['--top', '2', '--trace', '--probes', '200', '--trace-block', '100', '--no-vectors'], checkpoints: true,
+        name: 'hessian', config: parseHessianConfig({ source: src, top: 2, trace: true, samples: 120, traceBlock: 60, vectors: false }),
+        flags: ['--top', '2', '--trace', '--probes', '120', '--trace-block', '60', '--no-vectors'], checkpoints: true,
       },
       {
-        name: 'permute', config: parsePermuteConfig({ source: src, swaps: [2, 'random'], repeats: 3, points: 401 }),
-        flags: ['--swaps', '2,random', '--repeats', '3', '--points', '401'], checkpoints: false,
+        name: 'permute', config: parsePermuteConfig({ source: src, swaps: [2, 'random'], repeats: 4, points: 1001 }),
+        flags: ['--swaps', '2,random', '--repeats', '4', '--points', '1001'], checkpoints: false,
       },
     ];
     for (const c of cases) {
@@ -180,7 +180,7 @@ test('cluster, hessian, permute killed with SIGKILL mid-run, then glassy resume:
         return held >= 0;
       }, 60_000, c.checkpoints ? `a checkpointed ${c.name} replica` : `a finished ${c.name} replica`);
       assert.equal(Run.open(dir).status, 'interrupted', c.name);
-      const r = await glassy(['resume', dir, '--json', '--progress', 'none']);
+      const r = await glassy(['resume', dir, '--json', '--progress', 'none', '--no-report']);
       assert.equal(r.code, 0, r.stderr);
       const out = JSON.parse(r.stdout) as { status: string; ran: number[]; skipped: number[] };
       assert.equal(out.status, 'complete');

@@ -5,8 +5,6 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -14,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import { prepareEnsemble } from '../src/executor/ensemble.js';
 import { Run } from '../src/store/run.js';
 import { parseConfig } from '../src/executor/protocol.js';
-import { jobIdFor, keys } from '../src/executor/queue.js';
 import { protocol as selftest, type SelftestConfig } from '../src/protocols/selftest.js';
 
 /** dist/test/ → repository root (bin/glassy.js lives there). */
@@ -247,6 +244,8 @@ export function heldReplica(w: Spawned, runDir: string): number | null {
  * the check is made, so it cannot complete the job in between. Returns the victim and the replica.
  */
 export async function killQueueHolder(workers: Spawned[], url: string, queue: string, runDir: string, checkpointed: boolean): Promise<{ victim: Spawned; index: number }> {
+  // Loaded here, not by every test that imports these helpers (bullmq takes a while to load).
+  const [{ Queue }, { Redis }, { jobIdFor, keys }] = await Promise.all([import('bullmq'), import('ioredis'), import('../src/executor/queue.js')]);
   const client = new Redis(url);
   const q = new Queue(queue, { connection: { url } });
   let index = -1;

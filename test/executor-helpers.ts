@@ -191,11 +191,12 @@ function exited(p: Spawned): boolean {
 /** Wait until every thread of `pid` is stopped (SIGSTOP takes effect asynchronously on another CPU). */
 async function stopped(pid: number): Promise<void> {
   const tasks = `/proc/${pid}/task`;
-  if (!existsSync(tasks)) return; // not Linux: the kill lands a moment later, still after `ready`
+  if (!existsSync(tasks)) return; // not Linux: nothing to watch, the second check races the stop by a moment
+  // The state follows the thread's name in parentheses (which may contain ') '); a thread gone counts as stopped.
   const state = (t: string): string => {
-    try { return /\) (\S)/.exec(readFileSync(join(tasks, t, 'stat'), 'utf8'))?.[1] ?? 'T'; } catch { return 'T'; }
+    try { const st = readFileSync(join(tasks, t, 'stat'), 'utf8'); return st[st.lastIndexOf(')') + 2] ?? 'X'; } catch { return 'X'; }
   };
-  await waitFor(() => { try { return readdirSync(tasks).every((t) => /[Tt]/.test(state(t))); } catch { return true; } }, 5000, `process ${pid} stopped`);
+  await waitFor(() => { try { return readdirSync(tasks).every((t) => /[TtZX]/.test(state(t))); } catch { return true; } }, 5000, `process ${pid} stopped`);
 }
 
 /**

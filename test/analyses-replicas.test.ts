@@ -2,14 +2,15 @@
  * cluster, hessian, permute and connect as replica tasks: the same arrays, byte for byte, from one
  * in-process run, a pool of 2 workers, 3 shards + merge, a run whose replica was stopped dead after
  * its checkpoints (what kill -9 leaves) and then resumed, a real SIGKILL of `glassy connect` mid-NEB
- * followed by `glassy resume`, and the BullMQ queue with two `glassy worker` processes.
+ * and of `glassy cluster`, `hessian` and `permute` mid-run, each followed by `glassy resume`, and the BullMQ queue with two `glassy worker` processes, the one
+ * holding a replica (after its first checkpoint, where the task checkpoints) SIGKILLed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { mergeRun, prepareEnsemble, runEnsemble } from '../src/executor/ensemble.js';
-import { readDone } from '../src/executor/markers.js';
+import { listDone, readDone } from '../src/executor/markers.js';
 import { parseClusterConfig } from '../src/protocols/cluster.js';
 import { clusterBlocks } from '../src/protocols/cluster/protocol.js';
 import { parseConnectConfig } from '../src/protocols/connect/protocol.js';
@@ -20,19 +21,29 @@ import { registry } from '../src/registry.js';
 import { Run } from '../src/store/run.js';
 import { killAfterCheckpoints, runAnalysis } from './analysis-helpers.js';
 import {
-  type Spawned, arrayDiff, freePort, glassy, redisAvailable, removeDir, spawnGlassy, startRedis, stopProcess, tempDir, waitFor,
+  type Spawned, arrayDiff, freePort, glassy, killQueueHolder, killWhen, redisAvailable, removeDir, spawnGlassy, startRedis, startWorkers,
+  stopProcess, tempDir, workerArgs,
 } from './executor-helpers.js';
 
 const SEED = 7;
 const quiet = { progress: 'none', handleSignals: false } as const;
 
-async function source(root: string): Promise<string> {
+/** Checkpoint files of replica i (none before its first, none once it is done). */
+function ckpts(dir: string, index: number): number {
+  try {
+    return readdirSync(join(dir, 'checkpoints', `replica-${String(index).padStart(4, '0')}`)).filter((n) => n.endsWith('.ckpt')).length;
+  } catch {
+    return 0;
+  }
+}
+
+async function source(root: string, replicas = 4): Promise<string> {
   const dir = join(root, 'train');
   const config = parseTrainConfig({
     data: { source: 'teacher-student', d: 10, nTrain: 200, nTest: 100, hidden: 4, nClasses: 2 },
     model: { sizes: [10, 8, 2], activation: 'tanh' }, optimizer: { kind: 'sgd', lr: 0.1 }, batch: 20, epochs: 2, measurePoints: 3,
   });
-  const r = await runEnsemble(Run.create(dir, { protocol: 'train', config, seed: 3 }), registry, { replicas: 4, executor: 'inprocess', ...quiet });
+  const r = await runEnsemble(Run.create(dir, { protocol: 'train', config, seed: 3 }), registry, { replicas, executor: 'inprocess', ...quiet });
   assert.equal(r.status, 'complete');
   return dir;
 }
@@ -119,14 +130,7 @@ test('glassy connect killed with SIGKILL mid-NEB, then glassy resume: arrays bit
     const dir = join(root, 'killed');
     // A checkpoint every iteration: slow enough to be caught mid-band, and the kill lands between two.
     const p = spawnGlassy(['connect', src, '0', '1', ...args, '--out', dir, '--workers', '2', '--checkpoint-every', '1', '--progress', 'lines']);
-    const ckpts = () => { try { return readdirSync(join(dir, 'checkpoints', 'replica-0001')).filter((n) => n.endsWith('.ckpt')).length; } catch { return 0; } };
-    try {
-      await waitFor(() => ckpts() >= 2 || p.child.exitCode !== null, 30_000, 'two NEB checkpoints');
-    } finally {
-      p.child.kill('SIGKILL');
-    }
-    await p.exit;
-    assert.equal(p.child.signalCode, 'SIGKILL', `the run ended before it could be killed: ${p.stderr()}`);
+    await killWhen([p], () => ckpts(dir, 1) >= 2 && readDone(dir, 1) === null, 30_000, 'two NEB checkpoints');
     const r = await glassy(['resume', dir, '--json', '--progress', 'none']);
     assert.equal(r.code, 0, r.stderr);
     assert.ok((readDone(dir, 1)!.resumedFrom ?? 0) >= 1, JSON.stringify(readDone(dir, 1)));
@@ -143,27 +147,87 @@ test('glassy connect killed with SIGKILL mid-NEB, then glassy resume: arrays bit
   }
 });
 
-test('the BullMQ queue with 2 glassy workers: connect, permute, hessian, cluster identical to in-process', { skip: redisAvailable() ? false : 'redis-server is not installed: queue test skipped' }, async () => {
+test('cluster, hessian, permute killed with SIGKILL mid-run, then glassy resume: arrays byte-identical', async () => {
+  const root = tempDir('analyses-kill');
+  try {
+    const src = await source(root, 8);
+    // Replicas long enough to be caught: 14 of the 28 alignments, 60 Hutchinson probes, 8 profiles of
+    // 1001 points; cluster and hessian are killed after a checkpoint, permute (no checkpoints) between replicas.
+    const cases: Array<{ name: string; config: unknown; flags: string[]; checkpoints: boolean }> = [
+      {
+        name: 'cluster', config: parseClusterConfig({ source: src, overlap: 'aligned', pairBlock: 14, permutations: 9 }),
+        flags: ['--overlap', 'aligned', '--pair-block', '14', '--permutations', '9'], checkpoints: true,
+      },
+      {
+        name: 'hessian', config: parseHessianConfig({ source: src, top: 2, trace: true, samples: 120, traceBlock: 60, vectors: false }),
+        flags: ['--top', '2', '--trace', '--probes', '120', '--trace-block', '60', '--no-vectors'], checkpoints: true,
+      },
+      {
+        name: 'permute', config: parsePermuteConfig({ source: src, swaps: [2, 'random'], repeats: 4, points: 1001 }),
+        flags: ['--swaps', '2,random', '--repeats', '4', '--points', '1001'], checkpoints: false,
+      },
+    ];
+    for (const c of cases) {
+      const ref = join(root, `${c.name}-ref`), dir = join(root, `${c.name}-killed`);
+      await runAnalysis(c.name, c.config, ref, SEED);
+      const K = (await registry.protocol(c.name)).replicas!(c.config)!;
+      const p = spawnGlassy([c.name, src, ...c.flags, '--seed', String(SEED), '--out', dir, '--workers', '2', '--checkpoint-every', '1', '--progress', 'lines', '--no-report']);
+      let held = -1;
+      await killWhen([p], () => {
+        const done = listDone(dir);
+        if (!c.checkpoints) return done.length >= 1 && done.length < K;
+        held = Array.from({ length: K }, (_, i) => i).find((i) => !done.includes(i) && ckpts(dir, i) >= 1) ?? -1;
+        return held >= 0;
+      }, 60_000, c.checkpoints ? `a checkpointed ${c.name} replica` : `a finished ${c.name} replica`);
+      assert.equal(Run.open(dir).status, 'interrupted', c.name);
+      const r = await glassy(['resume', dir, '--json', '--progress', 'none', '--no-report']);
+      assert.equal(r.code, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as { status: string; ran: number[]; skipped: number[] };
+      assert.equal(out.status, 'complete');
+      assert.ok(out.ran.length > 0, `${c.name}: ${r.stdout}`);
+      if (c.checkpoints) assert.ok((readDone(dir, held)!.resumedFrom ?? 0) >= 1, `${c.name}: replica ${held} resumed from ${JSON.stringify(readDone(dir, held))}`);
+      else assert.ok(out.skipped.length > 0, `${c.name}: ${r.stdout}`);
+      assert.deepEqual(arrayDiff(ref, dir), [], `${c.name}: killed and resumed`);
+    }
+  } finally {
+    removeDir(root);
+  }
+});
+
+test('the BullMQ queue with 2 glassy workers, the one holding a replica SIGKILLed: connect, permute, hessian, cluster identical to in-process', { skip: redisAvailable() ? false : 'redis-server is not installed: queue test skipped' }, async () => {
   const root = tempDir('analyses-queue');
   const port = await freePort();
   const redis = await startRedis(port);
   const url = `redis://127.0.0.1:${port}`;
-  const workers: Spawned[] = [];
+  const queue = 'analyses';
+  let workers: Spawned[] = [];
   try {
-    const src = await source(root);
-    for (let w = 0; w < 2; w++) workers.push(spawnGlassy(['worker', '--redis', url, '--queue', 'analyses', '--concurrency', '1']));
-    await waitFor(() => workers.every((w) => /ready/.test(w.stderr())), 20_000, 'two workers ready');
-    const configs: Array<[string, unknown]> = [
-      ['connect', parseConnectConfig({ source: src, a: 0, b: 2, methods: ['linear', 'neb'], points: 7, neb: { images: 3, steps: 30 } })],
-      ['permute', parsePermuteConfig({ source: src, swaps: [2, 'random'], points: 5 })],
-      ['hessian', parseHessianConfig({ source: src, top: 2, trace: true, samples: 6, traceBlock: 2, vectors: false })],
-      ['cluster', parseClusterConfig({ source: src, overlap: 'aligned', pairBlock: 2, permutations: 9 })],
+    const src = await source(root, 6);
+    workers = await startWorkers(url, queue, 2);
+    // Each case is killed inside a replica that is long enough to be caught (checkpointed ones after
+    // their first checkpoint): the NEB band, a block of 12 Hutchinson probes, a block of 8 of the 15
+    // alignments, one permutation profile of 101 points (permute does not checkpoint).
+    const cases: Array<[string, unknown, number | undefined]> = [
+      ['connect', parseConnectConfig({ source: src, a: 0, b: 2, methods: ['linear', 'neb'], points: 7, neb: { images: 3, steps: 100, tolerance: 1e-14 } }), 1],
+      ['permute', parsePermuteConfig({ source: src, swaps: [2, 'random'], repeats: 2, pair: [0, 1], points: 101 }), undefined],
+      ['hessian', parseHessianConfig({ source: src, top: 2, trace: true, samples: 24, traceBlock: 12, vectors: false }), 1],
+      ['cluster', parseClusterConfig({ source: src, overlap: 'aligned', pairBlock: 8, permutations: 9 }), 1],
     ];
-    for (const [name, config] of configs) {
+    for (const [name, config, checkpointEvery] of cases) {
       const ref = join(root, `${name}-ref`), queued = join(root, `${name}-queued`);
       await runAnalysis(name, config, ref, SEED);
-      await runAnalysis(name, config, queued, SEED, { executor: 'queue', redis: url, queue: 'analyses' });
-      assert.deepEqual(arrayDiff(ref, queued), [], `${name} on the queue`);
+      const pending = runAnalysis(name, config, queued, SEED, {
+        executor: 'queue', redis: url, queue, attempts: 3, backoffMs: 200, ...(checkpointEvery ? { checkpointEvery } : {}),
+      });
+      pending.catch(() => { /* awaited below */ });
+      const { victim, index } = await killQueueHolder(workers, url, queue, queued, checkpointEvery !== undefined);
+      // The survivor takes the job over; a restarted worker joins it for the next case.
+      workers = workers.map((w) => (w === victim ? spawnGlassy(workerArgs(url, queue)) : w));
+      await pending;
+      const takeover = readDone(queued, index)!;
+      assert.notEqual(takeover.pid, victim.child.pid, `${name}: replica ${index} finished elsewhere`);
+      if (checkpointEvery !== undefined) assert.ok((takeover.resumedFrom ?? 0) >= 1, `${name}: resumed from a checkpoint, ${JSON.stringify(takeover)}`);
+      assert.deepEqual(arrayDiff(ref, queued), [], `${name} on the queue, one worker killed`);
     }
   } finally {
     for (const w of workers) await stopProcess(w.child);

@@ -1,6 +1,7 @@
 /**
  * Shared helpers of the executor tests (not a test file itself): temporary runs of the selftest
- * protocol, byte-level array comparison, spawning the real CLI, and a private redis-server.
+ * protocol, byte-level array comparison, spawning the real CLI, a private redis-server, `glassy
+ * worker`s, and kill -9 at a deterministic point (killWhen, killQueueHolder).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -166,4 +167,104 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   const gone = new Promise<void>((r) => child.once('exit', () => r()));
   child.kill(signal);
   await Promise.race([gone, sleep(3000).then(() => { child.kill('SIGKILL'); })]);
+}
+
+/**
+ * `glassy worker` arguments for `queue` at `url`: one job at a time, a short lock and stalled-job
+ * check, so that the job of a killed worker is taken over within seconds.
+ */
+export function workerArgs(url: string, queue: string): string[] {
+  return ['worker', '--redis', url, '--queue', queue, '--concurrency', '1', '--lock-duration', '2000', '--stalled-interval', '1000'];
+}
+
+/** Start n `glassy worker`s (workerArgs) sharing this checkout's directory; resolves once all are ready. */
+export async function startWorkers(url: string, queue: string, n: number): Promise<Spawned[]> {
+  const workers = Array.from({ length: n }, () => spawnGlassy(workerArgs(url, queue)));
+  await waitFor(() => workers.every((w) => /ready/.test(w.stderr())), 20_000, `${n} workers ready`);
+  return workers;
+}
+
+function exited(p: Spawned): boolean {
+  return p.child.exitCode !== null || p.child.signalCode !== null;
+}
+
+/** Wait until every thread of `pid` is stopped (SIGSTOP takes effect asynchronously on another CPU). */
+async function stopped(pid: number): Promise<void> {
+  const tasks = `/proc/${pid}/task`;
+  if (!existsSync(tasks)) return; // not Linux: nothing to watch, the second check races the stop by a moment
+  // The state follows the thread's name in parentheses (which may contain ') '); a thread gone counts as stopped.
+  const state = (t: string): string => {
+    try { const st = readFileSync(join(tasks, t, 'stat'), 'utf8'); return st[st.lastIndexOf(')') + 2] ?? 'X'; } catch { return 'X'; }
+  };
+  await waitFor(() => { try { return readdirSync(tasks).every((t) => /[TtZX]/.test(state(t))); } catch { return true; } }, 5000, `process ${pid} stopped`);
+}
+
+/**
+ * SIGKILL one of `candidates` at a deterministic point rather than a random moment: poll `ready(p)`;
+ * when it holds, freeze p (SIGSTOP, all threads), ask `ready(p)` again and, if it still holds, SIGKILL
+ * p while frozen, so the kill lands in exactly the state `ready` saw; else SIGCONT and poll on.
+ * Returns the killed process once it has exited; throws when all candidates ended first.
+ */
+export async function killWhen(candidates: Spawned[], ready: (p: Spawned) => boolean | Promise<boolean>, ms: number, what: string): Promise<Spawned> {
+  const t0 = Date.now();
+  for (;;) {
+    for (const p of candidates) {
+      if (exited(p) || !(await ready(p))) continue;
+      p.child.kill('SIGSTOP');
+      let still = false;
+      try {
+        await stopped(p.child.pid!);
+        still = !exited(p) && (await ready(p));
+      } finally {
+        p.child.kill(still ? 'SIGKILL' : 'SIGCONT');
+      }
+      if (still) {
+        await p.exit;
+        return p;
+      }
+    }
+    if (candidates.every(exited)) throw new Error(`ended before ${what}: ${candidates.map((p) => p.stderr().slice(-500)).join('\n')}`);
+    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** The replica of `runDir` that worker w started last, unless its stderr says it finished it. */
+export function heldReplica(w: Spawned, runDir: string): number | null {
+  let held: number | null = null;
+  for (const m of w.stderr().matchAll(/replica (\d+) of (\S+) (started|done)/g)) {
+    if (m[2] !== runDir) continue;
+    held = m[3] === 'started' ? Number(m[1]) : held === Number(m[1]) ? null : held;
+  }
+  return held;
+}
+
+/**
+ * SIGKILL the queue worker (one of `workers`) that holds a replica of `runDir` — with a checkpoint
+ * in Redis when `checkpointed` — at a point where the job is still active: the worker is frozen when
+ * the check is made, so it cannot complete the job in between. Returns the victim and the replica.
+ */
+export async function killQueueHolder(workers: Spawned[], url: string, queue: string, runDir: string, checkpointed: boolean): Promise<{ victim: Spawned; index: number }> {
+  // Loaded here, not by every test that imports these helpers (bullmq takes a while to load).
+  const [{ Queue }, { Redis }, { jobIdFor, keys }] = await Promise.all([import('bullmq'), import('ioredis'), import('../src/executor/queue.js')]);
+  const client = new Redis(url);
+  const q = new Queue(queue, { connection: { url } });
+  let index = -1;
+  try {
+    const victim = await killWhen(workers, async (w) => {
+      const i = heldReplica(w, runDir);
+      if (i === null) return false;
+      const jobId = jobIdFor(runDir, i);
+      if (checkpointed && !(await client.exists(keys.checkpoint(queue, jobId)))) return false;
+      // One round trip first: a completion the worker sent before it froze is processed before the state is read.
+      await client.ping();
+      if ((await q.getJobState(jobId)) !== 'active') return false;
+      index = i;
+      return true;
+    }, 60_000, `a worker holding ${checkpointed ? 'a checkpointed' : 'a'} replica of ${runDir}`);
+    return { victim, index };
+  } finally {
+    await q.close();
+    client.disconnect();
+  }
 }

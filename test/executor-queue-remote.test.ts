@@ -24,7 +24,7 @@ import { Run } from '../src/store/run.js';
 import { registry } from '../src/registry.js';
 import {
   type Spawned, arrayDiff, canUnshare, freePort, redisAvailable, removeDir, selftestRun, sleep, spawnGlassy, spawnIsolated,
-  startRedis, stopProcess, tempDir, visibleWhenIsolated, waitFor,
+  startRedis, stopProcess, tempDir, visibleWhenIsolated, waitFor, workerArgs,
 } from './executor-helpers.js';
 
 const skip = redisAvailable() ? false : 'redis-server is not installed (apt-get install redis-server): queue tests skipped';
@@ -54,8 +54,7 @@ function tensorsDiff(a: string, b: string): string[] {
 }
 
 function worker(url: string, queue: string, hide: string, cwd: string): Spawned {
-  return spawnIsolated(['worker', '--redis', url, '--queue', queue, '--concurrency', '1',
-    '--lock-duration', '2000', '--stalled-interval', '1000'], hide, cwd);
+  return spawnIsolated(workerArgs(url, queue), hide, cwd);
 }
 
 test('queue: a worker that cannot see the run directory runs a walk on a train run; identical to in-process', { skip }, async () => {

@@ -17,12 +17,12 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { listDone, readDone } from '../src/executor/markers.js';
-import { jobIdFor, keys } from '../src/executor/queue.js';
+import { jobIdFor } from '../src/executor/queue.js';
 import { Run } from '../src/store/run.js';
 import { registry } from '../src/registry.js';
 import {
-  type Spawned, arrayDiff, freePort, glassy, redisAvailable, removeDir, selftestRun, spawnIsolated, startRedis,
-  stopProcess, tempDir, waitFor,
+  type Spawned, arrayDiff, freePort, glassy, killQueueHolder, redisAvailable, removeDir, selftestRun, spawnIsolated, startRedis,
+  stopProcess, tempDir, waitFor, workerArgs,
 } from './executor-helpers.js';
 
 const K = 64;
@@ -57,8 +57,7 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
     assert.equal(r0.status, 'complete');
 
     for (let w = 0; w < 3; w++) {
-      workers.push(spawnIsolated(['worker', '--redis', url, '--queue', queueName, '--concurrency', '1',
-        '--lock-duration', '2000', '--stalled-interval', '1000'], root, workdir));
+      workers.push(spawnIsolated(workerArgs(url, queueName), root, workdir));
     }
     await waitFor(() => workers.every((w) => /ready/.test(w.stderr())), 20_000, 'three workers ready');
 
@@ -67,26 +66,7 @@ test('queue: 64 replicas on 3 workers, one SIGKILLed mid-job: all done once, ide
       executor: 'queue', redis: url, queue: queueName, attempts: 3, backoffMs: 200, progress: 'none', handleSignals: false,
     });
     // Kill worker 0 once it holds a job that has written a checkpoint (to Redis).
-    const victim = workers[0]!;
-    const redisClient = new Redis(url);
-    const victimCheckpointed = new Set<number>();
-    const probing = new Set<number>();
-    let held = -1;
-    await waitFor(() => {
-      const s = startedIndices(victim);
-      const last = s[s.length - 1];
-      if (last === undefined) return false;
-      const done = new RegExp(`replica ${last} of \\S+ done`).test(victim.stderr());
-      if (!done && victimCheckpointed.has(last)) { held = last; return true; }
-      if (!probing.has(last)) {
-        probing.add(last);
-        void redisClient.exists(keys.checkpoint(queueName, jobIdFor(dir, last))).then((n) => { if (n) victimCheckpointed.add(last); probing.delete(last); });
-      }
-      return false;
-    }, 20_000, 'worker 0 holding a checkpointed job');
-    victim.child.kill('SIGKILL');
-    await victim.exit;
-    redisClient.disconnect();
+    const { victim, index: held } = await killQueueHolder([workers[0]!], url, queueName, dir, true);
 
     const result = await pending;
     assert.equal(result.status, 'complete', JSON.stringify(result.failed));

@@ -1,19 +1,17 @@
 /**
  * The spinglass protocol on the BullMQ queue: a private redis-server, two `glassy worker`s, a
- * parallel-tempering run of 4 disorder samples; one worker is SIGKILLed while it holds a sample that
- * has checkpointed. The other worker takes the sample over, resumes it from its checkpoint, and the
+ * parallel-tempering run of 4 disorder samples; the worker holding a sample that has checkpointed is
+ * SIGKILLed. The other worker takes the sample over, resumes it from its checkpoint, and the
  * arrays are byte-identical to an in-process run. Skipped, saying so, when redis-server is absent.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { runEnsemble } from '../src/executor/ensemble.js';
 import { readDone } from '../src/executor/markers.js';
-import { jobIdFor, keys } from '../src/executor/queue.js';
 import { registry } from '../src/registry.js';
 import { Run } from '../src/store/run.js';
-import { type Spawned, arrayDiff, freePort, redisAvailable, removeDir, spawnGlassy, startRedis, stopProcess, tempDir, waitFor } from './executor-helpers.js';
+import { type Spawned, arrayDiff, freePort, killQueueHolder, redisAvailable, removeDir, startRedis, startWorkers, stopProcess, tempDir } from './executor-helpers.js';
 import { runSpinglass, spinglassConfig, type SpinglassInput } from './spinglass-helpers.js';
 
 const skip = redisAvailable() ? false : 'redis-server is not installed (apt-get install redis-server): queue test skipped';
@@ -28,35 +26,14 @@ test('queue: PT samples on 2 workers, one SIGKILLed mid-sample: resumed elsewher
   const workers: Spawned[] = [];
   try {
     const ref = await runSpinglass(PT, join(root, 'ref'));
-    for (let w = 0; w < 2; w++) {
-      workers.push(spawnGlassy(['worker', '--redis', url, '--queue', 'sg-test', '--concurrency', '1', '--lock-duration', '2000', '--stalled-interval', '1000']));
-    }
-    await waitFor(() => workers.every((w) => /ready/.test(w.stderr())), 20_000, 'two workers ready');
+    workers.push(...await startWorkers(url, 'sg-test', 2));
     const { config, seed } = spinglassConfig(PT);
     const dir = join(root, 'queued');
     const pending = runEnsemble(Run.create(dir, { protocol: 'spinglass', config, seed }), registry, {
       executor: 'queue', redis: url, queue: 'sg-test', attempts: 3, backoffMs: 200, checkpointEvery: 500, progress: 'none', handleSignals: false,
     });
-    const victim = workers[0]!;
-    // Checkpoints of queue jobs live in Redis (workers see no run directory): probe the job's key.
-    const redisClient = new Redis(url);
-    const checkpointed = new Set<number>();
-    const probing = new Set<number>();
-    let held = -1;
-    await waitFor(() => {
-      const started = [...victim.stderr().matchAll(/replica (\d+) of \S+ started/g)].map((m) => Number(m[1]));
-      const last = started[started.length - 1];
-      if (last === undefined || new RegExp(`replica ${last} of \\S+ done`).test(victim.stderr())) return false;
-      if (checkpointed.has(last)) { held = last; return true; }
-      if (!probing.has(last)) {
-        probing.add(last);
-        void redisClient.exists(keys.checkpoint('sg-test', jobIdFor(dir, last))).then((n) => { if (n) checkpointed.add(last); probing.delete(last); });
-      }
-      return false;
-    }, 30_000, 'worker 0 holding a checkpointed sample');
-    redisClient.disconnect();
-    victim.child.kill('SIGKILL');
-    await victim.exit;
+    // Checkpoints of queue jobs live in Redis (workers see no run directory): killQueueHolder probes them.
+    const { victim, index: held } = await killQueueHolder(workers, url, 'sg-test', dir, true);
     const result = await pending;
     assert.equal(result.status, 'complete', JSON.stringify(result.failed));
     const takeover = readDone(dir, held)!;

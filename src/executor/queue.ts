@@ -305,7 +305,7 @@ export class QueueExecutor implements Executor {
       const existing = await call(queue.getJob(jobId));
       if (existing) {
         const state = await call(existing.getState());
-        if (state === 'completed' && (await importResult(jobId, j, existing.returnvalue))) continue;
+        if (state === 'completed' && (await importResult(jobId, j, (await call(queue.getJob(jobId)))?.returnvalue ?? null))) continue;
         if (state === 'completed' || state === 'failed') await call(existing.remove()).catch(() => {});
         else continue; // waiting, delayed, active: it is on its way
       }
@@ -328,7 +328,9 @@ export class QueueExecutor implements Executor {
         }
         const state = await call(job.getState());
         if (state === 'completed') {
-          if (!(await importResult(jobId, j, job.returnvalue))) {
+          // Its return value as of now: the job read above may predate its completion (then it has none).
+          const finished = await call(queue.getJob(jobId));
+          if (!(await importResult(jobId, j, finished?.returnvalue ?? null))) {
             ev.warn(j.index, `its result vanished from Redis at ${url}; enqueued again`);
             await call(job.remove());
             await uploadInputs();

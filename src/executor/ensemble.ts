@@ -221,6 +221,8 @@ export async function runEnsemble(run: Run, registry: Registry, options: Ensembl
     return result;
   }
   result.summary = await finalizeRun(run, task, config, k);
+  // A unit may hold several replicas (train --lockstep G): the task's summary counts replicas.
+  if (typeof result.summary['replicas'] === 'number') result.replicas = result.summary['replicas'];
   result.status = 'complete';
   return result;
 }

@@ -2,16 +2,18 @@
  * runEnsemble with the in-process and local (worker-thread) executors: bit-identical arrays for
  * inprocess, 1 and 2 workers, and for shards merged; a failing replica reported by index while
  * the others complete; --max-memory refusal with the estimate × workers; merge refusing an
- * incomplete or overlapping set of shards.
+ * incomplete or overlapping set of shards; a one-thread pool running a breathing task in-process.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import { GlassyError } from '../src/core/errors.js';
 import { mergeRun, runEnsemble } from '../src/executor/ensemble.js';
 import { listDone, markShard, readDone } from '../src/executor/markers.js';
-import { parseConfig } from '../src/executor/protocol.js';
+import { parseConfig, type Registry } from '../src/executor/protocol.js';
+import type { ReplicaContext } from '../src/executor/replica.js';
 import { protocol, task } from '../src/protocols/selftest.js';
 import { Run } from '../src/store/run.js';
 import { arrayBytes, arrayDiff, removeDir, selftestRun, tempDir } from './executor-helpers.js';
@@ -124,5 +126,47 @@ test('--max-memory refuses with the estimate × concurrent workers', async () =>
     assert.deepEqual(listDone(dir), [], 'nothing ran');
   } finally {
     removeDir(dir);
+  }
+});
+
+/** The registry with selftest's task marked as breathing (or not), its replicas recording the thread they ran on. */
+function markedRegistry(breathes: boolean): Registry {
+  return {
+    url: registry.url,
+    names: () => registry.names(),
+    async protocol(name) {
+      const p = await registry.protocol(name);
+      if (name !== 'selftest') return p;
+      const real = await p.task();
+      return {
+        ...p,
+        task: async () => ({
+          ...real,
+          breathes,
+          async run(config: unknown, ctx: ReplicaContext) {
+            // ctx.breathe must hand the event loop a turn sooner or later (else this never ends).
+            let turned = false;
+            setImmediate(() => { turned = true; });
+            while (!turned) await ctx.breathe?.();
+            return { ...(await real.run(config, ctx)), thread: threadId };
+          },
+        }),
+      };
+    },
+  };
+}
+
+test('a one-thread local pool runs a breathing task in this thread (the pool runs the rest); ctx.breathe yields', { timeout: 120_000 }, async () => {
+  const root = tempDir('breathe');
+  try {
+    for (const breathes of [true, false]) {
+      const dir = join(root, String(breathes));
+      const r = await runEnsemble(selftestRun(dir, { ...CONFIG, steps: 60 }, 2, SEED), markedRegistry(breathes), { ...quiet, executor: 'local', workers: 1 });
+      assert.equal(r.status, 'complete', JSON.stringify(r.failed));
+      // In this thread the marked task ran (threadId 0); in a pool thread the registry's own task did.
+      for (const i of [0, 1]) assert.equal(readDone(dir, i)!.summary['thread'], breathes ? threadId : undefined);
+    }
+  } finally {
+    removeDir(root);
   }
 });

@@ -33,6 +33,7 @@ async function train(dir: string, config: Record<string, unknown>, K: number, wo
   const run = Run.create(dir, { protocol: 'train', config: parseTrainConfig(config), seed: 5 });
   const r = await runEnsemble(run, registry, { replicas: K, executor: workers > 1 ? 'local' : 'inprocess', workers, ...quiet });
   assert.equal(r.status, 'complete', JSON.stringify(r.failed));
+  assert.equal(r.replicas, K, 'the result (and --json) counts replicas, not lockstep groups');
   return Run.open(dir);
 }
 

@@ -12,6 +12,11 @@ export interface Split {
   n: number;
   /** n×k real targets for regression (teacher outputs, linear-regression responses). */
   targets?: Float32Array;
+  /**
+   * True when `x` is finite by construction (bytes scaled by finite constants): loadDataset skips
+   * its scan, so a process that only checks the data's shape never converts the inputs.
+   */
+  finite?: boolean;
 }
 
 /**

@@ -97,6 +97,8 @@ export function materialise(pool: Pool, sel: Selection, affine: { a: number; b: 
     },
     y: sel.y,
     n,
+    // a·byte + b with finite a and b: nothing to scan for NaN or ±Inf.
+    finite: pool.x instanceof Uint8Array && Number.isFinite(affine.a) && Number.isFinite(affine.b),
   };
 }
 

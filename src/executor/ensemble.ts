@@ -94,13 +94,20 @@ function checkSplit(runDir: string, info: EnsembleInfo, shards: number | undefin
   return info;
 }
 
-/** The pool (piscina) and the queue (bullmq, ioredis) are loaded only when a run uses them. */
-async function makeExecutor(o: ExecutorOptions, pending: number, registry: Registry, run: QueueRunInfo): Promise<Executor> {
+/**
+ * The pool (piscina) and the queue (bullmq, ioredis) are loaded only when a run uses them. A pool
+ * of one thread runs a task that breathes (ReplicaTask.breathes) in this thread instead: the same
+ * runner and numbers, without a worker's start-up and its second copy of the data — unless BLAS is
+ * asked for several threads here, which the pool's worker would not use.
+ */
+async function makeExecutor(o: ExecutorOptions, pending: number, registry: Registry, run: QueueRunInfo, breathes: boolean): Promise<Executor> {
   switch (o.executor) {
     case 'inprocess': return new InProcessExecutor(registry);
     case 'local': {
+      const threads = Math.max(1, Math.min(o.workers ?? defaultWorkers(), pending));
+      if (threads === 1 && breathes && (process.env['GLASSY_BLAS_THREADS'] ?? '1') === '1') return new InProcessExecutor(registry);
       const { LocalExecutor } = await import('./local.js');
-      return new LocalExecutor(Math.max(1, Math.min(o.workers ?? defaultWorkers(), pending)), registry.url);
+      return new LocalExecutor(threads, registry.url);
     }
     case 'queue': {
       const { QueueExecutor } = await import('./queue.js');
@@ -155,7 +162,7 @@ export async function runEnsemble(run: Run, registry: Registry, options: Ensembl
   let stopping = false;
   if (jobs.length > 0) {
     const executor = await makeExecutor(o, jobs.length, registry,
-      { config: run.manifest.config, seed: run.manifest.seed, replicas: k, inputs: task.inputs?.(config) ?? [] });
+      { config: run.manifest.config, seed: run.manifest.seed, replicas: k, inputs: task.inputs?.(config) ?? [] }, task.breathes === true);
     const display = createProgress(o.progress, label ?? `${name} ${run.dir}`, pending);
     const onSignal = (sig: NodeJS.Signals): void => {
       stopping = true;
@@ -214,6 +221,8 @@ export async function runEnsemble(run: Run, registry: Registry, options: Ensembl
     return result;
   }
   result.summary = await finalizeRun(run, task, config, k);
+  // A unit may hold several replicas (train --lockstep G): the task's summary counts replicas.
+  if (typeof result.summary['replicas'] === 'number') result.replicas = result.summary['replicas'];
   result.status = 'complete';
   return result;
 }

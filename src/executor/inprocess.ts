@@ -1,6 +1,7 @@
 /**
- * Sequential, in this thread: for debugging (breakpoints, stack traces) and for tests that want
- * no threads. Same runner as the pool, so the numbers are the same.
+ * Sequential, in this thread: for debugging (breakpoints, stack traces), for tests that want no
+ * threads, and in place of a local pool of one thread for tasks that breathe (ensemble.ts). Same
+ * runner as the pool, so the numbers are the same.
  */
 import type { EnsembleEvents, Executor } from './executor.js';
 import type { Registry } from './protocol.js';

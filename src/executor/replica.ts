@@ -52,6 +52,12 @@ export interface ReplicaContext {
   progress(fraction: number, message?: string): void;
   /** A warning for the user (shown once, with the replica index), e.g. a fallback that was taken. */
   warn(message: string): void;
+  /**
+   * Lets the thread's event loop run (signal handlers, the progress display) when ~0.1 s has passed
+   * since the last time; cheap to await every step. A task that awaits it in its long loops sets
+   * `ReplicaTask.breathes`.
+   */
+  breathe?(): Promise<void> | undefined;
   /** Atomically persist a checkpoint (the previous good one stays until the new one is complete). */
   saveCheckpoint(cp: Checkpoint): void;
   /** The latest good checkpoint of this replica, or null to start from scratch. */
@@ -76,6 +82,12 @@ export interface ReplicaTask<C> {
    */
   validate?(config: C, seed: number): Promise<void> | void;
   run(config: C, ctx: ReplicaContext): Promise<ReplicaSummary>;
+  /**
+   * The task awaits `ctx.breathe()` in its long loops, so it can run on the main thread without
+   * freezing Ctrl-C and the progress display: where the local pool would get one thread, the
+   * replicas then run in-process, without a worker thread's start-up and second copy of the data.
+   */
+  breathes?: boolean;
   /**
    * Bytes one replica needs at its peak (weights, data, buffers). Used by `--max-memory` to refuse
    * a run that would not fit with the chosen number of concurrent workers.

@@ -36,6 +36,8 @@ export interface ReplicaEvents {
 
 /** Progress calls closer together than this are dropped (tasks may call it every step). */
 const PROGRESS_INTERVAL_MS = 200;
+/** ctx.breathe yields to the event loop at most this often. */
+const BREATH_INTERVAL_MS = 100;
 
 /** The message shown for a failure: GlassyErrors are the user's; others get the stack under GLASSY_DEBUG. */
 export function errorText(err: unknown): string {
@@ -66,6 +68,7 @@ export async function runReplicaJob(job: ReplicaJob, events: ReplicaEvents, regi
       write: (p, d) => { writeFileAtomic(p, d); events.checkpoint?.(d); },
     });
     let last = 0;
+    let lastBreath = performance.now();
     let resumedFrom: number | null = null;
     const ctx: ReplicaContext = {
       runDir,
@@ -81,6 +84,12 @@ export async function runReplicaJob(job: ReplicaJob, events: ReplicaEvents, regi
         events.progress(Math.min(1, Math.max(0, fraction)), message);
       },
       warn: (m) => events.warn(m),
+      breathe() {
+        const now = performance.now();
+        if (now - lastBreath < BREATH_INTERVAL_MS) return undefined;
+        lastBreath = now;
+        return new Promise<void>((resolve) => { setImmediate(resolve); });
+      },
       saveCheckpoint: (cp) => { store.save(cp); },
       loadCheckpoint: () => {
         const cp = store.load();

@@ -120,6 +120,21 @@ export function replicaSetup(config: NetworkConfig, seed: number, index: number)
   return { ds, train, evalTrain, test, initStream, orderStream };
 }
 
+/**
+ * The test landscape of a run's replicas alone (finalize's ensemble prediction): the same landscape
+ * modelSetup builds, without the training ones, so the training inputs are never converted.
+ */
+export function testSetup(config: NetworkConfig, seed: number): { ds: Dataset; test: NetworkLandscape } {
+  const ds = checkTrainData(config, seed);
+  const d = ds.nFeatures;
+  const C = ds.nClasses > 0 ? ds.nClasses : ds.nTargets ?? 1;
+  const data = rowsOf(ds.test, d, C, null);
+  if (config.model.layers !== undefined) {
+    return { ds, test: createNetwork({ model: config.model.layers, inputShape: inputShapeOf(ds), loss: config.loss, precision: config.precision, bias: config.model.bias }, data) };
+  }
+  return { ds, test: new MlpLandscape({ arch: { ...config.model, sizes: modelSizes(config.model) }, loss: config.loss, precision: config.precision }, data) };
+}
+
 /** Per-sample input shape of the data: the images' [C, H, W] where the source has one, else [d]. */
 export function inputShapeOf(ds: Dataset): number[] {
   return ds.inputShape ?? [ds.nFeatures];

@@ -7,7 +7,7 @@
  */
 import type { Float } from '../core/backend.js';
 import { unitMembers, type TrainConfig } from '../dynamics/train-config.js';
-import { modelSetup } from '../landscapes/from-config.js';
+import { testSetup } from '../landscapes/from-config.js';
 import { modelSizes } from '../landscapes/mlp/layout.js';
 import { MlpLandscape } from '../landscapes/mlp/network.js';
 import { networkLayout } from '../landscapes/network/index.js';
@@ -51,7 +51,7 @@ export async function finalizeNetworkRun(run: Run, outcomes: ReadonlyArray<{ ind
  * single-network error. Null for regression data (no classes).
  */
 function ensembleTestError(run: Run, indices: number[], config: TrainConfig): number | null {
-  const { ds, test } = modelSetup(config, run.manifest.seed, 0);
+  const { ds, test } = testSetup(config, run.manifest.seed);
   const layout = test.layout;
   if (ds.nClasses <= 0 || ds.test.y.length === 0) return null;
   const n = ds.test.y.length;

@@ -112,6 +112,7 @@ async function runReplica(config: TrainConfig, ctx: ReplicaContext): Promise<Rep
     }
     const step = trainer.step;
     if (step % progressEvery === 0) ctx.progress(step / total, `step ${step}/${total} loss ${loss.toPrecision(4)}`);
+    await ctx.breathe?.();
     if (step % every === 0 && step < total) {
       const st = trainer.state();
       ctx.saveCheckpoint({ meta: { ...st.meta, measured: m, epoch: { ...epoch } }, arrays: { ...st.arrays, ...series } });
@@ -222,6 +223,7 @@ async function runGroup(config: TrainConfig, ctx: ReplicaContext): Promise<Repli
     }
     step = trainers[0]!.step;
     if (step % progressEvery === 0) ctx.progress(step / total, `step ${step}/${total} loss ${losses[0]!.toPrecision(4)} (replica ${members[0]})`);
+    await ctx.breathe?.();
     if (step % every === 0 && step < total) {
       const metas: Array<Record<string, unknown>> = [];
       const arrays: Record<string, Float | Int32Array | Float64Array> = {};
@@ -244,6 +246,7 @@ async function runGroup(config: TrainConfig, ctx: ReplicaContext): Promise<Repli
 export const task: ReplicaTask<TrainConfig> = {
   validate: (config, seed) => { checkTrainData(config, seed); },
   run: (config, ctx) => (config.lockstep === undefined ? runReplica(config, ctx) : runGroup(config, ctx)),
+  breathes: true,
   finalize: finalizeNetworkRun,
   inputs: (config) => dataFiles(config.data),
   estimateMemory: networkReplicaMemory,

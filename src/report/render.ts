@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { Resvg } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
 import type { Json, VlSpec } from './spec.js';
 
 /** Compile a Vega-Lite spec to the Vega spec the browser and the headless renderer both run. */
@@ -48,6 +48,12 @@ const FONT_FILES = [
 
 let fontFiles: string[] | undefined;
 
+/** resvg (a native module) is loaded by the first PNG: a report without PNGs never pays for it. */
+let resvg: typeof import('@resvg/resvg-js') | undefined;
+function loadResvg(): typeof import('@resvg/resvg-js') {
+  return (resvg ??= createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js'));
+}
+
 /**
  * SVG → PNG at `scale`× (2 for papers). Uses the known font files when present, otherwise lets
  * resvg scan the system fonts (slower but finds whatever the machine has).
@@ -58,15 +64,14 @@ export function svgToPng(svg: string, scale = 2): Uint8Array {
     fontFiles.length > 0
       ? { loadSystemFonts: false, fontFiles, defaultFontFamily: defaultFamily(fontFiles), sansSerifFamily: defaultFamily(fontFiles) }
       : { loadSystemFonts: true };
-  const resvg = new Resvg(svg, { font, fitTo: { mode: 'zoom', value: scale }, background: 'white' });
-  return resvg.render().asPng();
+  return new (loadResvg().Resvg)(svg, { font, fitTo: { mode: 'zoom', value: scale }, background: 'white' }).render().asPng();
 }
 
 /** Raw RGBA pixels of an SVG rendered at 1× (for tests that check something was drawn). */
 export function svgToPixels(svg: string): { width: number; height: number; pixels: Uint8Array } {
   fontFiles ??= FONT_FILES.filter((f) => existsSync(f));
   const font = fontFiles.length > 0 ? { loadSystemFonts: false, fontFiles, defaultFontFamily: defaultFamily(fontFiles) } : { loadSystemFonts: true };
-  const img = new Resvg(svg, { font, background: 'white' }).render();
+  const img = new (loadResvg().Resvg)(svg, { font, background: 'white' }).render();
   return { width: img.width, height: img.height, pixels: new Uint8Array(img.pixels) };
 }
 

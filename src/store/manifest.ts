@@ -6,7 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { VERSION } from '../version.js';
@@ -68,9 +69,10 @@ let gitCache: GitInfo | null | undefined;
 
 /**
  * The commit of the checkout glassy itself runs from (not the user's working directory: the
- * point is which code produced the numbers). Computed once per process; each git call has a 2 s
- * timeout, so a slow or absent git costs at most that. `--no-optional-locks` keeps `git status`
- * from refreshing the index, i.e. from writing into the repository.
+ * point is which code produced the numbers). Computed once per process with one git call (2 s
+ * timeout, so a slow or absent git costs at most that): `status --porcelain=v2 --branch` gives the
+ * commit (`# branch.oid`) and the changed tracked files. `--no-optional-locks` keeps it from
+ * refreshing the index, i.e. from writing into the repository.
  */
 export function gitInfo(): GitInfo | null {
   if (gitCache !== undefined) return gitCache;
@@ -78,15 +80,16 @@ export function gitInfo(): GitInfo | null {
   try {
     // dist/src/store/manifest.js → the package root three levels up (src/store/manifest.ts under tsx: two).
     const root = realpathSync(fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../' : '../../', import.meta.url)));
-    const git = (...args: string[]): string =>
-      execFileSync('git', ['--no-optional-locks', '-C', root, ...args], {
-        encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'],
-      }).trim();
-    // Only if glassy's root IS the top of a checkout: a glassy installed inside someone else's
-    // repository (node_modules) must not report that repository's commit.
-    if (realpathSync(git('rev-parse', '--show-toplevel')) !== root) return gitCache;
-    const commit = git('rev-parse', 'HEAD');
-    const dirty = git('status', '--porcelain', '--untracked-files=no').length > 0;
+    // Only if glassy's root IS the top of a checkout (.git there: a folder, or a worktree's file):
+    // a glassy installed inside someone else's repository (node_modules) must not report that
+    // repository's commit.
+    if (!existsSync(join(root, '.git'))) return gitCache;
+    const lines = execFileSync('git', ['--no-optional-locks', '-C', root, 'status', '--porcelain=v2', '--branch', '--untracked-files=no'], {
+      encoding: 'utf8', timeout: 2000, stdio: ['ignore', 'pipe', 'ignore'],
+    }).split('\n').filter((l) => l.length > 0);
+    const commit = /^# branch\.oid ([0-9a-f]+)$/.exec(lines.find((l) => l.startsWith('# branch.oid ')) ?? '')?.[1];
+    if (commit === undefined) return gitCache; // no commit yet
+    const dirty = lines.some((l) => !l.startsWith('#'));
     gitCache = { commit, dirty };
   } catch {
     gitCache = null;

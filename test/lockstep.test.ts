@@ -1,5 +1,5 @@
 /**
- * Ensembles in lockstep (dynamics/lockstep.ts, MlpLandscape.lockstepGradients): K replicas stepped
+ * Ensembles in lockstep (dynamics/lockstep.ts, MlpLandscape.groupGradient): K replicas stepped
  * as one batched computation end where K ordinary trainers end.
  * - the fused gradient equals each replica's batchGradient to float rounding (in f64 to 1e-12
  *   relative, any backend); with OpenBLAS in f32, bit for bit when every GEMM takes the blocked
@@ -58,6 +58,7 @@ function runBoth(sizes: number[], K: number, prec: Prec, shared: boolean, backen
     lossesLock.push(...ls.advance());
     for (const t of plain.trainers) lossesPlain.push(t.advance());
   }
+  ls.sync();
   return { lock, plain, ls, lossesLock, lossesPlain };
 }
 

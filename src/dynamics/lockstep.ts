@@ -13,13 +13,16 @@
  * elementwise (Langevin: noise from each replica's stream) steps each member on its own copy.
  *
  * The fused pass needs the replicas to see the same mini-batch at the same step (a shared data
- * order: variant 'init', where replicas differ by their initialisation only). When their batches
- * differ (independent orders), each replica takes its own ordinary step — the same arithmetic as
- * Trainer.advance, so results never depend on whether a replica ran in lockstep.
+ * order: variant 'init', where replicas differ by their initialisation only). Schedules in one
+ * state draw the same batches, so then only the first is drawn from (one shuffle per epoch, not K)
+ * and the others take its state at sync. When their batches differ (independent orders), each
+ * replica takes its own ordinary step — the same arithmetic as Trainer.advance, so results never
+ * depend on whether a replica ran in lockstep.
  */
 import type { Float } from '../core/backend.js';
 import { packReplica, unpackReplica } from '../landscapes/mlp/layout.js';
 import type { MlpLandscape } from '../landscapes/mlp/network.js';
+import type { BatchState } from './batches.js';
 import type { Optimizer } from './optimizers.js';
 import type { Trainer } from './trainer.js';
 
@@ -35,6 +38,8 @@ export class Lockstep<X extends Float> {
   private readonly batches: Int32Array[];
   /** Steps taken fused and unfused (for reports and tests). */
   readonly counts = { fused: 0, separate: 0 };
+  /** Whether the schedules were in one state at load (then the first one draws for all). */
+  private sharedOrder = false;
 
   /** Takes the trainers' current θ and optimiser state (initialised or restored) into the group. */
   constructor(readonly landscape: MlpLandscape<X>, readonly trainers: readonly Trainer<X>[]) {
@@ -54,11 +59,13 @@ export class Lockstep<X extends Float> {
   /** One step of every trainer; returns the mini-batch losses (valid until the next call). */
   advance(): Float64Array {
     const K = this.trainers.length;
-    for (let k = 0; k < K; k++) this.batches[k] = this.trainers[k]!.schedule.next();
-    const first = this.batches[0]!;
-    let shared = true;
-    for (let k = 1; k < K && shared; k++) shared = sameBatch(first, this.batches[k]!);
-    if (!shared) return this.separate();
+    const first = this.trainers[0]!.schedule.next();
+    if (!this.sharedOrder) {
+      this.batches[0] = first;
+      let shared = true;
+      for (let k = 1; k < K; k++) shared = sameBatch(first, this.batches[k] = this.trainers[k]!.schedule.next()) && shared;
+      if (!shared) return this.separate();
+    }
     this.landscape.groupGradient(this.theta, K, first, this.grad, this.losses, this.lastBatch);
     this.lastBatch.size = first.length;
     this.counts.fused++;
@@ -82,6 +89,10 @@ export class Lockstep<X extends Float> {
   sync(): void {
     const K = this.trainers.length, layout = this.landscape.layout;
     this.trainers.forEach((t, k) => unpackReplica(layout, K, k, this.theta, t.theta));
+    if (this.sharedOrder) {
+      const s = this.trainers[0]!.schedule.state();
+      for (let k = 1; k < K; k++) this.trainers[k]!.schedule.restore(s);
+    }
     if (!this.optimizer) return;
     const s = this.optimizer.state();
     this.trainers.forEach((t, k) => {
@@ -99,6 +110,8 @@ export class Lockstep<X extends Float> {
   load(): void {
     const K = this.trainers.length, layout = this.landscape.layout;
     this.trainers.forEach((t, k) => packReplica(layout, K, k, t.theta, this.theta));
+    const s0 = this.trainers[0]!.schedule.state();
+    this.sharedOrder = this.trainers.every((t) => sameState(t.schedule.state(), s0));
     if (!this.optimizer) return;
     const states = this.trainers.map((t) => t.optimizer.state());
     const arrays: Record<string, Float> = {};
@@ -126,6 +139,10 @@ export class Lockstep<X extends Float> {
     this.counts.separate++;
     return this.losses;
   }
+}
+
+function sameState(a: BatchState, b: BatchState): boolean {
+  return a.position === b.position && a.rng.spare === b.rng.spare && a.rng.s.every((w, i) => w === b.rng.s[i]) && sameBatch(a.order, b.order);
 }
 
 function sameBatch(a: Int32Array, b: Int32Array): boolean {

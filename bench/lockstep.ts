@@ -30,7 +30,7 @@ const K = 64;
 
 interface Rate { wall: number; cpu: number }
 
-function glassyRate(sizes: number[], steps: number, fused: boolean): Rate {
+function glassyRate(sizes: number[], steps: number, fused: boolean, reps: number): Rate {
   const ds = loadDataset(parseDataSpec({ source: 'mnist' }), 0);
   const land = new MlpLandscape<Float32Array>({ arch: { sizes, activation: 'relu', bias: true }, loss: 'ce', precision: 'f32', backend: getBackend('blas') },
     { x: ds.train.x, y: ds.train.y, n: ds.train.n });
@@ -44,19 +44,31 @@ function glassyRate(sizes: number[], steps: number, fused: boolean): Rate {
   const ls = new Lockstep(land, trainers);
   const step = fused ? () => ls.advance() : () => { for (const t of trainers) t.advance(); };
   for (let s = 0; s < 3; s++) step(); // warm-up (JIT, workspaces)
-  const c0 = process.cpuUsage(), t0 = performance.now();
-  for (let s = 0; s < steps; s++) step();
-  const cpu = process.cpuUsage(c0), wall = (performance.now() - t0) / 1000;
+  // The fastest of `reps` blocks of `steps` steps, per CPU and per wall second (a shared machine's
+  // other work only ever slows a block down).
+  let cpu = Infinity, wall = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage(), t0 = performance.now();
+    for (let s = 0; s < steps; s++) step();
+    const c = process.cpuUsage(c0);
+    cpu = Math.min(cpu, (c.user + c.system) / 1e6);
+    wall = Math.min(wall, (performance.now() - t0) / 1000);
+  }
   const samples = K * 128 * steps;
-  return { wall: samples / wall, cpu: samples / ((cpu.user + cpu.system) / 1e6) };
+  return { wall: samples / wall, cpu: samples / cpu };
 }
 
-function torchRate(sizes: number[], steps: number): Rate {
+/** The per-replica PyTorch loop, best of `reps` runs (each a fresh process). */
+function torchRate(sizes: number[], steps: number, reps: number): Rate {
   const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const out = execFileSync(PYTHON, [join(root, 'bench', 'torch_e2e.py'), mnistDir(), '--sizes', sizes.join('-'), '--replicas', String(K),
-    '--steps', String(steps), '--shared-order'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const r = JSON.parse(out) as { samples_per_s: number; samples_per_cpu_s: number };
-  return { wall: r.samples_per_s, cpu: r.samples_per_cpu_s };
+  let best: Rate = { wall: 0, cpu: 0 };
+  for (let r = 0; r < reps; r++) {
+    const out = execFileSync(PYTHON, [join(root, 'bench', 'torch_e2e.py'), mnistDir(), '--sizes', sizes.join('-'), '--replicas', String(K),
+      '--steps', String(steps), '--shared-order'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const j = JSON.parse(out) as { samples_per_s: number; samples_per_cpu_s: number };
+    best = { wall: Math.max(best.wall, j.samples_per_s), cpu: Math.max(best.cpu, j.samples_per_cpu_s) };
+  }
+  return best;
 }
 
 /**
@@ -82,9 +94,9 @@ export const lockstepSection: Section = {
   async run(): Promise<BenchSection> {
     const rows: Array<Record<string, string | number>> = [];
     for (const [sizes, steps, target] of [[[784, 10, 10], 60, 3], [[784, 100, 10], 12, 1.5]] as const) {
-      const torch = torchRate([...sizes], steps);
-      const lock = glassyRate([...sizes], steps, true);
-      const plain = glassyRate([...sizes], steps, false);
+      const torch = torchRate([...sizes], steps, 3);
+      const lock = glassyRate([...sizes], steps, true, 5);
+      const plain = glassyRate([...sizes], steps, false, 3);
       const arch = sizes.join('→');
       const row = (impl: string, r: Rate) => ({
         network: arch, implementation: impl, 'samples/CPU s': sig(r.cpu), 'samples/wall s': sig(r.wall),
@@ -105,7 +117,7 @@ export const lockstepSection: Section = {
       command: 'npm run bench -- --only lockstep',
       rows,
       notes: [
-        `Each side runs ${K} replicas for a fixed number of shared-order steps (784→10→10: 60, 784→100→10: 12) after a short warm-up; PyTorch: python3 bench/torch_e2e.py MNIST --replicas ${K} --shared-order --steps N.`,
+        `Each side runs ${K} replicas for a fixed number of shared-order steps (784→10→10: 60, 784→100→10: 12) after a short warm-up; the best of 5 such blocks (glassy Lockstep), 3 (glassy replica by replica) and 3 processes (PyTorch: python3 bench/torch_e2e.py MNIST --replicas ${K} --shared-order --steps N). Run the whole bench pinned (taskset -c 1) with OPENBLAS_NUM_THREADS=1 so both sides share one core.`,
         `End to end: glassy train --model S --replicas ${K} --lockstep ${K} --variant init --epochs 1 --workers 1 (its default lean measurements, weights and curves written) against python3 bench/torch_e2e.py MNIST --sizes S --replicas ${K} --epochs 1 --shared-order (test error at the end); whole-process CPU time, start-up and data loading included, samples = ${K} × 60 000.`,
         'Lockstep replicas equal replica-by-replica ones bit for bit where OpenBLAS takes its blocked kernels for both GEMM widths, and to f32 rounding otherwise (test/lockstep.test.ts).',
       ],

@@ -45,6 +45,7 @@ interface Addon {
   rowSums?(a: Float, rows: number, n: number, out: Float, beta: number): void;
   maxPool?(x: Float, y: Float, argmax: Int32Array, planes: number, h: number, w: number, k: number, s: number, ho: number, wo: number): void;
   scatterAdd?(dy: Float, argmax: Int32Array, n: number, dx: Float, m: number): void;
+  softmaxCE?(f: Float, labels: Int32Array, B: number, C: number, g: Float | null, scale: number, rows: Float64Array): number;
   setThreads(n: number): void;
   getThreads(): number;
   info(): BlasInfo;
@@ -148,6 +149,7 @@ export function loadBlasBackend(): { backend: BlasBackend } | { reason: string }
       gatherRows(x, d, rows, out);
     };
   }
+  if (typeof addon.softmaxCE === 'function') backend.softmaxCE = addon.softmaxCE.bind(addon);
   const { im2col, col2im, swapAxes, rowSums, maxPool, scatterAdd } = addon;
   if (im2col && col2im && swapAxes && rowSums && maxPool && scatterAdd) {
     backend.im2col = (x, col, g) => im2col.call(addon, x, col, g.batch, g.channels, g.height, g.width, g.kernel, g.stride, g.padding, g.outHeight, g.outWidth);

@@ -18,7 +18,7 @@ import type { Rng } from '../../core/rng.js';
 import type { SampledLandscape } from '../landscape.js';
 import { activate, derivativeInto, mulDerivative, rBackward } from './activation.js';
 import { groupOffset, mlpLayout, packReplica, unpackReplica, type Activation, type MlpArchitecture, type MlpLayout, type TensorSlice } from './layout.js';
-import { lossForward, lossHessianVector, type LossKind } from './loss.js';
+import { crossEntropyKernel, lossForward, lossHessianVector, type LossKind, type LossResult } from './loss.js';
 
 export type Precision = 'f32' | 'f64';
 
@@ -157,6 +157,8 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
   /** Lockstep workspaces by block size (a full block and the last, smaller one). */
   private readonly lockWork = new Map<number, LockstepWork>();
   private lockEval: LockstepWork | null = null;
+  /** Each row's maximum and softmax normaliser, from the backend's cross-entropy kernel. */
+  private ceRows = new Float64Array(0);
   /**
    * The data term of the last batchGradient call: Σ of per-sample losses (without L2), misclassified
    * rows, and rows. A training loop reads it to report the running epoch mean of mini-batch losses
@@ -336,7 +338,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
         lda = L.out;
       }
       const f = d.act[top - 1]!;
-      const res = lossForward(this.loss, f, { labels: w.labels, targets: w.targets }, B, this.nOut, d.dAct[top - 1]!, 1 / B);
+      const res = this.lossOf(f, w, B, d.dAct[top - 1]!, 1 / B);
       const m = B * this.nOut;
       d.dZ[top - 1]!.set(d.dAct[top - 1]!.subarray(0, m));
       mulDerivative(this.outAct, d.z[top - 1]!, f, d.dZ[top - 1]!, m);
@@ -507,7 +509,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
           lda = L.out;
         }
         if (visit) visit(k, start, B, d.act[top - 1]!);
-        const r = lossForward(this.loss, d.act[top - 1]!, { labels: w.labels, targets: w.targets }, B, this.nOut, null, 1 / n);
+        const r = this.lossOf(d.act[top - 1]!, w, B, null, 1 / n);
         sums[k] = sums[k]! + r.sum;
         errors[k] = errors[k]! + r.errors;
       }
@@ -611,11 +613,24 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     }
   }
 
+  /**
+   * The loss of B rows of outputs f and, when g is given, g ← scale·∂ℓ/∂f: through the backend's
+   * softmax cross-entropy kernel where it has one (the bits of lossForward's loop, whose cost is
+   * V8's calls to Math.exp), else lossForward.
+   */
+  private lossOf(f: Float, w: Workspace, B: number, g: Float | null, scale: number): LossResult {
+    const t = { labels: w.labels, targets: w.targets };
+    const kernel = this.backend.softmaxCE;
+    if (this.loss !== 'ce' || !kernel) return lossForward(this.loss, f, t, B, this.nOut, g, scale);
+    if (this.ceRows.length < 2 * B) this.ceRows = new Float64Array(2 * B);
+    return crossEntropyKernel(kernel, f, t, B, this.nOut, g, scale, this.ceRows);
+  }
+
   /** Loss at the top; when `grad`, writes δf into dAct[top] and δz into dZ[top]. */
   private top(w: Workspace, B: number, grad: boolean, scale: number) {
     const top = this.layout.layers.length - 1;
     const f = w.act[top]!;
-    const res = lossForward(this.loss, f, { labels: w.labels, targets: w.targets }, B, this.nOut, grad ? w.dAct[top]! : null, scale);
+    const res = this.lossOf(f, w, B, grad ? w.dAct[top]! : null, scale);
     if (grad) {
       const m = B * this.nOut;
       const dz = w.dZ[top]!;

@@ -157,6 +157,9 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
   /** Lockstep workspaces by block size (a full block and the last, smaller one). */
   private readonly lockWork = new Map<number, LockstepWork>();
   private lockEval: LockstepWork | null = null;
+  /** lockstepEvaluate's group, and the flat copies of a perceptron's group passes. */
+  private evalGroup: X | null = null;
+  private flat: { th: X; g: X } | null = null;
   /** Each row's maximum and softmax normaliser, from the backend's cross-entropy kernel. */
   private ceRows = new Float64Array(0);
   /**
@@ -290,7 +293,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     const layers = this.layout.layers;
     if (layers.length < 2) {
       // A perceptron has no hidden layer to batch: each replica's ordinary step, through a flat copy.
-      const th = this.newConfig(), g = this.newConfig();
+      const { th, g } = this.flatScratch();
       for (let k = 0; k < K; k++) {
         unpackReplica(this.layout, K, k, group, th);
         losses[k] = this.batchGradient(th, batch, g);
@@ -459,9 +462,15 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
    */
   lockstepEvaluate(thetas: readonly X[], visit?: (k: number, start: number, B: number, f: Float) => void): Evaluation[] {
     const K = thetas.length;
-    const group = this.newGroup(K);
+    if (this.evalGroup?.length !== K * this.dim) this.evalGroup = this.newGroup(K);
+    const group = this.evalGroup;
     thetas.forEach((t, k) => packReplica(this.layout, K, k, t, group));
     return this.groupEvaluate(group, K, visit);
+  }
+
+  /** One replica's θ and gradient, for the group passes that go replica by replica (kept: backend memory). */
+  private flatScratch(): { th: X; g: X } {
+    return this.flat ??= { th: this.newConfig(), g: this.newConfig() };
   }
 
   /**
@@ -476,7 +485,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     const layers = this.layout.layers;
     if (layers.length < 2) {
       if (visit) throw new RangeError('groupEvaluate with outputs needs a hidden layer');
-      const th = this.newConfig();
+      const { th } = this.flatScratch();
       return Array.from({ length: K }, (_, k) => { unpackReplica(this.layout, K, k, group, th); return this.evaluate(th); });
     }
     const n = this.data.n;

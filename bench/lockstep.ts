@@ -30,7 +30,7 @@ const K = 64;
 
 interface Rate { wall: number; cpu: number }
 
-function glassyRate(sizes: number[], steps: number, fused: boolean): Rate {
+function glassyRate(sizes: number[], steps: number, fused: boolean, reps: number): Rate {
   const ds = loadDataset(parseDataSpec({ source: 'mnist' }), 0);
   const land = new MlpLandscape<Float32Array>({ arch: { sizes, activation: 'relu', bias: true }, loss: 'ce', precision: 'f32', backend: getBackend('blas') },
     { x: ds.train.x, y: ds.train.y, n: ds.train.n });
@@ -44,19 +44,31 @@ function glassyRate(sizes: number[], steps: number, fused: boolean): Rate {
   const ls = new Lockstep(land, trainers);
   const step = fused ? () => ls.advance() : () => { for (const t of trainers) t.advance(); };
   for (let s = 0; s < 3; s++) step(); // warm-up (JIT, workspaces)
-  const c0 = process.cpuUsage(), t0 = performance.now();
-  for (let s = 0; s < steps; s++) step();
-  const cpu = process.cpuUsage(c0), wall = (performance.now() - t0) / 1000;
+  // The fastest of `reps` blocks of `steps` steps, per CPU and per wall second (a shared machine's
+  // other work only ever slows a block down).
+  let cpu = Infinity, wall = Infinity;
+  for (let r = 0; r < reps; r++) {
+    const c0 = process.cpuUsage(), t0 = performance.now();
+    for (let s = 0; s < steps; s++) step();
+    const c = process.cpuUsage(c0);
+    cpu = Math.min(cpu, (c.user + c.system) / 1e6);
+    wall = Math.min(wall, (performance.now() - t0) / 1000);
+  }
   const samples = K * 128 * steps;
-  return { wall: samples / wall, cpu: samples / ((cpu.user + cpu.system) / 1e6) };
+  return { wall: samples / wall, cpu: samples / cpu };
 }
 
-function torchRate(sizes: number[], steps: number): Rate {
+/** The per-replica PyTorch loop, best of `reps` runs (each a fresh process). */
+function torchRate(sizes: number[], steps: number, reps: number): Rate {
   const env = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
-  const out = execFileSync(PYTHON, [join(root, 'bench', 'torch_e2e.py'), mnistDir(), '--sizes', sizes.join('-'), '--replicas', String(K),
-    '--steps', String(steps), '--shared-order'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  const r = JSON.parse(out) as { samples_per_s: number; samples_per_cpu_s: number };
-  return { wall: r.samples_per_s, cpu: r.samples_per_cpu_s };
+  let best: Rate = { wall: 0, cpu: 0 };
+  for (let r = 0; r < reps; r++) {
+    const out = execFileSync(PYTHON, [join(root, 'bench', 'torch_e2e.py'), mnistDir(), '--sizes', sizes.join('-'), '--replicas', String(K),
+      '--steps', String(steps), '--shared-order'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const j = JSON.parse(out) as { samples_per_s: number; samples_per_cpu_s: number };
+    best = { wall: Math.max(best.wall, j.samples_per_s), cpu: Math.max(best.cpu, j.samples_per_cpu_s) };
+  }
+  return best;
 }
 
 /**
@@ -77,14 +89,41 @@ function e2eCpu(sizes: string): { glassy: number; torch: number; glassyWall: num
   }
 }
 
+/**
+ * Where a lockstep step's time goes: a fixed profile (per-phase CPU timers around the calls of
+ * MlpLandscape.groupGradient and the optimiser step, node --cpu-prof agreeing), kept with the section
+ * because it explains the rows against their ceilings. Re-measure it when the step changes.
+ */
+const PROFILE = [
+  'Where a step goes (64 replicas, batch 128, SGD; CPU ms per step from per-phase timers around the calls inside MlpLandscape.groupGradient and the optimiser step, ' +
+  'node --cpu-prof agreeing; the machine above, December 2026, other work on the other core). The ceiling is the step\'s GEMM FLOP at the one-core sgemm rate of ' +
+  '95 GFLOP/s: 784→10→10, 262 MFLOP = 2.76 ms (2.97 M samples/s, 6× the PyTorch loop\'s 0.50 M on a quiet machine); 784→100→10, 2.62 GFLOP = 27.6 ms ' +
+  '(0.30 M samples/s, 1.7× its 0.174 M). 784→10→10 is GEMM-light: half of its step is around the GEMMs — the per-replica second layer (192 small GEMMs) and ' +
+  'the softmax (ten exponentials per sample; the addon\'s softmaxCE, bit-identical to the JavaScript loop, takes 0.95 ms where the loop took 1.5) — and it meets ' +
+  'its goal. 784→100→10 is GEMM-bound: at the rate they reach here its first-layer GEMMs alone take 30.2 ms (0.27 M samples/s, 1.56× PyTorch\'s quiet 0.174 M), so ' +
+  'the goal of 1.5× leaves ≈ 1.2 ms per step for everything else, where streaming the 128 × 6 400 activations (ReLU both ways, bias column sums) and the ' +
+  '64 × 79 510-parameter group (one SGD step) takes ≈ 8 ms at memory speed. That shortfall is not batching\'s to close: the FLOP are those of the PyTorch loop; ' +
+  'the packed group only removed the per-step copies (pack θ, unpack ∇: 3.8 ms per step before) and the 64 shuffles per epoch. The PyTorch loop\'s CPU rate falls more than glassy\'s when other work shares the machine (784→100→10: 0.139 M samples/s with the other core busy, 0.174 M on a quiet machine), so the ratio column is fairest from a quiet run.\n\n' +
+  '| phase | 784→10→10 ms | share | GFLOP/s | 784→100→10 ms | share | GFLOP/s |\n|---|---:|---:|---:|---:|---:|---:|\n' +
+  '| batch gather (one per step) | 0.10 | 2 % | | 0.13 | 0 % | |\n' +
+  '| first layer forward GEMM X·[W₁ … W_K]ᵀ (bias rows first) | 1.46 | 29 % | 88 | 15.68 | 40 % | 82 |\n' +
+  '| first layer weight-gradient GEMM δZᵀ·X | 1.43 | 28 % | 90 | 14.51 | 37 % | 89 |\n' +
+  '| ReLU forward and backward | 0.16 | 3 % | | 2.35 | 6 % | |\n' +
+  '| second layer, per replica (3 GEMMs, bias) | 0.62 | 12 % | 8 | 1.87 | 5 % | 26 |\n' +
+  '| softmax / cross-entropy (softmaxCE) | 0.95 | 19 % | | 1.11 | 3 % | |\n' +
+  '| first layer bias gradient (column sums) | 0.15 | 3 % | | 1.54 | 4 % | |\n' +
+  '| optimiser step (one SGD axpy over the group) | 0.19 | 4 % | | 1.99 | 5 % | |\n' +
+  '| sum of phases (whole step, best block) | 5.07 (5.33) | | | 39.2 (40.9) | | |',
+];
+
 export const lockstepSection: Section = {
   title: `Ensembles in lockstep: ${K} replicas on MNIST, shared data order, batch 128, 1 thread (samples/s)`,
   async run(): Promise<BenchSection> {
     const rows: Array<Record<string, string | number>> = [];
     for (const [sizes, steps, target] of [[[784, 10, 10], 60, 3], [[784, 100, 10], 12, 1.5]] as const) {
-      const torch = torchRate([...sizes], steps);
-      const lock = glassyRate([...sizes], steps, true);
-      const plain = glassyRate([...sizes], steps, false);
+      const torch = torchRate([...sizes], steps, 3);
+      const lock = glassyRate([...sizes], steps, true, 5);
+      const plain = glassyRate([...sizes], steps, false, 3);
       const arch = sizes.join('→');
       const row = (impl: string, r: Rate) => ({
         network: arch, implementation: impl, 'samples/CPU s': sig(r.cpu), 'samples/wall s': sig(r.wall),
@@ -105,9 +144,10 @@ export const lockstepSection: Section = {
       command: 'npm run bench -- --only lockstep',
       rows,
       notes: [
-        `Each side runs ${K} replicas for a fixed number of shared-order steps (784→10→10: 60, 784→100→10: 12) after a short warm-up; PyTorch: python3 bench/torch_e2e.py MNIST --replicas ${K} --shared-order --steps N.`,
+        `Each side runs ${K} replicas for a fixed number of shared-order steps (784→10→10: 60, 784→100→10: 12) after a short warm-up; the best of 5 such blocks (glassy Lockstep), 3 (glassy replica by replica) and 3 processes (PyTorch: python3 bench/torch_e2e.py MNIST --replicas ${K} --shared-order --steps N). Run the whole bench pinned (taskset -c 1) with OPENBLAS_NUM_THREADS=1 so both sides share one core.`,
         `End to end: glassy train --model S --replicas ${K} --lockstep ${K} --variant init --epochs 1 --workers 1 (its default lean measurements, weights and curves written) against python3 bench/torch_e2e.py MNIST --sizes S --replicas ${K} --epochs 1 --shared-order (test error at the end); whole-process CPU time, start-up and data loading included, samples = ${K} × 60 000.`,
         'Lockstep replicas equal replica-by-replica ones bit for bit where OpenBLAS takes its blocked kernels for both GEMM widths, and to f32 rounding otherwise (test/lockstep.test.ts).',
+        ...PROFILE,
       ],
     };
   },

@@ -14,6 +14,7 @@
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -907,6 +908,115 @@ static napi_value conv_direct(napi_env env, napi_callback_info info, int wgrad) 
 static napi_value conv_forward(napi_env env, napi_callback_info info) { return conv_direct(env, info, 0); }
 static napi_value conv_weight_grad(napi_env env, napi_callback_info info) { return conv_direct(env, info, 1); }
 #endif
+/* ---- Softmax cross-entropy of a network's outputs (landscapes/mlp/loss.ts, lossForward 'ce') ----
+   Its cost is the exponentials: ten per sample, as many as the multiply-adds of a 784→10→10
+   ensemble's second layer, and V8 calls out for each Math.exp. exp here is fdlibm's e_exp.c
+   algorithm, the one V8's Math.exp runs (src/base/ieee754.cc), with the same double operations in
+   the same order (this file is built without -mfma, so nothing is contracted): the kernel gives
+   the bits of the JavaScript loop it replaces (test/loss-kernel.test.ts). */
+static double fdlibm_exp(double x) {
+  static const double ln2hi = 6.93147180369123816490e-01, ln2lo = 1.90821492927058770002e-10,
+                      invln2 = 1.44269504088896338700e+00, twom1000 = 9.33263618503218878990e-302,
+                      o_threshold = 7.09782712893383973096e+02, u_threshold = -7.45133219101941108420e+02,
+                      P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03,
+                      P3 = 6.61375632143793436117e-05, P4 = -1.65339022054652515390e-06,
+                      P5 = 4.13813679705723846039e-08;
+  union { double d; uint64_t u; } v = {x};
+  uint32_t hx = (uint32_t)(v.u >> 32);
+  int xsb = (int)(hx >> 31);
+  double hi = 0, lo = 0, t, c, y;
+  int k = 0;
+  hx &= 0x7fffffff;
+  if (hx >= 0x40862E42) {                              /* |x| ≥ 709.78…, NaN, ±inf */
+    if (hx >= 0x7ff00000) return (hx & 0xfffff) | (uint32_t)v.u ? x + x : (xsb == 0 ? x : 0.0);
+    if (x > o_threshold) return HUGE_VAL;
+    if (x < u_threshold) return twom1000 * twom1000;
+  }
+  if (hx > 0x3fd62e42) {                               /* |x| > ln2 / 2: x = k·ln2 + r */
+    if (hx < 0x3FF0A2B2) {                             /* |x| < 1.5 ln2: k = ±1 */
+      hi = xsb ? x + ln2hi : x - ln2hi;
+      lo = xsb ? -ln2lo : ln2lo;
+      k = 1 - xsb - xsb;
+    } else {
+      k = (int)(invln2 * x + (xsb ? -0.5 : 0.5));
+      t = k;
+      hi = x - t * ln2hi;
+      lo = t * ln2lo;
+    }
+    x = hi - lo;
+  } else if (hx < 0x3e300000) {                        /* |x| < 2^-28 */
+    return 1.0 + x;
+  }
+  t = x * x;
+  c = x - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
+  if (k == 0) return 1.0 - ((x * c) / (c - 2.0) - x);
+  y = 1.0 - ((lo - (x * c) / (2.0 - c)) - hi);
+  v.d = y;
+  if (k >= -1021) {
+    v.u += (uint64_t)(int64_t)k << 52;                 /* y·2^k, exactly */
+    return v.d;
+  }
+  v.u += (uint64_t)(int64_t)(k + 1000) << 52;
+  return v.d * twom1000;
+}
+
+#define SOFTMAX_CE(T)                                                                               \
+  {                                                                                                 \
+    const T *f = (const T *)vf.data;                                                                \
+    T *g = has_g ? (T *)vg.data : NULL;                                                             \
+    for (int64_t r = 0; r < B; r++) {                                                               \
+      const T *fr = f + r * C;                                                                      \
+      int64_t best = 0;                                                                             \
+      double m = fr[0], z = 0;                                                                      \
+      for (int64_t k = 1; k < C; k++)                                                               \
+        if (fr[k] > m) { m = fr[k]; best = k; }                                                     \
+      if (best != labels[r]) errors++;                                                              \
+      if (g) {                                                                                      \
+        T *gr = g + r * C;                                                                          \
+        for (int64_t k = 0; k < C; k++) { double e = fdlibm_exp((double)fr[k] - m); gr[k] = (T)e; z += e; } \
+        double c = scale / z;                                                                       \
+        for (int64_t k = 0; k < C; k++) gr[k] = (T)((double)gr[k] * c);                             \
+        gr[labels[r]] = (T)((double)gr[labels[r]] - scale);                                         \
+      } else {                                                                                      \
+        for (int64_t k = 0; k < C; k++) z += fdlibm_exp((double)fr[k] - m);                        \
+      }                                                                                             \
+      rows[2 * r] = m;                                                                              \
+      rows[2 * r + 1] = z;                                                                          \
+    }                                                                                               \
+  }
+
+/* softmaxCE(f, labels, B, C, g, scale, rows) -> errors. Per row r of f [B × C]: m = its first
+   maximum, z = Σ_k exp(f[r,k] − m) (k ascending, in double); g (f's type, or null): g[r,k] = e_k,
+   then g[r,k] *= scale / z, g[r,y] −= scale; rows[2r] = m, rows[2r+1] = z (the caller adds
+   m + log z − f[r,y] with Math.log). Returns the rows whose first maximum is not their label. */
+__attribute__((optimize("O3"))) static napi_value softmax_ce(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  int64_t d[2];
+  double scale;
+  view_t vf, vg, vl, vr;
+  int dbl = 0, has_g = 0;
+  napi_valuetype tg;
+  const char *what = "softmaxCE: expected (f, labels, B, C, g or null, scale, rows), f and g of B*C elements of one float type, labels an Int32Array of B labels in [0, C), rows a Float64Array of 2*B";
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 7 || !get_dims(env, argv, 2, 2, d) ||
+      napi_typeof(env, argv[4], &tg) != napi_ok || napi_get_value_double(env, argv[5], &scale) != napi_ok ||
+      !get_view(env, argv[1], napi_int32_array, &vl) || !get_view(env, argv[6], napi_float64_array, &vr))
+    return throw_range(env, what);
+  has_g = tg != napi_null;
+  if (has_g ? !get_pair(env, argv[0], argv[4], &vf, &vg, &dbl) : !get_pair(env, argv[0], argv[0], &vf, &vf, &dbl)) return throw_range(env, what);
+  int64_t B = d[0], C = d[1];
+  if (C < 1 || (int64_t)vf.length < B * C || (has_g && (int64_t)vg.length < B * C) || (int64_t)vl.length < B || (int64_t)vr.length < 2 * B)
+    return throw_range(env, what);
+  const int32_t *labels = (const int32_t *)vl.data;
+  for (int64_t r = 0; r < B; r++)
+    if (labels[r] < 0 || labels[r] >= C) return throw_range(env, what);
+  double *rows = (double *)vr.data;
+  int64_t errors = 0;
+  if (dbl) SOFTMAX_CE(double) else SOFTMAX_CE(float)
+  napi_value out;
+  CHECK(napi_create_int64(env, errors, &out));
+  return out;
+}
 
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -969,6 +1079,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"rowSums", NULL, row_sums, NULL, NULL, NULL, napi_default, NULL},
     {"maxPool", NULL, max_pool, NULL, NULL, NULL, napi_default, NULL},
     {"scatterAdd", NULL, scatter_add, NULL, NULL, NULL, napi_default, NULL},
+    {"softmaxCE", NULL, softmax_ce, NULL, NULL, NULL, napi_default, NULL},
     {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
     {"getThreads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
     {"info", NULL, get_info, NULL, NULL, NULL, napi_default, NULL},

@@ -1,5 +1,5 @@
 /**
- * Ensembles in lockstep (dynamics/lockstep.ts, MlpLandscape.lockstepGradients): K replicas stepped
+ * Ensembles in lockstep (dynamics/lockstep.ts, MlpLandscape.groupGradient): K replicas stepped
  * as one batched computation end where K ordinary trainers end.
  * - the fused gradient equals each replica's batchGradient to float rounding (in f64 to 1e-12
  *   relative, any backend); with OpenBLAS in f32, bit for bit when every GEMM takes the blocked
@@ -29,13 +29,15 @@ function data(n: number, d: number, C: number) {
 
 type Prec = 'f32' | 'f64';
 
-function ensemble(sizes: number[], K: number, prec: Prec, sharedOrder: boolean, backend: 'blas' | 'reference', l2 = 0, n = 300) {
+type Rule = 'momentum' | 'adam' | 'langevin';
+
+function ensemble(sizes: number[], K: number, prec: Prec, sharedOrder: boolean, backend: 'blas' | 'reference', l2 = 0, n = 300, rule: Rule = 'momentum') {
   const land = new MlpLandscape<Float>({ arch: { sizes, activation: 'relu', bias: true }, loss: 'ce', precision: prec, l2, backend: getBackend(backend) }, data(n, sizes[0]!, sizes[sizes.length - 1]!));
   const trainers = [];
   for (let k = 0; k < K; k++) {
     const theta = land.newConfig();
     land.initialise(theta, Rng.stream(5, 2, k));
-    const opt = createOptimizer({ kind: 'momentum', lr: 0.05, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, temperature: 0 }, land.dim, theta, Rng.stream(5, 3, k));
+    const opt = createOptimizer({ kind: rule, lr: rule === 'adam' ? 1e-3 : 0.05, momentum: 0.9, beta1: 0.9, beta2: 0.999, eps: 1e-8, temperature: 1e-4 }, land.dim, theta, Rng.stream(5, 3, k));
     // 128 rows per batch; with n = 300 a partial last batch (300 = 2·128 + 44).
     const sched = new BatchSchedule(n, 128, 'shuffle', Rng.stream(5, 4, sharedOrder ? 0 : k));
     trainers.push(new Trainer(land, theta, opt, sched, { replica: k, lr: 0.05 }));
@@ -49,15 +51,16 @@ function maxRelDiff(a: Float, b: Float): number {
   return m;
 }
 
-function runBoth(sizes: number[], K: number, prec: Prec, shared: boolean, backend: 'blas' | 'reference', steps: number, l2 = 0, n = 300) {
-  const lock = ensemble(sizes, K, prec, shared, backend, l2, n);
-  const plain = ensemble(sizes, K, prec, shared, backend, l2, n);
+function runBoth(sizes: number[], K: number, prec: Prec, shared: boolean, backend: 'blas' | 'reference', steps: number, l2 = 0, n = 300, rule: Rule = 'momentum') {
+  const lock = ensemble(sizes, K, prec, shared, backend, l2, n, rule);
+  const plain = ensemble(sizes, K, prec, shared, backend, l2, n, rule);
   const ls = new Lockstep(lock.land, lock.trainers);
   const lossesLock: number[] = [], lossesPlain: number[] = [];
   for (let s = 0; s < steps; s++) {
     lossesLock.push(...ls.advance());
     for (const t of plain.trainers) lossesPlain.push(t.advance());
   }
+  ls.sync();
   return { lock, plain, ls, lossesLock, lossesPlain };
 }
 
@@ -118,4 +121,33 @@ test('lockstep in blocks (first layers wider than one GEMM block): every replica
   for (let k = 0; k < 3; k++) assert.ok(maxRelDiff(r.lock.trainers[k]!.theta, r.plain.trainers[k]!.theta) < 1e-12, `replica ${k}`);
   for (let i = 0; i < r.lossesLock.length; i++) assert.ok(Math.abs(r.lossesLock[i]! - r.lossesPlain[i]!) <= 1e-12 * Math.abs(r.lossesPlain[i]!));
   assert.ok(r.ls.lastBatch.size > 0 && r.ls.lastBatch.errors.every((e) => e >= 0 && e <= r.ls.lastBatch.size));
+});
+
+test('lockstep group: Adam and momentum with L2 step the group as one vector, Langevin each member on its own stream — bit-identical (f32, full batches)', () => {
+  for (const [rule, l2] of [['adam', 0], ['momentum', 0.01], ['langevin', 0]] as const) {
+    const r = runBoth([784, 10, 10], 4, 'f32', true, 'blas', 5, l2, 256, rule);
+    for (let k = 0; k < 4; k++) assert.deepEqual(r.lock.trainers[k]!.theta, r.plain.trainers[k]!.theta, `${rule} replica ${k}`);
+    assert.deepEqual(r.lossesLock, r.lossesPlain, rule);
+    // sync() hands each trainer its optimiser state and the shared schedule's position.
+    r.lock.trainers.forEach((t, k) => assert.deepEqual(t.state(), r.plain.trainers[k]!.state(), `${rule} state of replica ${k}`));
+  }
+});
+
+test('lockstep group: members checkpointed after sync and loaded into a new Lockstep continue as if never stopped', () => {
+  const whole = ensemble([784, 10, 10], 3, 'f32', true, 'blas', 0, 256);
+  const ls = new Lockstep(whole.land, whole.trainers);
+  for (let s = 0; s < 7; s++) ls.advance();
+  ls.sync();
+  const first = ensemble([784, 10, 10], 3, 'f32', true, 'blas', 0, 256);
+  const a = new Lockstep(first.land, first.trainers);
+  for (let s = 0; s < 3; s++) a.advance();
+  a.sync();
+  const states = first.trainers.map((t) => t.state());
+  const second = ensemble([784, 10, 10], 3, 'f32', true, 'blas', 0, 256);
+  second.trainers.forEach((t, k) => t.restore(states[k]!));
+  const b = new Lockstep(second.land, second.trainers);
+  for (let s = 0; s < 4; s++) b.advance();
+  b.sync();
+  second.trainers.forEach((t, k) => assert.deepEqual(t.state(), whole.trainers[k]!.state(), `replica ${k}`));
+  assert.equal(b.counts.separate, 0);
 });

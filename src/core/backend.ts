@@ -58,6 +58,14 @@ export interface Backend {
   reluBackward?(z: Float32Array, da: Float32Array, dz: Float32Array, n: number): void;
 
   /**
+   * Optional softmax cross-entropy of B rows of C outputs f (the BLAS addon has it; callers fall back
+   * to loss.ts's loop, whose bits it reproduces): per row r, m = the first maximum, z = Σ_k e^(f_rk − m)
+   * summed in double with k ascending; when g is given, g_rk = e^(f_rk − m)·scale/z − scale·[k = y_r];
+   * rows[2r] ← m, rows[2r + 1] ← z. Returns the rows whose first maximum is not their label.
+   */
+  softmaxCE?(f: Float, labels: Int32Array, B: number, C: number, g: Float | null, scale: number, rows: Float64Array): number;
+
+  /**
    * Optional steps of a convolutional network pass (the BLAS addon has them; landscapes/network falls
    * back to its JavaScript loops, which they reproduce bit for bit). All arrays of one call share a
    * precision; extents are checked and a RangeError thrown before anything is written.

@@ -43,6 +43,12 @@ export interface Optimizer {
   restore(s: OptimizerState): void;
   /** Forget accumulated moments (Ersoy et al. restart Adam at every β). */
   reset(): void;
+  /**
+   * The same rule, fresh, over n parameters — for K replicas stepped as one vector (an ensemble in
+   * lockstep), which equals K separate steps when the rule is elementwise with no state but its
+   * arrays and the step count; null when it is not (Langevin's noise follows each replica's stream).
+   */
+  widen(n: number): Optimizer | null;
 }
 
 /**
@@ -62,7 +68,7 @@ class Sgd implements Optimizer {
   private t = 0;
   private readonly v: Float | null;
   private readonly ops = level1();
-  constructor(readonly kind: OptimizerKind, private readonly lr: number, private readonly mu: number, dim: number, like: Float) {
+  constructor(readonly kind: OptimizerKind, private readonly lr: number, private readonly mu: number, dim: number, private readonly like: Float) {
     this.v = mu > 0 ? newLike(like, dim) : null;
   }
   step(x: Float, g: Float): void {
@@ -91,6 +97,9 @@ class Sgd implements Optimizer {
   reset(): void {
     this.t = 0;
     this.v?.fill(0);
+  }
+  widen(n: number): Optimizer {
+    return new Sgd(this.kind, this.lr, this.mu, n, this.like);
   }
 }
 
@@ -133,6 +142,9 @@ class Adam implements Optimizer {
     this.m.fill(0);
     this.v.fill(0);
   }
+  widen(n: number): Optimizer {
+    return new Adam(this.lr, this.b1, this.b2, this.eps, n, this.m);
+  }
 }
 
 class Langevin implements Optimizer {
@@ -158,6 +170,9 @@ class Langevin implements Optimizer {
   }
   reset(): void {
     this.t = 0;
+  }
+  widen(): null {
+    return null;
   }
 }
 

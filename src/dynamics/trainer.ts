@@ -47,14 +47,19 @@ export class Trainer<X extends Float> {
 
   /** The update from the gradient already in `gradient`, whose mini-batch loss was `loss`. */
   apply(loss: number): void {
+    this.checkLoss(loss);
+    this.optimizer.step(this.theta, this.grad);
+    this.step++;
+  }
+
+  /** Refuses a non-finite mini-batch loss: the step diverged (one line naming --lr). */
+  checkLoss(loss: number): void {
     if (!Number.isFinite(loss)) {
       throw new GlassyError(
         `replica ${this.label.replica} diverged at step ${this.step}: mini-batch loss is ${loss}; lower --lr (now ${this.label.lr})`,
         'lr', this.label.lr, 'a smaller learning rate',
       );
     }
-    this.optimizer.step(this.theta, this.grad);
-    this.step++;
   }
 
   state(): TrainerState {

@@ -123,8 +123,9 @@ export function networkReplicaMemory(config: TrainConfig): number {
   let units = 0;
   for (const s of sizes) units += s;
   const activations = Math.max(config.batch, 256) * units * bytes * 3;
-  // A lockstep unit holds its G members' weights, moments and activations (and the packed first layer).
-  const G = config.lockstep === undefined ? 1 : Math.min(config.lockstep, config.replicas ?? config.lockstep) + 1;
+  // A lockstep unit holds its G members' weights, moments and activations, and the group's own
+  // copies of their weights, gradients and moments (dynamics/lockstep.ts).
+  const G = config.lockstep === undefined ? 1 : 2 * Math.min(config.lockstep, config.replicas ?? config.lockstep);
   return n * d * (4 + bytes) + G * (params * bytes * 6 + activations) + 64 * 1024 * 1024;
 }
 

@@ -156,7 +156,6 @@ async function runGroup(config: TrainConfig, ctx: ReplicaContext): Promise<Repli
   const { train, test } = replicaSetup(config, seed, members[0]!); // the same data for every member (variant 'init')
   const trainers = members.map((i) => trainerFromConfig(train, train.newConfig(), config,
     { order: Rng.stream(seed, Stream.dataOrder, 0), noise: Rng.stream(seed, Stream.noise, i) }, i));
-  const lock = new Lockstep(train, trainers);
   const perEpoch = trainers[0]!.schedule.stepsPerEpoch;
   const total = Math.max(1, Math.round(config.epochs * perEpoch));
   const steps = measurementSteps(total, perEpoch, config.measurePoints);
@@ -183,13 +182,16 @@ async function runGroup(config: TrainConfig, ctx: ReplicaContext): Promise<Repli
   } else {
     trainers.forEach((t, j) => train.initialise(t.theta, Rng.stream(seed, Stream.init, members[j]!), config.init));
   }
+  // The members' parameters live in the Lockstep's group from here on; their trainers are synced
+  // before a checkpoint and at the end.
+  const lock = new Lockstep(train, trainers);
 
-  const thetas = trainers.map((t) => t.theta);
+  const G = members.length;
   const measure = () => {
     const last = m === steps.length - 1;
-    // The group's evaluations are one batched pass per probe (MlpLandscape.lockstepEvaluate).
-    const trs = running && epochs[0]!.size > 0 ? null : (trainProbe ?? train).lockstepEvaluate(thetas);
-    const tes = (last ? test : testProbe).lockstepEvaluate(thetas);
+    // The group's evaluations are one batched pass per probe (MlpLandscape.groupEvaluate).
+    const trs = running && epochs[0]!.size > 0 ? null : (trainProbe ?? train).groupEvaluate(lock.theta, G);
+    const tes = (last ? test : testProbe).groupEvaluate(lock.theta, G);
     trainers.forEach((t, j) => {
       const e = epochs[j]!;
       const tr = trs ? trs[j]! : { loss: e.lossSum / e.size, error: e.errors / e.size };
@@ -225,6 +227,7 @@ async function runGroup(config: TrainConfig, ctx: ReplicaContext): Promise<Repli
     if (step % progressEvery === 0) ctx.progress(step / total, `step ${step}/${total} loss ${losses[0]!.toPrecision(4)} (replica ${members[0]})`);
     await ctx.breathe?.();
     if (step % every === 0 && step < total) {
+      lock.sync();
       const metas: Array<Record<string, unknown>> = [];
       const arrays: Record<string, Float | Int32Array | Float64Array> = {};
       trainers.forEach((t, j) => {
@@ -237,6 +240,7 @@ async function runGroup(config: TrainConfig, ctx: ReplicaContext): Promise<Repli
     }
   }
 
+  lock.sync();
   trainers.forEach((t, j) => writeReplica(ctx.run, members[j]!, seed, series[j]!, steps, train.layout, t.theta));
   const f = series.map(finals);
   const mean = (k: string) => f.reduce((a, r) => a + r[k]!, 0) / f.length;

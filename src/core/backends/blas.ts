@@ -50,6 +50,7 @@ interface Addon {
     k: number, p: number, cout: number, ho: number, wo: number): void;
   convWeightGrad?(x: Float, dy: Float, gw: Float, gb: Float | null, beta: number, B: number, cin: number, h: number, wIn: number,
     k: number, p: number, cout: number, ho: number, wo: number): void;
+  softmaxCE?(f: Float, labels: Int32Array, B: number, C: number, g: Float | null, scale: number, rows: Float64Array): number;
   setThreads(n: number): void;
   getThreads(): number;
   info(): BlasInfo;
@@ -153,6 +154,7 @@ export function loadBlasBackend(): { backend: BlasBackend } | { reason: string }
       gatherRows(x, d, rows, out);
     };
   }
+  if (typeof addon.softmaxCE === 'function') backend.softmaxCE = addon.softmaxCE.bind(addon);
   const { im2col, col2im, swapAxes, rowSums, maxPool, scatterAdd } = addon;
   if (im2col && col2im && swapAxes && rowSums && maxPool && scatterAdd) {
     backend.im2col = (x, col, g) => im2col.call(addon, x, col, g.batch, g.channels, g.height, g.width, g.kernel, g.stride, g.padding, g.outHeight, g.outWidth);

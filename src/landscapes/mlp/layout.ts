@@ -9,6 +9,7 @@
  * Walks, interpolations, overlaps and alignments act on θ as one vector; the layout tells which
  * slice is which tensor (and which rows are a hidden unit's incoming weights, for permutations).
  */
+import type { Float } from '../../core/backend.js';
 import { GlassyError } from '../../core/errors.js';
 
 export type Activation = 'relu' | 'tanh' | 'linear' | 'sigmoid';
@@ -86,4 +87,27 @@ export function legacyTensorName(name: string): string | undefined {
 export function modelSizes(model: { sizes?: number[] | undefined; layers?: string | string[] | undefined }): number[] {
   if (!model.sizes) throw GlassyError.invalid('model', model.layers, 'an MLP given by layer sizes such as 784-100-10 (this command does not run on layer specs yet)');
   return model.sizes;
+}
+
+/**
+ * K replicas of one layout in one array of K·size values, tensor by tensor (a replica group): tensor
+ * t of replica k lies at K·t.offset + k·t.size. The first layer's weights of all replicas are then
+ * one [K·out × in] row-major matrix [W₁; …; W_K] — the single GEMM of an ensemble in lockstep — and
+ * an elementwise update rule steps the whole group as one vector (dynamics/lockstep.ts).
+ */
+export function groupOffset(t: TensorSlice, K: number, k: number): number {
+  return K * t.offset + k * t.size;
+}
+
+/** Copies replica k's flat θ into its place in a group of K. */
+export function packReplica(layout: MlpLayout, K: number, k: number, theta: Float, group: Float): void {
+  for (const t of layout.tensors) group.set(theta.subarray(t.offset, t.offset + t.size), groupOffset(t, K, k));
+}
+
+/** Copies replica k's parameters out of a group of K into a flat θ. */
+export function unpackReplica(layout: MlpLayout, K: number, k: number, group: Float, theta: Float): void {
+  for (const t of layout.tensors) {
+    const at = groupOffset(t, K, k);
+    theta.set(group.subarray(at, at + t.size), t.offset);
+  }
 }

@@ -4,7 +4,7 @@
  * of the backward pass. All are averaged over the batch (the 1/B is folded into g and Hv), so the
  * landscape is the mean loss, as in the papers and in PyTorch's default reductions.
  */
-import type { Float } from '../../core/backend.js';
+import type { Backend, Float } from '../../core/backend.js';
 
 export type LossKind = 'ce' | 'mse' | 'hinge';
 
@@ -121,4 +121,20 @@ export function lossHessianVector(kind: LossKind, f: Float, v: Float, B: number,
       hv[o + k] = p * (v[o + k]! - pv) * invB;
     }
   }
+}
+
+/**
+ * lossForward's 'ce' through a backend's softmaxCE kernel (core/backend.ts), which leaves each row's
+ * maximum m and normaliser z in `rows` [2B]: the loss Σ_r m + log z − f_ry is summed here, in the
+ * order and with the Math.log of lossForward, so both give the same bits.
+ */
+export function crossEntropyKernel(
+  kernel: NonNullable<Backend['softmaxCE']>, f: Float, t: LossTargets, B: number, C: number,
+  g: Float | null, scale: number, rows: Float64Array,
+): LossResult {
+  const errors = kernel(f, t.labels, B, C, g, scale, rows);
+  const y = t.labels;
+  let sum = 0;
+  for (let r = 0; r < B; r++) sum += rows[2 * r]! + Math.log(rows[2 * r + 1]!) - f[r * C + y[r]!]!;
+  return { sum, errors };
 }

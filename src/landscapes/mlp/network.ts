@@ -17,8 +17,8 @@ import { GlassyError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
 import type { SampledLandscape } from '../landscape.js';
 import { activate, derivativeInto, mulDerivative, rBackward } from './activation.js';
-import { mlpLayout, type Activation, type MlpArchitecture, type MlpLayout } from './layout.js';
-import { lossForward, lossHessianVector, type LossKind } from './loss.js';
+import { groupOffset, mlpLayout, packReplica, unpackReplica, type Activation, type MlpArchitecture, type MlpLayout, type TensorSlice } from './layout.js';
+import { crossEntropyKernel, lossForward, lossHessianVector, type LossKind, type LossResult } from './loss.js';
 
 export type Precision = 'f32' | 'f64';
 
@@ -98,30 +98,21 @@ class Workspace {
  * by side ([B × K·out₀], replica k in columns k·out₀ …), the deeper layers per replica.
  */
 class LockstepWork {
-  readonly packedW: Float;
-  readonly packedB: Float;
   readonly z: Float;
   readonly act: Float;
   readonly dAct: Float;
   readonly dZ: Float;
-  readonly gW: Float;
-  readonly gB: Float;
   /** Per replica, layers 1 … L−1 (index l − 1). */
   readonly deep: Array<{ z: Float[]; act: Float[]; dAct: Float[]; dZ: Float[] }> = [];
 
-  /** `forward`: the buffers of a forward pass only (lockstepEvaluate); the δ's and gradients stay empty. */
+  /** `forward`: the buffers of a forward pass only (groupEvaluate); the δ's stay empty. */
   constructor(readonly K: number, readonly rows: number, layout: MlpLayout, alloc: Alloc, forward = false) {
-    const L0 = layout.layers[0]!;
-    const n1 = K * L0.out;
+    const n1 = K * layout.layers[0]!.out;
     const back = (m: number) => alloc(forward ? 0 : m);
-    this.packedW = alloc(n1 * L0.in);
-    this.packedB = alloc(n1);
     this.z = alloc(rows * n1);
     this.act = alloc(rows * n1);
     this.dAct = back(rows * n1);
     this.dZ = back(rows * n1);
-    this.gW = back(n1 * L0.in);
-    this.gB = back(n1);
     for (let k = 0; k < K; k++) {
       const d = { z: [] as Float[], act: [] as Float[], dAct: [] as Float[], dZ: [] as Float[] };
       for (const L of layout.layers.slice(1)) {
@@ -136,7 +127,7 @@ class LockstepWork {
   }
 }
 
-/** Widest first layer (units, over the replicas of a block) that lockstepGradients runs as one GEMM. */
+/** Widest first layer (units, over the replicas of a block) that groupGradient runs as one GEMM. */
 const LOCKSTEP_WIDTH = 1280;
 
 /** Per-replica mini-batch figures of a lockstep step (each replica's `lastBatch`). */
@@ -166,6 +157,11 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
   /** Lockstep workspaces by block size (a full block and the last, smaller one). */
   private readonly lockWork = new Map<number, LockstepWork>();
   private lockEval: LockstepWork | null = null;
+  /** lockstepEvaluate's group, and the flat copies of a perceptron's group passes. */
+  private evalGroup: X | null = null;
+  private flat: { th: X; g: X } | null = null;
+  /** Each row's maximum and softmax normaliser, from the backend's cross-entropy kernel. */
+  private ceRows = new Float64Array(0);
   /**
    * The data term of the last batchGradient call: Σ of per-sample losses (without L2), misclassified
    * rows, and rows. A training loop reads it to report the running epoch mean of mini-batch losses
@@ -269,95 +265,96 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     return sum / B + this.l2Energy(theta);
   }
 
+  /** An array for a group of K replicas' parameters (layout.ts: groupOffset), zeroed. */
+  newGroup(K: number): X {
+    return this.alloc(K * this.dim) as X;
+  }
+
   /**
-   * Lockstep: the mini-batch gradients of K replicas of this network (θ_k, each in its own array)
-   * on ONE shared batch, as one batched computation — the batch is gathered once, the first layer
-   * of all replicas is one GEMM X·[W₁ … W_K]ᵀ and its weight gradient one GEMM δZᵀ·X, the deeper
-   * layers run per replica. grads[k] ← ∇E_batch(θ_k); losses[k] ← the mini-batch loss with the L2
-   * term, as batchGradient. Arithmetic per replica is that of batchGradient (bias rows first, then
-   * the GEMM accumulating; same reductions in the same order) except that the first layer's GEMMs
-   * are wider. OpenBLAS's blocked kernels sum each element in an order that does not depend on the
-   * width, so where both widths take them the replicas are bit-identical to batchGradient's; a GEMM
-   * small enough (M·N·K ≤ 10⁶ on x86-64) for OpenBLAS's small-matrix kernels — the one-replica
+   * Lockstep: the mini-batch gradients of K replicas of this network on ONE shared batch, as one
+   * batched computation. `group` holds the replicas' parameters and `grad` receives their gradients,
+   * both in the group layout (layout.ts: tensor t of replica k at K·t.offset + k·t.size), so the
+   * first layer of all replicas is the matrix [W₁; …; W_K] in place: the forward pass is one GEMM
+   * X·[W₁ … W_K]ᵀ and the weight gradient one GEMM δZᵀ·X written straight into `grad`; the batch is
+   * gathered once; the deeper layers run per replica. losses[k] ← replica k's mini-batch loss with
+   * the L2 term, as batchGradient. Arithmetic per replica is that of batchGradient (bias rows first,
+   * then the GEMM accumulating; same reductions in the same order) except that the first layer's
+   * GEMMs are wider. OpenBLAS's blocked kernels sum each element in an order that does not depend on
+   * the width, so where both widths take them the replicas are bit-identical to batchGradient's; a
+   * GEMM small enough (M·N·K ≤ 10⁶ on x86-64) for OpenBLAS's small-matrix kernels — the one-replica
    * first layer of 784→10→10 on a partial batch of < 128 rows — sums in another order, and the
    * replicas then agree to float rounding only (test/lockstep.test.ts checks both).
    * `stats` (optional) receives each replica's Σ loss and error count on the batch, as lastBatch.
    */
-  lockstepGradients(thetas: readonly X[], batch: Int32Array, grads: readonly X[], losses: Float64Array, stats?: LockstepStats): void {
-    // Blocks of replicas whose first layers together are at most LOCKSTEP_WIDTH units wide: the
-    // block's activations and their δ's (4 · B · width floats) then stay in cache. 64 replicas of
-    // 784→10→10 are one block; those of 784→100→10 run in blocks of 12 (one GEMM each way per block).
-    const K = thetas.length;
-    const per = Math.max(1, Math.floor(LOCKSTEP_WIDTH / this.layout.layers[0]!.out));
-    if (K <= per) return this.lockstepBlock(thetas, batch, grads, losses, stats);
-    const sub = new Float64Array(per);
-    const subStats = stats ? { lossSum: new Float64Array(per), errors: new Float64Array(per) } : undefined;
-    for (let k0 = 0; k0 < K; k0 += per) {
-      const k1 = Math.min(K, k0 + per);
-      this.lockstepBlock(thetas.slice(k0, k1), batch, grads.slice(k0, k1), sub, subStats);
-      losses.set(sub.subarray(0, k1 - k0), k0);
-      if (stats && subStats) {
-        stats.lossSum.set(subStats.lossSum.subarray(0, k1 - k0), k0);
-        stats.errors.set(subStats.errors.subarray(0, k1 - k0), k0);
-      }
+  groupGradient(group: X, K: number, batch: Int32Array, grad: X, losses: Float64Array, stats?: LockstepStats): void {
+    if (group.length !== K * this.dim || grad.length !== K * this.dim) {
+      throw new RangeError(`groupGradient: group and grad must hold ${K} × ${this.dim} values`);
     }
-  }
-
-  private lockstepBlock(thetas: readonly X[], batch: Int32Array, grads: readonly X[], losses: Float64Array, stats?: LockstepStats): void {
-    const K = thetas.length;
     const layers = this.layout.layers;
     if (layers.length < 2) {
+      // A perceptron has no hidden layer to batch: each replica's ordinary step, through a flat copy.
+      const { th, g } = this.flatScratch();
       for (let k = 0; k < K; k++) {
-        losses[k] = this.batchGradient(thetas[k]!, batch, grads[k]!);
+        unpackReplica(this.layout, K, k, group, th);
+        losses[k] = this.batchGradient(th, batch, g);
+        packReplica(this.layout, K, k, g, grad);
         if (stats) { stats.lossSum[k] = this.lastBatch.lossSum; stats.errors[k] = this.lastBatch.errors; }
       }
       return;
     }
     const B = batch.length;
     const w = isRun(batch, this.data.n) ? this.view(batch[0]!, B) : this.gather(batch);
-    let lw = this.lockWork.get(K);
-    if (!lw || lw.rows < B) this.lockWork.set(K, lw = new LockstepWork(K, Math.max(B, w.rows), this.layout, this.alloc));
+    // Blocks of replicas whose first layers together are at most LOCKSTEP_WIDTH units wide: the
+    // block's activations and their δ's (4 · B · width floats) then stay in cache. 64 replicas of
+    // 784→10→10 are one block; those of 784→100→10 run in blocks of 12 (one GEMM each way per block).
+    const per = Math.max(1, Math.floor(LOCKSTEP_WIDTH / layers[0]!.out));
+    for (let k0 = 0; k0 < K; k0 += per) this.groupBlock(group, K, k0, Math.min(K, k0 + per), w, B, grad, losses, stats);
+    if (this.l2 !== 0) this.addGroupL2(group, K, grad, losses);
+  }
+
+  /** groupGradient of replicas k0 … k1 − 1 of the group on the rows of `w`. */
+  private groupBlock(group: X, K: number, k0: number, k1: number, w: Workspace, B: number, grad: X, losses: Float64Array, stats?: LockstepStats): void {
+    const layers = this.layout.layers;
+    const nk = k1 - k0;
+    let lw = this.lockWork.get(nk);
+    if (!lw || lw.rows < B) this.lockWork.set(nk, lw = new LockstepWork(nk, Math.max(B, w.rows), this.layout, this.alloc));
     const L0 = layers[0]!;
-    const o0 = L0.out, n1 = K * o0, size0 = o0 * L0.in;
+    const o0 = L0.out, n1 = nk * o0;
     const hidden = this.layout.arch.activation;
     const top = layers.length - 1;
-    for (let k = 0; k < K; k++) {
-      const th = thetas[k]!;
-      lw.packedW.set(th.subarray(L0.weight.offset, L0.weight.offset + size0), k * size0);
-      if (L0.bias) lw.packedB.set(th.subarray(L0.bias.offset, L0.bias.offset + o0), k * o0);
-    }
-    // First layer of every replica: Z = b + X·[W₁ … W_K]ᵀ.
-    if (L0.bias) fillRows(lw.z, lw.packedB.subarray(0, n1), B);
-    gemm(this.backend, false, true, B, n1, L0.in, 1, w.input, L0.in, lw.packedW, L0.in, L0.bias ? 1 : 0, lw.z, n1);
+    const slice = (a: X, t: TensorSlice, k: number) => a.subarray(groupOffset(t, K, k), groupOffset(t, K, k) + t.size);
+    const block = (a: X, t: TensorSlice) => a.subarray(groupOffset(t, K, k0), groupOffset(t, K, k1));
+    // First layer of the block's replicas: Z = b + X·[W_k0 … W_k1−1]ᵀ.
+    if (L0.bias) fillRows(lw.z, block(group, L0.bias), B);
+    gemm(this.backend, false, true, B, n1, L0.in, 1, w.input, L0.in, block(group, L0.weight), L0.in, L0.bias ? 1 : 0, lw.z, n1);
     this.activate(hidden, lw.z, lw.act, B * n1);
-    for (let k = 0; k < K; k++) {
-      const th = thetas[k]!, g = grads[k]!, d = lw.deep[k]!;
+    for (let k = k0; k < k1; k++) {
+      const j = k - k0, d = lw.deep[j]!;
       // Deeper layers of replica k, reading its columns of the first layer's activations.
-      let a: Float = lw.act.subarray(k * o0), lda = n1;
+      let a: Float = lw.act.subarray(j * o0), lda = n1;
       for (let l = 1; l <= top; l++) {
         const L = layers[l]!, z = d.z[l - 1]!;
-        const W = th.subarray(L.weight.offset, L.weight.offset + L.weight.size);
-        if (L.bias) fillRows(z, th.subarray(L.bias.offset, L.bias.offset + L.out), B);
-        gemm(this.backend, false, true, B, L.out, L.in, 1, a, lda, W, L.in, L.bias ? 1 : 0, z, L.out);
+        if (L.bias) fillRows(z, slice(group, L.bias, k), B);
+        gemm(this.backend, false, true, B, L.out, L.in, 1, a, lda, slice(group, L.weight, k), L.in, L.bias ? 1 : 0, z, L.out);
         this.activate(l === top ? this.outAct : hidden, z, d.act[l - 1]!, B * L.out);
         a = d.act[l - 1]!;
         lda = L.out;
       }
       const f = d.act[top - 1]!;
-      const res = lossForward(this.loss, f, { labels: w.labels, targets: w.targets }, B, this.nOut, d.dAct[top - 1]!, 1 / B);
+      const res = this.lossOf(f, w, B, d.dAct[top - 1]!, 1 / B);
       const m = B * this.nOut;
       d.dZ[top - 1]!.set(d.dAct[top - 1]!.subarray(0, m));
       mulDerivative(this.outAct, d.z[top - 1]!, f, d.dZ[top - 1]!, m);
       // Backpropagation down to the first layer's δa (written into replica k's columns).
       for (let l = top; l >= 1; l--) {
         const L = layers[l]!, dz = d.dZ[l - 1]!;
-        const below = l === 1 ? lw.act.subarray(k * o0) : d.act[l - 2]!;
+        const below = l === 1 ? lw.act.subarray(j * o0) : d.act[l - 2]!;
         const ldb = l === 1 ? n1 : L.in;
-        gemm(this.backend, true, false, L.out, L.in, B, 1, dz, L.out, below, ldb, 0, g.subarray(L.weight.offset, L.weight.offset + L.weight.size), L.in);
-        if (L.bias) colSum(dz, B, L.out, g, L.bias.offset, 0);
-        const W = th.subarray(L.weight.offset, L.weight.offset + L.weight.size);
+        gemm(this.backend, true, false, L.out, L.in, B, 1, dz, L.out, below, ldb, 0, slice(grad, L.weight, k), L.in);
+        if (L.bias) colSum(dz, B, L.out, grad, groupOffset(L.bias, K, k), 0);
+        const W = slice(group, L.weight, k);
         if (l === 1) {
-          gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, W, L.in, 0, lw.dAct.subarray(k * o0), n1);
+          gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, W, L.in, 0, lw.dAct.subarray(j * o0), n1);
         } else {
           const da = d.dAct[l - 2]!;
           gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, W, L.in, 0, da, L.in);
@@ -367,16 +364,29 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
       losses[k] = res.sum / B;
       if (stats) { stats.lossSum[k] = res.sum; stats.errors[k] = res.errors; }
     }
-    // First layer of every replica: δZ = δA ⊙ φ'(Z), ∂E/∂[W₁ … W_K] = δZᵀ·X, bias sums.
+    // First layer of the block: δZ = δA ⊙ φ'(Z), ∂E/∂[W_k0 … W_k1−1] = δZᵀ·X, bias sums — in place in `grad`.
     this.derivativeInto(hidden, lw.z, lw.act, lw.dAct, lw.dZ, B * n1);
-    gemm(this.backend, true, false, n1, L0.in, B, 1, lw.dZ, n1, w.input, L0.in, 0, lw.gW, L0.in);
-    if (L0.bias) colSum(lw.dZ, B, n1, lw.gB, 0, 0);
+    gemm(this.backend, true, false, n1, L0.in, B, 1, lw.dZ, n1, w.input, L0.in, 0, block(grad, L0.weight), L0.in);
+    if (L0.bias) colSum(lw.dZ, B, n1, grad, groupOffset(L0.bias, K, k0), 0);
+  }
+
+  /** The L2 term of every replica of a group: grad += 2λ(θ − θ_ref), losses += λ‖θ − θ_ref‖², in batchGradient's order. */
+  private addGroupL2(group: X, K: number, grad: X, losses: Float64Array): void {
+    const c = 2 * this.l2, ref = this.l2Ref;
     for (let k = 0; k < K; k++) {
-      const g = grads[k]!;
-      g.set(lw.gW.subarray(k * size0, (k + 1) * size0), L0.weight.offset);
-      if (L0.bias) g.set(lw.gB.subarray(k * o0, (k + 1) * o0), L0.bias.offset);
-      this.addL2Gradient(thetas[k]!, g);
-      losses[k] = losses[k]! + this.l2Energy(thetas[k]!);
+      let s = 0;
+      for (const t of this.layout.tensors) {
+        const at = groupOffset(t, K, k);
+        for (let i = 0; i < t.size; i++) {
+          const dv = group[at + i]! - (ref ? ref[t.offset + i]! : 0);
+          s += dv * dv;
+        }
+      }
+      for (const t of this.layout.tensors) {
+        const at = groupOffset(t, K, k);
+        for (let i = 0; i < t.size; i++) grad[at + i] = grad[at + i]! + c * (group[at + i]! - (ref ? ref[t.offset + i]! : 0));
+      }
+      losses[k] = losses[k]! + this.l2 * s;
     }
   }
 
@@ -447,50 +457,68 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
   }
 
   /**
-   * evaluate() of K replicas at once (the measurements of a lockstep group): per chunk of rows the
-   * first layer of every replica is one GEMM X·[W₁ … W_K]ᵀ, as in lockstepGradients; deeper layers
-   * and the loss run per replica. Same chunks and reductions as evaluate(), so the results equal
-   * its own wherever the GEMM kernels agree (docs/networks.md). `visit` (optional) sees each
-   * replica's outputs f [B × C] of the rows start … start + B − 1 (valid during the call only).
+   * evaluate() of K replicas given as flat θ's (the measurements of a lockstep run's files): packed
+   * into a group, then groupEvaluate.
    */
   lockstepEvaluate(thetas: readonly X[], visit?: (k: number, start: number, B: number, f: Float) => void): Evaluation[] {
     const K = thetas.length;
+    if (this.evalGroup?.length !== K * this.dim) this.evalGroup = this.newGroup(K);
+    const group = this.evalGroup;
+    thetas.forEach((t, k) => packReplica(this.layout, K, k, t, group));
+    return this.groupEvaluate(group, K, visit);
+  }
+
+  /** One replica's θ and gradient, for the group passes that go replica by replica (kept: backend memory). */
+  private flatScratch(): { th: X; g: X } {
+    return this.flat ??= { th: this.newConfig(), g: this.newConfig() };
+  }
+
+  /**
+   * evaluate() of the K replicas of a group (layout.ts: groupOffset): per chunk of rows the first
+   * layer of every replica is one GEMM X·[W₁ … W_K]ᵀ, as in groupGradient; deeper layers and the
+   * loss run per replica. Same chunks and reductions as evaluate(), so the results equal its own
+   * wherever the GEMM kernels agree (docs/networks.md). `visit` (optional) sees each replica's
+   * outputs f [B × C] of the rows start … start + B − 1 (valid during the call only).
+   */
+  groupEvaluate(group: X, K: number, visit?: (k: number, start: number, B: number, f: Float) => void): Evaluation[] {
+    if (group.length !== K * this.dim) throw new RangeError(`groupEvaluate: group must hold ${K} × ${this.dim} values`);
     const layers = this.layout.layers;
-    if (layers.length < 2 && !visit) return thetas.map((t) => this.evaluate(t));
-    if (layers.length < 2) throw new RangeError('lockstepEvaluate with outputs needs a hidden layer');
+    if (layers.length < 2) {
+      if (visit) throw new RangeError('groupEvaluate with outputs needs a hidden layer');
+      const { th } = this.flatScratch();
+      return Array.from({ length: K }, (_, k) => { unpackReplica(this.layout, K, k, group, th); return this.evaluate(th); });
+    }
     const n = this.data.n;
     const rows = Math.min(this.chunk, n);
     if (!this.lockEval || this.lockEval.K !== K || this.lockEval.rows < rows) this.lockEval = new LockstepWork(K, rows, this.layout, this.alloc, true);
     const lw = this.lockEval;
     const L0 = layers[0]!;
-    const o0 = L0.out, n1 = K * o0, size0 = o0 * L0.in;
+    const o0 = L0.out, n1 = K * o0;
     const hidden = this.layout.arch.activation;
     const top = layers.length - 1;
-    for (let k = 0; k < K; k++) {
-      const th = thetas[k]!;
-      lw.packedW.set(th.subarray(L0.weight.offset, L0.weight.offset + size0), k * size0);
-      if (L0.bias) lw.packedB.set(th.subarray(L0.bias.offset, L0.bias.offset + o0), k * o0);
-    }
+    const slice = (t: TensorSlice, k: number) => group.subarray(groupOffset(t, K, k), groupOffset(t, K, k) + t.size);
+    const W0 = group.subarray(0, K * L0.weight.size);
+    const b0 = L0.bias ? group.subarray(groupOffset(L0.bias, K, 0), groupOffset(L0.bias, K, K)) : null;
     const sums = new Float64Array(K), errors = new Float64Array(K);
     for (let start = 0; start < n; start += this.chunk) {
       const B = Math.min(this.chunk, n - start);
       const w = this.view(start, B);
-      if (L0.bias) fillRows(lw.z, lw.packedB.subarray(0, n1), B);
-      gemm(this.backend, false, true, B, n1, L0.in, 1, w.input, L0.in, lw.packedW, L0.in, L0.bias ? 1 : 0, lw.z, n1);
+      if (b0) fillRows(lw.z, b0, B);
+      gemm(this.backend, false, true, B, n1, L0.in, 1, w.input, L0.in, W0, L0.in, b0 ? 1 : 0, lw.z, n1);
       this.activate(hidden, lw.z, lw.act, B * n1);
       for (let k = 0; k < K; k++) {
-        const th = thetas[k]!, d = lw.deep[k]!;
+        const d = lw.deep[k]!;
         let a: Float = lw.act.subarray(k * o0), lda = n1;
         for (let l = 1; l <= top; l++) {
           const L = layers[l]!, z = d.z[l - 1]!;
-          if (L.bias) fillRows(z, th.subarray(L.bias.offset, L.bias.offset + L.out), B);
-          gemm(this.backend, false, true, B, L.out, L.in, 1, a, lda, th.subarray(L.weight.offset, L.weight.offset + L.weight.size), L.in, L.bias ? 1 : 0, z, L.out);
+          if (L.bias) fillRows(z, slice(L.bias, k), B);
+          gemm(this.backend, false, true, B, L.out, L.in, 1, a, lda, slice(L.weight, k), L.in, L.bias ? 1 : 0, z, L.out);
           this.activate(l === top ? this.outAct : hidden, z, d.act[l - 1]!, B * L.out);
           a = d.act[l - 1]!;
           lda = L.out;
         }
         if (visit) visit(k, start, B, d.act[top - 1]!);
-        const r = lossForward(this.loss, d.act[top - 1]!, { labels: w.labels, targets: w.targets }, B, this.nOut, null, 1 / n);
+        const r = this.lossOf(d.act[top - 1]!, w, B, null, 1 / n);
         sums[k] = sums[k]! + r.sum;
         errors[k] = errors[k]! + r.errors;
       }
@@ -594,11 +622,24 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     }
   }
 
+  /**
+   * The loss of B rows of outputs f and, when g is given, g ← scale·∂ℓ/∂f: through the backend's
+   * softmax cross-entropy kernel where it has one (the bits of lossForward's loop, whose cost is
+   * V8's calls to Math.exp), else lossForward.
+   */
+  private lossOf(f: Float, w: Workspace, B: number, g: Float | null, scale: number): LossResult {
+    const t = { labels: w.labels, targets: w.targets };
+    const kernel = this.backend.softmaxCE;
+    if (this.loss !== 'ce' || !kernel) return lossForward(this.loss, f, t, B, this.nOut, g, scale);
+    if (this.ceRows.length < 2 * B) this.ceRows = new Float64Array(2 * B);
+    return crossEntropyKernel(kernel, f, t, B, this.nOut, g, scale, this.ceRows);
+  }
+
   /** Loss at the top; when `grad`, writes δf into dAct[top] and δz into dZ[top]. */
   private top(w: Workspace, B: number, grad: boolean, scale: number) {
     const top = this.layout.layers.length - 1;
     const f = w.act[top]!;
-    const res = lossForward(this.loss, f, { labels: w.labels, targets: w.targets }, B, this.nOut, grad ? w.dAct[top]! : null, scale);
+    const res = this.lossOf(f, w, B, grad ? w.dAct[top]! : null, scale);
     if (grad) {
       const m = B * this.nOut;
       const dz = w.dZ[top]!;

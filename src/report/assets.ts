@@ -9,14 +9,18 @@ import { fileURLToPath } from 'node:url';
 
 let vegaJs: string | undefined;
 
+/**
+ * The path of a package's single-file UMD build (vega/build/vega.min.js, vega-lite/build/vega-lite.min.js).
+ * Their package.json files export only the ESM entries; the UMD builds sit beside them in build/.
+ */
+export function umdBuildPath(pkg: 'vega' | 'vega-lite'): string {
+  const entry = fileURLToPath(import.meta.resolve(pkg));
+  return join(dirname(entry), `${pkg}.min.js`);
+}
+
 /** vega/build/vega.min.js (UMD: defines window.vega). Located from the installed package. */
 export function vegaBrowserBuild(): string {
-  if (vegaJs === undefined) {
-    // vega's package.json exports only its ESM entry (build/vega.module.js); the UMD build sits beside it.
-    const entry = fileURLToPath(import.meta.resolve('vega'));
-    const text = readFileSync(join(dirname(entry), 'vega.min.js'), 'utf8');
-    vegaJs = safeInlineScript(text);
-  }
+  vegaJs ??= safeInlineScript(readFileSync(umdBuildPath('vega'), 'utf8'));
   return vegaJs;
 }
 

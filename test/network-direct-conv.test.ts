@@ -11,6 +11,7 @@ import type { Backend, Float } from '../src/core/backend.js';
 import { availableBackends, getBackend } from '../src/core/backends/index.js';
 import { Rng } from '../src/core/rng.js';
 import { createNetwork, type Network } from '../src/landscapes/network/index.js';
+import { relErr } from './network-helpers.js';
 
 /** The backends with the direct kernels, each with a twin that lacks them (im2col + GEMM). */
 function direct(): Array<{ name: string; fast: Backend; gemm: Backend }> {
@@ -46,15 +47,6 @@ function build(be: Backend, spec: string, input: number[], precision: 'f32' | 'f
   const v = land.newConfig();
   rng.fillNormal(v);
   return { land, theta, v };
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-300));
 }
 
 test('direct convolution: gradient and HVP = central differences (f64)', (t) => {

@@ -11,6 +11,7 @@ import { Rng } from '../src/core/rng.js';
 import type { LossKind } from '../src/landscapes/mlp/loss.js';
 import type { MlpData } from '../src/landscapes/mlp/network.js';
 import { createNetwork, SequentialLandscape, type Network } from '../src/landscapes/network/index.js';
+import { relErr } from './network-helpers.js';
 
 interface Case { spec: string; input: number[]; loss: LossKind; classes: number; targets?: boolean; l2?: number }
 
@@ -42,15 +43,6 @@ function build(c: Case, seed: number, precision: 'f32' | 'f64' = 'f64', d?: MlpD
   Rng.stream(seed, 3).fillNormal(noise, 0.1);
   for (let i = 0; i < land.dim; i++) theta[i] = theta[i]! + noise[i]!;
   return { land, theta, samples };
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-300));
 }
 
 /** J_f v by central differences of the outputs: column j of J_f is (f(θ + εe_j) − f(θ − εe_j))/2ε. */

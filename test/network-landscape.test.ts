@@ -12,6 +12,7 @@ import { Rng } from '../src/core/rng.js';
 import type { LossKind } from '../src/landscapes/mlp/loss.js';
 import type { MlpData } from '../src/landscapes/mlp/network.js';
 import { createNetwork, SequentialLandscape, parseSpec, type Network } from '../src/landscapes/network/index.js';
+import { relErr } from './network-helpers.js';
 
 function randomData(rng: Rng, n: number, d: number, C: number, withTargets = false): MlpData {
   const x = new Float64Array(n * d);
@@ -55,15 +56,6 @@ function build(c: Case, seed: number, precision: 'f32' | 'f64' = 'f64', general 
   rng.fillNormal(noise, 0.1);
   for (let i = 0; i < land.dim; i++) theta[i] = theta[i]! + noise[i]!;
   return { land, theta, rng };
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2;
-    den += b[i]! ** 2;
-  }
-  return Math.sqrt(num / Math.max(den, 1e-300));
 }
 
 /** Central differences of E along each coordinate in `coords`. */

@@ -143,7 +143,7 @@ export interface Transition {
   beta_after: number;
   beta_c: number;
   /**
-   * What detected it: 'train_loss' (a jump beyond the noise), 'lambda_min+2c' (a fold),
+   * What detected it: 'epoch_train_loss' or 'train_loss' (a jump beyond the noise in the order parameter), 'lambda_min+2c' (a fold),
    * 'theta_norm→0' (collapse onto θ_ref, e.g. a continuous pitchfork), and which other order
    * parameters jumped with it. size/ci/z are NaN for transitions without a CE jump.
    */
@@ -187,7 +187,7 @@ function findTransitions(points: SweepPoint[], config: L2SweepConfig): Found[] {
         for (let k = j.first - 1; k < j.last; k++) if (Math.abs(res[k]!) >= 3 * sg) return true;
         return false;
       }).map(([n]) => n);
-      found.push({ first: idx[j.first - 1]! + 1, last: idx[j.last]!, observables: ['train_loss', ...also], size: j.size, ci: j.ci, sigma: j.sigma, z: j.z });
+      found.push({ first: idx[j.first - 1]! + 1, last: idx[j.last]!, observables: [config.orderParameter === 'epoch' ? 'epoch_train_loss' : 'train_loss', ...also], size: j.size, ci: j.ci, sigma: j.sigma, z: j.z });
     }
     // Collapse onto θ_ref (r below 1 % of its largest value): the trivial phase, reached continuously
     // at a pitchfork (no jump, r ∝ √(β_c − β)) or by the last jump.

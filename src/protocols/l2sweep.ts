@@ -303,8 +303,10 @@ function packPoints(points: SweepPoint[], C: number): Record<string, Float64Arra
 function unpackPoints(arrays: Record<string, unknown>, C: number): SweepPoint[] {
   const beta = arrays['pt.beta'] as Float64Array;
   const get = (f: string) => arrays[`pt.${f}`] as Float64Array;
+  // A checkpoint written before epochLoss existed lacks it: NaN there (such points have no epoch-mean CE).
+  const epoch = arrays['pt.epochLoss'] as Float64Array | undefined;
   return Array.from(beta, (_, i) => ({
-    beta: beta[i]!, trainLoss: get('trainLoss')[i]!, epochLoss: get('epochLoss')[i]!, objective: get('objective')[i]!, testLoss: get('testLoss')[i]!,
+    beta: beta[i]!, trainLoss: get('trainLoss')[i]!, epochLoss: epoch?.[i] ?? NaN, objective: get('objective')[i]!, testLoss: get('testLoss')[i]!,
     testError: get('testError')[i]!, r: get('r')[i]!, epochs: get('epochs')[i]!, lambdaMin: get('lambdaMin')[i]!,
     lambdaMaxAbs: get('lambdaMaxAbs')[i]!,
     direction: (arrays['pt.direction'] as Int32Array)[i] as 1 | -1,

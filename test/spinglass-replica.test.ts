@@ -18,7 +18,7 @@ import { task as walkTask } from '../src/protocols/walk/task.js';
 import { registry } from '../src/registry.js';
 import { runSpinglass, spinglassConfig, walkConfig, type SpinglassInput } from './spinglass-helpers.js';
 import { Run } from '../src/store/run.js';
-import { arrayDiff, glassy, removeDir, spawnGlassy, tempDir, waitFor } from './executor-helpers.js';
+import { arrayDiff, glassy, killWhen, removeDir, spawnGlassy, tempDir } from './executor-helpers.js';
 
 /**
  * Runs replica `index` of a task directly with an in-memory checkpoint store that goes through JSON
@@ -127,17 +127,14 @@ function ckpts(dir: string, index: number): string[] {
 test('parallel tempering killed with SIGKILL mid-run, then glassy resume: arrays byte-identical', async () => {
   const root = tempDir('sg-kill');
   try {
-    // Several seconds per sample: long enough to be killed after two checkpoints of each running sample.
-    const input: SpinglassInput = { model: 'sk', n: 64, dynamics: 'pt', temperatures: [0.5, 0.8, 1.2, 2], sweeps: 20000, equilibration: 2000, samples: 2, replicas: 2, seed: 3 };
+    // Several seconds per sample on a quiet machine (20 000 sweeps took 1 s there, and a sample could
+    // finish before the other had two checkpoints): killed, frozen first, once each running sample
+    // has two checkpoints (killWhen re-checks after SIGSTOP, so the kill lands in the state it saw).
+    const input: SpinglassInput = { model: 'sk', n: 64, dynamics: 'pt', temperatures: [0.5, 0.8, 1.2, 2], sweeps: 60000, equilibration: 2000, samples: 2, replicas: 2, seed: 3 };
     const dir = join(root, 'killed');
-    const p = spawnGlassy(['spinglass', '--model', 'sk', '--n', '64', '--dynamics', 'pt', '--temperatures', '0.5,0.8,1.2,2', '--sweeps', '20000',
+    const p = spawnGlassy(['spinglass', '--model', 'sk', '--n', '64', '--dynamics', 'pt', '--temperatures', '0.5,0.8,1.2,2', '--sweeps', '60000',
       '--equilibration', '2000', '--samples', '2', '--replicas', '2', '--seed', '3', '--workers', '2', '--checkpoint-every', '1000', '--progress', 'lines', '--out', dir]);
-    try {
-      await waitFor(() => (ckpts(dir, 0).length >= 2 && ckpts(dir, 1).length >= 2) || p.child.exitCode !== null, 60_000, 'two checkpoints of samples 0 and 1');
-    } finally {
-      p.child.kill('SIGKILL');
-    }
-    await p.exit;
+    await killWhen([p], () => ckpts(dir, 0).length >= 2 && ckpts(dir, 1).length >= 2, 60_000, 'two checkpoints of samples 0 and 1');
     assert.equal(p.child.signalCode, 'SIGKILL', `the run ended before it could be killed: ${p.stderr()}`);
     assert.equal(Run.open(dir).status, 'interrupted');
 

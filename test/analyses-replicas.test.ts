@@ -37,11 +37,11 @@ function ckpts(dir: string, index: number): number {
   }
 }
 
-async function source(root: string, replicas = 4): Promise<string> {
-  const dir = join(root, 'train');
+async function source(root: string, replicas = 4, hidden = 8): Promise<string> {
+  const dir = join(root, hidden === 8 ? 'train' : `train-${hidden}`);
   const config = parseTrainConfig({
     data: { source: 'teacher-student', d: 10, nTrain: 200, nTest: 100, hidden: 4, nClasses: 2 },
-    model: { sizes: [10, 8, 2], activation: 'tanh' }, optimizer: { kind: 'sgd', lr: 0.1 }, batch: 20, epochs: 2, measurePoints: 3,
+    model: { sizes: [10, hidden, 2], activation: 'tanh' }, optimizer: { kind: 'sgd', lr: 0.1 }, batch: 20, epochs: 2, measurePoints: 3,
   });
   const r = await runEnsemble(Run.create(dir, { protocol: 'train', config, seed: 3 }), registry, { replicas, executor: 'inprocess', ...quiet });
   assert.equal(r.status, 'complete');
@@ -151,19 +151,20 @@ test('cluster, hessian, permute killed with SIGKILL mid-run, then glassy resume:
   const root = tempDir('analyses-kill');
   try {
     const src = await source(root, 8);
-    // Replicas long enough to be caught: 14 of the 28 alignments, 60 Hutchinson probes, 8 profiles of
+    const wide = await source(root, 8, 384);
+    // Replicas long enough to be caught: 14 of the 28 alignments (of 384 hidden units each), 60 Hutchinson probes, 8 profiles of
     // 1001 points; cluster and hessian are killed after a checkpoint, permute (no checkpoints) between replicas.
-    const cases: Array<{ name: string; config: unknown; flags: string[]; checkpoints: boolean }> = [
+    const cases: Array<{ name: string; from: string; config: unknown; flags: string[]; checkpoints: boolean }> = [
       {
-        name: 'cluster', config: parseClusterConfig({ source: src, overlap: 'aligned', pairBlock: 14, permutations: 9 }),
+        name: 'cluster', from: wide, config: parseClusterConfig({ source: wide, overlap: 'aligned', pairBlock: 14, permutations: 9 }),
         flags: ['--overlap', 'aligned', '--pair-block', '14', '--permutations', '9'], checkpoints: true,
       },
       {
-        name: 'hessian', config: parseHessianConfig({ source: src, top: 2, trace: true, samples: 120, traceBlock: 60, vectors: false }),
+        name: 'hessian', from: src, config: parseHessianConfig({ source: src, top: 2, trace: true, samples: 120, traceBlock: 60, vectors: false }),
         flags: ['--top', '2', '--trace', '--probes', '120', '--trace-block', '60', '--no-vectors'], checkpoints: true,
       },
       {
-        name: 'permute', config: parsePermuteConfig({ source: src, swaps: [2, 'random'], repeats: 4, points: 1001 }),
+        name: 'permute', from: src, config: parsePermuteConfig({ source: src, swaps: [2, 'random'], repeats: 4, points: 1001 }),
         flags: ['--swaps', '2,random', '--repeats', '4', '--points', '1001'], checkpoints: false,
       },
     ];
@@ -171,7 +172,7 @@ test('cluster, hessian, permute killed with SIGKILL mid-run, then glassy resume:
       const ref = join(root, `${c.name}-ref`), dir = join(root, `${c.name}-killed`);
       await runAnalysis(c.name, c.config, ref, SEED);
       const K = (await registry.protocol(c.name)).replicas!(c.config)!;
-      const p = spawnGlassy([c.name, src, ...c.flags, '--seed', String(SEED), '--out', dir, '--workers', '2', '--checkpoint-every', '1', '--progress', 'lines', '--no-report']);
+      const p = spawnGlassy([c.name, c.from, ...c.flags, '--seed', String(SEED), '--out', dir, '--workers', '2', '--checkpoint-every', '1', '--progress', 'lines', '--no-report']);
       let held = -1;
       await killWhen([p], () => {
         const done = listDone(dir);
@@ -203,6 +204,9 @@ test('the BullMQ queue with 2 glassy workers, the one holding a replica SIGKILLe
   let workers: Spawned[] = [];
   try {
     const src = await source(root, 6);
+    // Alignments of 8 hidden units take microseconds: a block of them could finish between two looks
+    // of the killer. 384 units make each alignment (a 384 × 384 assignment) long enough to be caught.
+    const wide = await source(root, 6, 384);
     workers = await startWorkers(url, queue, 2);
     // Each case is killed inside a replica that is long enough to be caught (checkpointed ones after
     // their first checkpoint): the NEB band, a block of 12 Hutchinson probes, a block of 8 of the 15
@@ -211,7 +215,7 @@ test('the BullMQ queue with 2 glassy workers, the one holding a replica SIGKILLe
       ['connect', parseConnectConfig({ source: src, a: 0, b: 2, methods: ['linear', 'neb'], points: 7, neb: { images: 3, steps: 100, tolerance: 1e-14 } }), 1],
       ['permute', parsePermuteConfig({ source: src, swaps: [2, 'random'], repeats: 2, pair: [0, 1], points: 101 }), undefined],
       ['hessian', parseHessianConfig({ source: src, top: 2, trace: true, samples: 24, traceBlock: 12, vectors: false }), 1],
-      ['cluster', parseClusterConfig({ source: src, overlap: 'aligned', pairBlock: 8, permutations: 9 }), 1],
+      ['cluster', parseClusterConfig({ source: wide, overlap: 'aligned', pairBlock: 8, permutations: 9 }), 1],
     ];
     for (const [name, config, checkpointEvery] of cases) {
       const ref = join(root, `${name}-ref`), queued = join(root, `${name}-queued`);

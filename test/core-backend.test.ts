@@ -182,6 +182,37 @@ test('gatherRows (where a backend has it) copies the indexed rows exactly and re
   }
 });
 
+test('gatherBytes (where a backend has it) stores a·v + b as a Float32Array would, for every byte, and refuses indices outside rows or src', () => {
+  for (const name of names) {
+    const be = getBackend(name);
+    if (!be.gatherBytes) continue;
+    // MNIST's standard normalisation, the unit scale, and constants whose product and sum round.
+    for (const [a, b] of [[1 / (255 * 0.3081), -0.1307 / 0.3081], [1 / 255, 0], [0.1 + 1e-17, -1 / 3], [3.7e-3, 7.77e5]] as const) {
+      const d = 37; // not a multiple of the vector width: the tails too
+      const src = Uint8Array.from({ length: 8 * d }, (_, i) => (i * 7) % 256);
+      const all = Uint8Array.from({ length: 256 }, (_, v) => v); // every byte value, in one row
+      const rows = Int32Array.from([7, 2, 0, 5]);
+      const batch = Int32Array.from([3, 1, 1, 0]);
+      const out = new Float32Array(batch.length * d + 1).fill(9);
+      be.gatherBytes(src, d, rows, batch, a, b, out);
+      const want = new Float32Array(d);
+      for (let r = 0; r < batch.length; r++) {
+        const o = rows[batch[r]!]! * d;
+        for (let j = 0; j < d; j++) want[j] = src[o + j]! * a + b;
+        assert.deepEqual(out.subarray(r * d, r * d + d), want, `row ${r}, a = ${a}, b = ${b}`);
+      }
+      assert.equal(out[batch.length * d], 9, 'nothing written past the batch');
+      const one = new Float32Array(256);
+      be.gatherBytes(all, 256, Int32Array.from([0]), Int32Array.from([0]), a, b, one);
+      assert.deepEqual(one, Float32Array.from(all, (v) => v * a + b), 'every byte value');
+      assert.throws(() => be.gatherBytes!(src, d, rows, Int32Array.from([4]), a, b, out), RangeError);
+      assert.throws(() => be.gatherBytes!(src, d, Int32Array.from([8]), Int32Array.from([0]), a, b, out), RangeError);
+      assert.throws(() => be.gatherBytes!(src, d, rows, Int32Array.from([-1]), a, b, out), RangeError);
+      assert.throws(() => be.gatherBytes!(src, d, rows, batch, a, b, new Float32Array(d)), RangeError);
+    }
+  }
+});
+
 test('ReLU kernels (where a backend has them) equal the JavaScript loops bit for bit, NaN and −0 included', () => {
   for (const name of names) {
     const be = getBackend(name);

@@ -92,6 +92,24 @@ test('mnist: normalisations unit, standard (Ersoy et al.: 0.1307, 0.3081) and fe
   assert.ok(constant >= 1 && constant < 6);
 });
 
+test('mnist: a split keeps its bytes, whose normalisation reproduces x bit for bit; per-feature standardisation keeps none', () => {
+  for (const normalise of ['none', 'unit', 'standard'] as const) {
+    const ds = loadDataset({ source: 'mnist', normalise, classes: [3, 8], nTrain: 300, nTest: 50, subset: 'random', seed: 4 }, 0);
+    for (const split of [ds.train, ds.test]) {
+      const b = split.bytes;
+      assert.ok(b, `${normalise}: bytes kept`);
+      assert.equal(b.d, 784);
+      assert.equal(b.rows.length, split.n);
+      const want = new Float32Array(split.n * 784);
+      for (let i = 0; i < split.n; i++) for (let j = 0; j < 784; j++) want[i * 784 + j] = b.x[b.rows[i]! * 784 + j]! * b.a + b.b;
+      assert.deepEqual(split.x, want, normalise);
+    }
+  }
+  const feat = loadDataset({ source: 'mnist', normalise: 'feature', nTrain: 100, nTest: 10 }, 0);
+  assert.equal(feat.train.bytes, undefined);
+  assert.equal(feat.test.bytes, undefined);
+});
+
 test('mnist: class subsets are relabelled 0..k−1 in the given order; counts take the first n', () => {
   const ds = loadDataset({ source: 'mnist', classes: [8, 3], normalise: 'none' }, 0);
   assert.deepEqual(ds.classes, [8, 3]);

@@ -130,6 +130,44 @@ test('a batch of every sample gives the full-data gradient; f32 agrees with f64'
   assert.ok(Math.abs(f32.energy(t32) - f64.energy(t64)) < 1e-5);
 });
 
+test('byte inputs: mini-batches gathered from the bytes give the gradients of the float32 inputs bit for bit, and training never converts the set', (t) => {
+  const be = getBackend('auto');
+  if (!be.gatherBytes) return t.skip('no backend with gatherBytes (the BLAS addon) here');
+  const rng = Rng.stream(11, 2);
+  const d = 20, n = 50, N = 70;
+  const pool = Uint8Array.from({ length: N * d }, () => rng.int(256));
+  const rows = Int32Array.from({ length: n }, (_, i) => (i * 3) % N);
+  const a = 1 / (255 * 0.3081), b = -0.1307 / 0.3081;
+  const x = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = pool[rows[i]! * d + j]! * a + b;
+  const y = Int32Array.from({ length: n }, () => rng.int(4));
+  let reads = 0;
+  const lazy: MlpData = {
+    get x() {
+      reads++;
+      return x;
+    },
+    bytes: { x: pool, d, rows, a, b },
+    y, n,
+  };
+  const opts = { arch: { sizes: [d, 8, 4], activation: 'relu' as const, bias: true }, loss: 'ce' as const, precision: 'f32' as const, backend: be };
+  const fromBytes = new MlpLandscape<Float32Array>(opts, lazy);
+  const fromFloats = new MlpLandscape<Float32Array>(opts, { x: Float32Array.from(x), y, n });
+  const theta = fromFloats.newConfig();
+  fromFloats.initialise(theta, Rng.stream(11, 3));
+  const g1 = fromBytes.newConfig(), g2 = fromFloats.newConfig();
+  for (const batch of [Int32Array.from([4, 0, 49, 17, 17]), Int32Array.from([9, 31, 2])]) {
+    assert.equal(fromBytes.batchGradient(theta, batch, g1), fromFloats.batchGradient(theta, batch, g2));
+    assert.deepEqual(g1, g2);
+  }
+  assert.equal(reads, 0, 'shuffled mini-batches never read x');
+  assert.throws(() => fromBytes.batchGradient(theta, Int32Array.from([50]), g1), RangeError);
+  // Contiguous passes (evaluations, a measurement subset) convert the bytes they need.
+  assert.deepEqual(fromBytes.evaluate(theta), fromFloats.evaluate(theta));
+  assert.deepEqual(fromBytes.firstSamples(13).evaluate(theta), fromFloats.firstSamples(13).evaluate(theta));
+  assert.equal(reads, 0, 'converted from the bytes, not read from x');
+});
+
 test('error rate counts argmax mistakes', () => {
   // Perceptron with W = identity-like weights: predicted class = argmax of the first C inputs.
   const x = new Float64Array([3, 0, 0, 0, 2, 0, 1, 0, 0, 0, 0, 5]);

@@ -51,6 +51,14 @@ export interface Backend {
   gatherRows?(x: Float, d: number, rows: Int32Array, out: Float): void;
 
   /**
+   * Optional: a mini-batch of byte inputs normalised on the way, out[r·d + j] ← a·src[rows[batch[r]]·d + j] + b,
+   * computed in double and rounded to float32 as JavaScript would (data/dataset.ts ByteInputs: sample
+   * i is row rows[i] of src); throws a RangeError for an index outside rows or src. Callers fall back
+   * to the float32 inputs without it.
+   */
+  gatherBytes?(src: Uint8Array, d: number, rows: Int32Array, batch: Int32Array, a: number, b: number, out: Float32Array): void;
+
+  /**
    * Optional float32 ReLU steps of a network pass (the BLAS addon has them; callers fall back to
    * JavaScript loops): a[i] = z[i] > 0 ? z[i] : 0, and dz[i] = z[i] > 0 ? da[i] : 0, for i < n.
    */

@@ -17,6 +17,25 @@ export interface Split {
    * its scan, so a process that only checks the data's shape never converts the inputs.
    */
   finite?: boolean;
+  /**
+   * The inputs as the bytes they were read as (MNIST's pixels), while `x` is their conversion: a
+   * training loop can gather mini-batches from these, reading a quarter of the memory, and never
+   * convert the whole set. Absent when the inputs are not bytes or `x` was replaced (per-feature
+   * standardisation).
+   */
+  readonly bytes?: ByteInputs | undefined;
+}
+
+/**
+ * Inputs kept as bytes: sample i is row rows[i] of x (d bytes); byte v reads as a·v + b rounded to
+ * float32, the value the split's `x` holds for it (the pixel normalisation, data/transform.ts).
+ */
+export interface ByteInputs {
+  x: Uint8Array;
+  d: number;
+  rows: Int32Array;
+  a: number;
+  b: number;
 }
 
 /**

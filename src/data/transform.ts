@@ -5,7 +5,7 @@
  */
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
-import { DataStream, type Split } from './dataset.js';
+import { DataStream, type ByteInputs, type Split } from './dataset.js';
 import type { Normalisation } from './spec.js';
 
 /** Samples as read from their source, labels still the original values. */
@@ -79,10 +79,16 @@ export function pixelAffine(norm: Normalisation): { a: number; b: number } {
  * only checks a data set's shape and labels (the command line, before it hands the replicas to
  * worker threads that load their own copy) never pays for the 60 000 × 784 floats of MNIST.
  */
-export function materialise(pool: Pool, sel: Selection, affine: { a: number; b: number }): Split {
+export function materialise(pool: Pool, sel: Selection, affine: { a: number; b: number }, keepBytes = true): Split {
   const n = sel.rows.length;
   let x: Float32Array | null = null;
+  let bytes: ByteInputs | undefined = keepBytes && pool.x instanceof Uint8Array
+    ? { x: pool.x, d: pool.d, rows: sel.rows, a: affine.a, b: affine.b }
+    : undefined;
   return {
+    get bytes(): ByteInputs | undefined {
+      return bytes;
+    },
     get x(): Float32Array {
       if (!x) {
         x = new Float32Array(n * pool.d);
@@ -94,6 +100,7 @@ export function materialise(pool: Pool, sel: Selection, affine: { a: number; b: 
     },
     set x(v: Float32Array) {
       x = v;
+      bytes = undefined;
     },
     y: sel.y,
     n,
@@ -187,8 +194,10 @@ export function selectSplits(
   const selTrain = selectRows(train.labels, classIndex, spec.nTrain, spec.subset, Rng.stream(seed, Stream.data, DataStream.subsetTrain), 'data.nTrain');
   const selTest = selectRows(test.labels, classIndex, spec.nTest, spec.subset, Rng.stream(seed, Stream.data, DataStream.subsetTest), 'data.nTest');
   const affine = pixelAffine(spec.normalise);
-  const trainSplit = materialise(train, selTrain, affine);
-  const testSplit = materialise(test, selTest, affine);
+  // Per-feature standardisation rewrites x in place, so its splits keep no bytes.
+  const keepBytes = spec.normalise !== 'feature';
+  const trainSplit = materialise(train, selTrain, affine, keepBytes);
+  const testSplit = materialise(test, selTest, affine, keepBytes);
   if (spec.normalise === 'feature') standardiseFeatures(trainSplit, testSplit, d);
   return { trainSplit, testSplit };
 }

@@ -12,7 +12,7 @@
 import { GlassyError } from '../core/errors.js';
 import { Rng, Stream } from '../core/rng.js';
 import type { Float } from '../core/backend.js';
-import { loadDataset, type Dataset, type DataSpec } from '../data/index.js';
+import { loadDataset, type Dataset, type DataSpec, type Split } from '../data/index.js';
 import { penaltyCoefficient, type L2Form } from './l2form.js';
 import type { LossKind } from './mlp/loss.js';
 import type { ModelConfig } from './model-schema.js';
@@ -49,27 +49,45 @@ export function cachedDataset(spec: DataSpec, seed: number): Dataset {
   return ds;
 }
 
-function rowsOf(split: { x: Float32Array; y: Int32Array; targets?: Float32Array | undefined }, d: number, C: number, rows: Int32Array | null, count?: number): MlpData {
+/**
+ * The first `count` samples of a split, or its samples `rows`. The inputs are read when first used
+ * (and the split's bytes passed on), so a landscape that gathers its mini-batches from the bytes
+ * never converts the set (MlpData).
+ */
+function rowsOf(split: Split, d: number, C: number, rows: Int32Array | null, count?: number): MlpData {
+  const bytes = split.bytes;
   if (!rows) {
     const n = count === undefined ? split.y.length : Math.min(count, split.y.length);
     return {
-      x: split.x.subarray(0, n * d),
+      get x() {
+        return split.x.subarray(0, n * d);
+      },
+      bytes: bytes ? { ...bytes, rows: bytes.rows.subarray(0, n) } : undefined,
       y: split.y.subarray(0, n),
       targets: split.targets ? split.targets.subarray(0, n * C) : null,
       n,
     };
   }
   const n = rows.length;
-  const x = new Float32Array(n * d);
   const y = new Int32Array(n);
   const targets = split.targets ? new Float32Array(n * C) : null;
   for (let r = 0; r < n; r++) {
     const i = rows[r]!;
-    x.set(split.x.subarray(i * d, i * d + d), r * d);
     y[r] = split.y[i]!;
     if (targets && split.targets) targets.set(split.targets.subarray(i * C, i * C + C), r * C);
   }
-  return { x, y, targets, n };
+  let x: Float32Array | null = null;
+  return {
+    get x() {
+      if (!x) {
+        x = new Float32Array(n * d);
+        for (let r = 0; r < n; r++) x.set(split.x.subarray(rows[r]! * d, rows[r]! * d + d), r * d);
+      }
+      return x;
+    },
+    bytes: bytes ? { ...bytes, rows: Int32Array.from(rows, (i) => bytes.rows[i]!) } : undefined,
+    y, targets, n,
+  };
 }
 
 /**

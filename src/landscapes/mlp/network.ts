@@ -15,6 +15,7 @@ import type { Backend, Float } from '../../core/backend.js';
 import { gemm, getBackend } from '../../core/backends/index.js';
 import { GlassyError } from '../../core/errors.js';
 import type { Rng } from '../../core/rng.js';
+import { inBackend, SampleInputs, type InputSource } from '../inputs.js';
 import type { SampledLandscape } from '../landscape.js';
 import { activate, derivativeInto, mulDerivative, rBackward } from './activation.js';
 import { groupOffset, mlpLayout, packReplica, unpackReplica, type Activation, type MlpArchitecture, type MlpLayout, type TensorSlice } from './layout.js';
@@ -22,9 +23,12 @@ import { crossEntropyKernel, lossForward, lossHessianVector, type LossKind, type
 
 export type Precision = 'f32' | 'f64';
 
-/** Samples the landscape averages over: inputs [n × d] row-major, labels, optional real targets [n × C]. */
-export interface MlpData {
-  x: Float32Array | Float64Array;
+/**
+ * Samples the landscape averages over: inputs [n × d] row-major (InputSource: `x` may be a getter,
+ * with the samples' bytes beside it, read only when a pass needs the values — landscapes/inputs.ts),
+ * labels, optional real targets [n × C].
+ */
+export interface MlpData extends InputSource {
   y: Int32Array;
   targets?: Float32Array | Float64Array | null;
   n: number;
@@ -147,7 +151,9 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
   readonly precision: Precision;
   l2: number;
   l2Ref: X | null;
-  private readonly data: MlpData;
+  /** Labels, targets and the sample count; the inputs are `inputs`. */
+  private readonly data: { y: Int32Array; targets: Float | null; n: number };
+  private readonly inputs: SampleInputs;
   private readonly alloc: Alloc;
   private readonly chunk: number;
   private readonly nIn: number;
@@ -189,8 +195,10 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     if (opts.loss === 'ce' && this.outAct !== 'linear') {
       throw GlassyError.invalid('output', this.outAct, "'linear' with --loss ce (softmax is applied by the loss)");
     }
-    if (data.x.length !== data.n * this.nIn) {
-      throw GlassyError.invalid('data', `${data.x.length} input values for ${data.n} samples`, `n × ${this.nIn} values (the input width of the model)`);
+    this.inputs = new SampleInputs(this.backend, opts.precision, data);
+    const values = this.inputs.length, width = this.inputs.width ?? this.nIn;
+    if (values !== data.n * this.nIn || width !== this.nIn) {
+      throw GlassyError.invalid('data', `${values} input values for ${data.n} samples`, `n × ${this.nIn} values (the input width of the model)`);
     }
     if (data.y.length !== data.n) throw GlassyError.invalid('data.y', data.y.length, `${data.n} labels`);
     for (let i = 0; i < data.n; i++) {
@@ -205,11 +213,11 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     this.alloc = opts.precision === 'f32'
       ? (n: number) => this.backend.allocF32(n)
       : (n: number) => this.backend.allocF64(n);
-    // Inputs live in the landscape's precision (and in backend memory, so GEMMs do not copy them),
-    // one copy per source array: the replicas a worker runs, and their measurement subsets, share it.
-    const x = inBackend(this.backend, opts.precision, data.x);
+    // Inputs and targets live in the landscape's precision (and in backend memory, so GEMMs do not
+    // copy them), one copy per source array: the replicas a worker runs, and their measurement
+    // subsets, share it. The inputs are read when a pass first needs them (SampleInputs).
     const targets = data.targets ? inBackend(this.backend, opts.precision, data.targets) : null;
-    this.data = { x, y: data.y, targets, n: data.n };
+    this.data = { y: data.y, targets, n: data.n };
     this.nSamples = data.n;
     this.chunk = Math.max(1, Math.min(opts.chunk ?? 1000, data.n));
     this.l2 = opts.l2 ?? 0;
@@ -220,10 +228,17 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
   /** The landscape of the first n samples only (without the L2 term): a fixed measurement subset. */
   firstSamples(n: number): MlpLandscape<X> {
     const k = Math.min(n, this.nSamples);
-    const { x, y, targets } = this.data;
+    const { y, targets } = this.data;
+    const inputs = this.inputs.first(k, this.nIn);
     return new MlpLandscape<X>(
       { arch: this.layout.arch, loss: this.loss, precision: this.precision, backend: this.backend, chunk: this.chunk },
-      { x: x.subarray(0, k * this.nIn), y: y.subarray(0, k), targets: targets ? targets.subarray(0, k * this.nOut) : null, n: k },
+      {
+        get x() {
+          return inputs.x;
+        },
+        bytes: inputs.bytes,
+        y: y.subarray(0, k), targets: targets ? targets.subarray(0, k * this.nOut) : null, n: k,
+      },
     );
   }
 
@@ -577,8 +592,8 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     const w = this.workspace(B);
     const d = this.nIn;
     const C = this.nOut;
-    const { x, y, targets } = this.data;
-    w.input = x.subarray(start * d, (start + B) * d);
+    const { y, targets } = this.data;
+    w.input = this.inputs.all().subarray(start * d, (start + B) * d);
     w.labels = y.subarray(start, start + B);
     w.targets = targets ? targets.subarray(start * C, (start + B) * C) : null;
     return w;
@@ -590,7 +605,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     const w = this.workspace(B);
     const d = this.nIn;
     const C = this.nOut;
-    const { x, y, targets } = this.data;
+    const { y, targets } = this.data;
     w.input = w.batchInput;
     w.labels = w.batchLabels;
     w.targets = w.batchTargets;
@@ -600,8 +615,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
       w.labels[r] = y[i]!;
     }
     // The inputs (B rows of the 60 000 × 784 of MNIST, say): one native call when the backend has it.
-    if (this.backend.gatherRows) this.backend.gatherRows(x, d, batch, w.input);
-    else for (let r = 0; r < B; r++) w.input.set(x.subarray(batch[r]! * d, batch[r]! * d + d), r * d);
+    this.inputs.gather(batch, d, w.input);
     if (targets && w.targets) for (let r = 0; r < B; r++) w.targets.set(targets.subarray(batch[r]! * C, batch[r]! * C + C), r * C);
     return w;
   }
@@ -759,28 +773,6 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     const ref = this.l2Ref;
     for (let i = 0; i < this.dim; i++) g[i] = g[i]! + c * (theta[i]! - (ref ? ref[i]! : 0));
   }
-}
-
-/**
- * Input arrays in backend memory and the landscape's precision: the source itself when the kernels
- * can read it in place, else one copy per source, keyed by its buffer and extent, that landscapes
- * over the same data (replicas of one worker, measurement subsets) share. Landscapes never write
- * their inputs.
- */
-const inputCopies = new WeakMap<ArrayBufferLike, Map<string, Float>>();
-
-function inBackend(backend: Backend, precision: Precision, src: Float32Array | Float64Array): Float {
-  if ((precision === 'f32' ? src instanceof Float32Array : src instanceof Float64Array) && backend.usesInPlace?.(src)) return src;
-  let byExtent = inputCopies.get(src.buffer);
-  if (!byExtent) inputCopies.set(src.buffer, (byExtent = new Map()));
-  const key = `${backend.name}:${precision}:${src.byteOffset}:${src.length}:${src.BYTES_PER_ELEMENT}`;
-  let copy = byExtent.get(key);
-  if (!copy) {
-    copy = precision === 'f32' ? backend.allocF32(src.length) : backend.allocF64(src.length);
-    copy.set(src);
-    byExtent.set(key, copy);
-  }
-  return copy;
 }
 
 /** The B rows of z [B × row.length] ← row, by doubling copies (log₂ B calls instead of B). */

@@ -16,6 +16,7 @@ import type { Rng } from '../../core/rng.js';
 import type { SampledLandscape } from '../landscape.js';
 import { lossForward, lossHessianVector, type LossKind } from '../mlp/loss.js';
 import type { Evaluation, MlpData, Precision } from '../mlp/network.js';
+import { inBackend, SampleInputs } from '../inputs.js';
 import type { Alloc, Layer, Shape } from './layer.js';
 import { buildLayers, layoutOf, type NetworkLayout } from './layout.js';
 import type { LayerSpec } from './spec.js';
@@ -81,7 +82,9 @@ export class SequentialLandscape<X extends Float = Float> implements SampledLand
   readonly precision: Precision;
   l2: number;
   l2Ref: X | null;
-  private readonly data: MlpData;
+  /** Labels, targets and the sample count; the inputs are `inputs`. */
+  private readonly data: { y: Int32Array; targets: Float | null; n: number };
+  private readonly inputs: SampleInputs;
   private readonly alloc: Alloc;
   private readonly chunk: number;
   private readonly nIn: number;
@@ -101,16 +104,11 @@ export class SequentialLandscape<X extends Float = Float> implements SampledLand
     this.precision = opts.precision;
     this.nIn = this.layers[0]!.inSize;
     this.nOut = this.layout.outputs;
-    checkData(this.layout, opts.loss, data, this.nIn, this.nOut);
+    this.inputs = new SampleInputs(this.backend, opts.precision, data);
+    checkData(this.layout, opts.loss, data, this.inputs, this.nIn, this.nOut);
     this.alloc = opts.precision === 'f32' ? (n) => this.backend.allocF32(n) : (n) => this.backend.allocF64(n);
-    const x = this.alloc(data.x.length);
-    x.set(data.x);
-    let targets: Float | null = null;
-    if (data.targets) {
-      targets = this.alloc(data.targets.length);
-      targets.set(data.targets);
-    }
-    this.data = { x, y: data.y, targets, n: data.n };
+    const targets = data.targets ? inBackend(this.backend, opts.precision, data.targets) : null;
+    this.data = { y: data.y, targets, n: data.n };
     this.nSamples = data.n;
     const perSample = this.layers.reduce((s, l) => Math.max(s, l.outSize), 1);
     const fit = Math.max(1, Math.floor(CHUNK_VALUES / perSample));
@@ -127,9 +125,14 @@ export class SequentialLandscape<X extends Float = Float> implements SampledLand
   /** The same network on its first n samples (a fixed measurement subset). */
   firstSamples(n: number): SequentialLandscape<X> {
     const k = Math.min(n, this.nSamples);
-    const { x, y, targets } = this.data;
+    const { y, targets } = this.data;
+    const inputs = this.inputs.first(k, this.nIn);
     return new SequentialLandscape<X>(this.opts, {
-      x: x.subarray(0, k * this.nIn), y: y.subarray(0, k), targets: targets ? targets.subarray(0, k * this.nOut) : null, n: k,
+      get x() {
+        return inputs.x;
+      },
+      bytes: inputs.bytes,
+      y: y.subarray(0, k), targets: targets ? targets.subarray(0, k * this.nOut) : null, n: k,
     });
   }
 
@@ -264,8 +267,8 @@ export class SequentialLandscape<X extends Float = Float> implements SampledLand
 
   private view(start: number, B: number): Buffers {
     const w = this.buffers(B);
-    const { x, y, targets } = this.data;
-    w.input = x.subarray(start * this.nIn, (start + B) * this.nIn);
+    const { y, targets } = this.data;
+    w.input = this.inputs.all().subarray(start * this.nIn, (start + B) * this.nIn);
     w.labels = y.subarray(start, start + B);
     w.targets = targets ? targets.subarray(start * this.nOut, (start + B) * this.nOut) : null;
     return w;
@@ -275,17 +278,17 @@ export class SequentialLandscape<X extends Float = Float> implements SampledLand
     const B = batch.length;
     const w = this.buffers(B);
     const d = this.nIn, C = this.nOut;
-    const { x, y, targets } = this.data;
+    const { y, targets } = this.data;
     w.input = w.batchInput;
     w.labels = w.batchLabels;
     w.targets = w.batchTargets;
     for (let r = 0; r < B; r++) {
       const i = batch[r]!;
       if (!(i >= 0 && i < this.data.n)) throw new RangeError(`batch index ${i} outside [0, ${this.data.n})`);
-      w.input.set(x.subarray(i * d, i * d + d), r * d);
       w.labels[r] = y[i]!;
       if (targets && w.targets) w.targets.set(targets.subarray(i * C, i * C + C), r * C);
     }
+    this.inputs.gather(batch, d, w.input);
     return w;
   }
 
@@ -349,10 +352,10 @@ export class SequentialLandscape<X extends Float = Float> implements SampledLand
 }
 
 /** Checks the data against the network: input size, labels within the outputs, targets. */
-export function checkData(layout: NetworkLayout, loss: LossKind, data: MlpData, nIn: number, nOut: number): void {
+export function checkData(layout: NetworkLayout, loss: LossKind, data: MlpData, inputs: SampleInputs, nIn: number, nOut: number): void {
   if (loss !== 'mse' && nOut < 2) throw GlassyError.invalid('model', layout.spec, `at least 2 outputs (one per class) with --loss ${loss}`);
-  if (data.x.length !== data.n * nIn) {
-    throw GlassyError.invalid('data', `${data.x.length} input values for ${data.n} samples`, `n × ${nIn} values (input shape [${layout.inputShape.join(', ')}])`);
+  if (inputs.length !== data.n * nIn || (inputs.width ?? nIn) !== nIn) {
+    throw GlassyError.invalid('data', `${inputs.length} input values for ${data.n} samples`, `n × ${nIn} values (input shape [${layout.inputShape.join(', ')}])`);
   }
   if (data.y.length !== data.n) throw GlassyError.invalid('data.y', data.y.length, `${data.n} labels`);
   for (let i = 0; i < data.n; i++) {

@@ -25,7 +25,8 @@ function raw(nTrain: number, extra: Record<string, unknown> = {}) {
   return {
     data: { source: 'teacher-student', d: 784, nTrain, nTest: 200, hidden: 0, nClasses: 10 },
     model: { sizes: [784, 10, 10] }, optimizer: { kind: 'sgd', lr: 0.1 }, batch: 128, epochs: 2, measurePoints: 4,
-    variant: 'init', ...extra,
+    // Fewer measurement samples than training rows: the first point evaluates a training subset.
+    measureSamples: 200, variant: 'init', ...extra,
   };
 }
 

@@ -163,7 +163,8 @@ async function runGroup(config: TrainConfig, ctx: ReplicaContext): Promise<Repli
   const lean = config.measure === 'lean';
   const running = lean && config.evalTrainSamples === null;
   const evalTrain = replicaSetup(config, seed, members[0]!).evalTrain; // null unless --train-samples asks for a pass
-  const trainProbe = running ? null : lean ? subsetLandscape(train, config.measureSamples) : evalTrain ?? train;
+  // As runReplica's: the training subset is evaluated only before the first mini-batch.
+  const trainProbe = lean && config.evalTrainSamples === null ? subsetLandscape(train, config.measureSamples) : evalTrain ?? train;
   const testProbe = lean ? subsetLandscape(test, config.measureSamples) : test;
   const epochs = members.map(() => ({ lossSum: 0, errors: 0, size: 0 }));
 
@@ -190,7 +191,7 @@ async function runGroup(config: TrainConfig, ctx: ReplicaContext): Promise<Repli
   const measure = () => {
     const last = m === steps.length - 1;
     // The group's evaluations are one batched pass per probe (MlpLandscape.groupEvaluate).
-    const trs = running && epochs[0]!.size > 0 ? null : (trainProbe ?? train).groupEvaluate(lock.theta, G);
+    const trs = running && epochs[0]!.size > 0 ? null : trainProbe.groupEvaluate(lock.theta, G);
     const tes = (last ? test : testProbe).groupEvaluate(lock.theta, G);
     trainers.forEach((t, j) => {
       const e = epochs[j]!;

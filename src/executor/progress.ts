@@ -58,18 +58,28 @@ export function createProgress(mode: ProgressMode, label: string, indices: numbe
   }
 
   if (resolved === 'lines') {
+    // The ETA divides by the work done in this process: a resumed replica's first report (its
+    // checkpoint's fraction) is its baseline, else a resumed run would promise to end at once.
+    const baseline = new Map<number, number>();
     const status = (): string => {
       const f = overall();
       const el = (Date.now() - t0) / 1000;
-      const eta = f > 0 ? (el * (1 - f)) / f : Infinity;
+      let gained = 0;
+      for (const [i, b] of baseline) gained += fractions.get(i)! - b;
+      gained /= Math.max(total, 1);
+      const eta = gained > 0 ? (el * (1 - f)) / gained : Infinity;
       return `${label}: ${(100 * f).toFixed(1)}% | ${done}/${total} replicas done` +
         `${failed ? `, ${failed} failed` : ''} | ${fmtDuration(el)} elapsed, ETA ${fmtDuration(eta)}`;
     };
     const timer = setInterval(() => line(status()), lineInterval());
     timer.unref();
     return {
-      update: (i, f) => { fractions.set(i, f); },
+      update: (i, f) => {
+        if (!baseline.has(i)) baseline.set(i, f);
+        fractions.set(i, f);
+      },
       finish: (i, ok, error) => {
+        if (!baseline.has(i)) baseline.set(i, 0);
         fractions.set(i, 1);
         if (ok) done++;
         else { failed++; line(`replica ${i} failed: ${error ?? 'unknown error'}`); }

@@ -57,18 +57,19 @@ function ensembleTestError(run: Run, indices: number[], config: TrainConfig): nu
   const n = ds.test.y.length;
   const C = ds.nClasses;
   const mean = new Float64Array(n * C);
+  const e = new Float64Array(C);
+  // Indexed loops, each exponential once (64 replicas × 10 000 samples: 0.46 s as views and for-of).
   const add = (f: Float | Float64Array, start: number, B: number) => {
     for (let r = 0; r < B; r++) {
-      const i = start + r;
-      const row = f.subarray(r * C, r * C + C);
+      const o = r * C, m = (start + r) * C;
       if (config.loss === 'ce') {
         let max = -Infinity;
-        for (const v of row) max = Math.max(max, v);
+        for (let c = 0; c < C; c++) max = Math.max(max, f[o + c]!);
         let z = 0;
-        for (const v of row) z += Math.exp(v - max);
-        for (let c = 0; c < C; c++) mean[i * C + c]! += Math.exp(row[c]! - max) / z;
+        for (let c = 0; c < C; c++) z += (e[c] = Math.exp(f[o + c]! - max));
+        for (let c = 0; c < C; c++) mean[m + c]! += e[c]! / z;
       } else {
-        for (let c = 0; c < C; c++) mean[i * C + c]! += row[c]!;
+        for (let c = 0; c < C; c++) mean[m + c]! += f[o + c]!;
       }
     }
   };

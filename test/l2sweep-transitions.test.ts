@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/core/rng.js';
-import { significantJumps } from '../src/observables/transitions.js';
+import { runningMedian, significantJumps } from '../src/observables/transitions.js';
 import { parseL2SweepConfig, replicaSpread, transitions } from '../src/protocols/l2sweep.js';
 
 const JUMPS = [0.025, 0.0372, 0.059, 0.0744, 0.0845];
@@ -83,4 +83,10 @@ test('replica spread: mean ± sd of β_c when replicas agree; no power from one 
   assert.deepEqual((s['beta_c_mean'] as number[]).map((v) => Number(v.toFixed(6))), [0.025, 0.037]);
   assert.ok(Math.abs((s['beta_c_sd'] as number[])[0]! - 0.001) < 1e-12);
   assert.equal(replicaSpread([[0.025], [0.025, 0.03]])['agree'], false);
+});
+
+test('running median (the report\'s class-accuracy lines on long ladders): keeps a step, drops a one-point flicker', () => {
+  const q = [0.9, 0.9, 0.1, 0.9, 0.9, 0.9, 0, 0, 0, 0, 1, 0, 0];
+  assert.deepEqual([...runningMedian(q, 2)], [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual([...runningMedian([3, 1, 2], 0)], [3, 1, 2]);
 });

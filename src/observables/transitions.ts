@@ -47,6 +47,17 @@ function median(a: number[]): number {
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
 }
 
+/** Each value replaced by the median of the values within `half` places of it (fewer at the ends). */
+export function runningMedian(q: ArrayLike<number>, half: number): Float64Array {
+  const out = new Float64Array(q.length);
+  for (let i = 0; i < q.length; i++) {
+    const w: number[] = [];
+    for (let j = Math.max(0, i - half); j <= Math.min(q.length - 1, i + half); j++) w.push(q[j]!);
+    out[i] = median(w);
+  }
+  return out;
+}
+
 /** Residual steps (step minus the local trend) and the robust noise scale σ. */
 export function stepResiduals(q: ArrayLike<number>, window = 5): { residual: Float64Array; sigma: number } {
   const n = q.length;

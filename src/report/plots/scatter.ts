@@ -68,7 +68,13 @@ export function scatterPlot(opts: ScatterOptions): Plot {
   // Pixel padding so points at the extremes are not cut in half by the frame.
   const padded = (c: { [k: string]: Json }): { [k: string]: Json } => ({ ...c, scale: { ...(c['scale'] as { [k: string]: Json }), padding: 12 } });
   const x = padded(quantChannel('x', opts.x));
-  const y = padded(quantChannel('y', opts.y));
+  // The y axis spans the points: a fit extrapolated over a wide x range (an L2 sweep's norms, most
+  // near 10 and a few near 100) would otherwise stretch it far beyond them (a test error axis
+  // from −3 to 2); the line is clipped at the frame instead.
+  const yValues = pts.map((p) => p.y as number);
+  const yLo = Math.min(...yValues), yHi = Math.max(...yValues);
+  const yBase = padded(quantChannel('y', opts.y));
+  const y = yLo < yHi ? { ...yBase, scale: { ...(yBase['scale'] as { [k: string]: Json }), domain: [yLo, yHi] } } : yBase;
   const spec: VlSpec = themed({
     title: { text: opts.title, subtitle },
     width: WIDTH,

@@ -4,6 +4,7 @@ import { gridHeatmap } from '../plots/heatmap.js';
 import { scatterPlot } from '../plots/scatter.js';
 import type { Series } from '../plots/line.js';
 import type { ItemDef, Recipe, RecipeContext, Table } from './types.js';
+import { runningMedian } from '../../observables/transitions.js';
 
 /** Indices of each sweep direction, in data order: direction > 0 = up, otherwise down. */
 export function sweeps(ctx: RecipeContext, L: number): { name: string; idx: number[] }[] {
@@ -141,6 +142,10 @@ function classAccuracy(direction: 'up' | 'down' | 'all'): ItemDef {
   };
 }
 
+/** Sweeps longer than this get running-median lines (class_accuracy_lines), over 2·SMOOTH_HALF + 1 points. */
+const SMOOTH_ABOVE = 60;
+const SMOOTH_HALF = 4;
+
 /** Accuracy of each class vs β, one line per class, the sweeps in separate panels. */
 const classLines: ItemDef = {
   kind: 'plot',
@@ -152,11 +157,18 @@ const classLines: ItemDef = {
     const m = ctx.mat('class_accuracy', lam.length);
     const groups = sweeps(ctx, lam.length);
     const classes = Array.from({ length: m.cols }, (_, c) => `class ${c}`);
+    // On a long ladder a class's accuracy flickers from point to point (a collapsed network names
+    // one class, a different one at each β), and ten raw lines fill the frame: there each line is
+    // a running median, which keeps the steps; the heatmap keeps the raw values.
+    const smooth = lam.length > SMOOTH_ABOVE;
     const panels: PhasePanel[] = groups.map((g) => {
       const idx = [...g.idx].sort((a, b) => (lam[a] as number) - (lam[b] as number));
       return {
         y: { title: groups.length > 1 ? `accuracy (${g.name} sweep)` : 'accuracy', domain: [0, 1] },
-        series: classes.map((name, c) => ({ name, x: pick(lam, idx), y: Float64Array.from(idx, (i) => m.data[i * m.cols + c] as number) })),
+        series: classes.map((name, c) => {
+          const raw = Float64Array.from(idx, (i) => m.data[i * m.cols + c] as number);
+          return { name, x: pick(lam, idx), y: smooth ? runningMedian(raw, SMOOTH_HALF) : raw };
+        }),
       };
     });
     return phasePlot({
@@ -167,7 +179,8 @@ const classLines: ItemDef = {
       legendTitle: 'class',
       points: lam.length <= 60,
       marks: transitionMarks(ctx),
-      caption: 'Test accuracy of each class; classes drop out in groups at the transitions (dotted). One panel per sweep direction.',
+      caption: 'Test accuracy of each class; classes drop out in groups at the transitions (dotted). One panel per sweep direction.' +
+        (smooth ? ` Each line is the running median of ${2 * SMOOTH_HALF + 1} neighbouring β (the sweep has ${lam.length} points); the heatmap shows every point.` : ''),
     });
   },
 };

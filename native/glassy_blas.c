@@ -442,6 +442,40 @@ __attribute__((optimize("O3"))) static napi_value swap_axes(napi_env env, napi_c
 
 /* rowSums(a, rows, n, out, beta): out[r] <- beta*out[r] + sum of a[r*n .. r*n+n), summed in double
    from left to right (the bias gradient). beta is 0 (overwrite) or 1 (accumulate). */
+/* colSums(m, B, cols, g, offset, beta): g[offset + j] = β·g[offset + j] + Σ_r m[r·cols + j], the rows
+   added in order in the arrays' own precision: the bias gradient of an MLP layer (the column sums of
+   δz), as landscapes/mlp/network.ts's loop computes it. Its Float32Array stores round each double sum
+   of two floats, which is the float sum itself (a double holds more than twice a float's digits), so
+   float additions here give the same bits — vectorised across j instead of one element at a time. */
+__attribute__((optimize("O3"))) static napi_value col_sums(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  int64_t B, cols, offset;
+  double beta;
+  view_t vm, vg;
+  int dbl;
+  const char *what = "colSums: expected (m, B, cols, g, offset, beta), m of B*cols and g of offset+cols elements, one float type, beta 0 or 1";
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 6 || !get_pair(env, argv[0], argv[3], &vm, &vg, &dbl) ||
+      napi_get_value_int64(env, argv[1], &B) != napi_ok || napi_get_value_int64(env, argv[2], &cols) != napi_ok ||
+      napi_get_value_int64(env, argv[4], &offset) != napi_ok || napi_get_value_double(env, argv[5], &beta) != napi_ok ||
+      B < 0 || cols < 0 || offset < 0 || (beta != 0 && beta != 1) || (int64_t)vm.length < B * cols || (int64_t)vg.length < offset + cols)
+    return throw_range(env, what);
+  if (dbl) {
+    double *g = (double *)vg.data + offset;
+    const double *m = (const double *)vm.data;
+    if (beta == 0) for (int64_t j = 0; j < cols; j++) g[j] = 0;
+    for (int64_t r = 0; r < B; r++)
+      for (int64_t j = 0; j < cols; j++) g[j] = g[j] + m[r * cols + j];
+  } else {
+    float *g = (float *)vg.data + offset;
+    const float *m = (const float *)vm.data;
+    if (beta == 0) for (int64_t j = 0; j < cols; j++) g[j] = 0;
+    for (int64_t r = 0; r < B; r++)
+      for (int64_t j = 0; j < cols; j++) g[j] = g[j] + m[r * cols + j];
+  }
+  return NULL;
+}
+
 __attribute__((optimize("O3"))) static napi_value row_sums(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5];
@@ -1140,6 +1174,7 @@ NAPI_MODULE_INIT(/* napi_env env, napi_value exports */) {
     {"col2im", NULL, col2im, NULL, NULL, NULL, napi_default, NULL},
     {"swapAxes", NULL, swap_axes, NULL, NULL, NULL, napi_default, NULL},
     {"rowSums", NULL, row_sums, NULL, NULL, NULL, napi_default, NULL},
+    {"colSums", NULL, col_sums, NULL, NULL, NULL, napi_default, NULL},
     {"maxPool", NULL, max_pool, NULL, NULL, NULL, napi_default, NULL},
     {"scatterAdd", NULL, scatter_add, NULL, NULL, NULL, napi_default, NULL},
     {"softmaxCE", NULL, softmax_ce, NULL, NULL, NULL, napi_default, NULL},

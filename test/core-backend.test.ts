@@ -213,6 +213,29 @@ test('gatherBytes (where a backend has it) stores a·v + b as a Float32Array wou
   }
 });
 
+test('colSums (where a backend has it) equals the JavaScript column-sum loop bit for bit, f32 and f64, β 0 and 1', () => {
+  const rng = Rng.stream(3, 9);
+  for (const name of names) {
+    const be = getBackend(name);
+    if (!be.colSums) continue;
+    for (const Ctor of [Float32Array, Float64Array]) {
+      const B = 37, cols = 23, offset = 5;
+      // Magnitudes over 12 decades, so the float sums round at every step.
+      const m = new Ctor(B * cols).map(() => (rng.uniform() - 0.5) * 10 ** (6 * rng.uniform() - 3));
+      for (const beta of [0, 1] as const) {
+        const g = new Ctor(offset + cols + 3).map(() => rng.uniform());
+        const want = Ctor.from(g);
+        if (beta === 0) want.fill(0, offset, offset + cols);
+        for (let r = 0; r < B; r++) for (let j = 0; j < cols; j++) want[offset + j] = want[offset + j]! + m[r * cols + j]!;
+        be.colSums(m, B, cols, g, offset, beta);
+        assert.deepEqual(g, want, `${Ctor.name}, β = ${beta}`);
+      }
+      assert.throws(() => be.colSums!(m, B + 1, cols, new Ctor(cols), 0, 0), RangeError);
+      assert.throws(() => be.colSums!(m, B, cols, new Ctor(cols), 1, 0), RangeError);
+    }
+  }
+});
+
 test('ReLU kernels (where a backend has them) equal the JavaScript loops bit for bit, NaN and −0 included', () => {
   for (const name of names) {
     const be = getBackend(name);

@@ -66,6 +66,13 @@ export interface Backend {
   reluBackward?(z: Float32Array, da: Float32Array, dz: Float32Array, n: number): void;
 
   /**
+   * Optional column sums (an MLP layer's bias gradient): g[offset + j] ← β·g[offset + j] + Σ_r m[r·cols + j]
+   * over r < B, the rows added in order in the arrays' precision (bit-identical to the JavaScript loop
+   * in landscapes/mlp/network.ts), β 0 or 1; m and g of one precision.
+   */
+  colSums?(m: Float, B: number, cols: number, g: Float, offset: number, beta: 0 | 1): void;
+
+  /**
    * Optional softmax cross-entropy of B rows of C outputs f (the BLAS addon has it; callers fall back
    * to loss.ts's loop, whose bits it reproduces): per row r, m = the first maximum, z = Σ_k e^(f_rk − m)
    * summed in double with k ascending; when g is given, g_rk = e^(f_rk − m)·scale/z − scale·[k = y_r];

@@ -38,6 +38,7 @@ interface Addon {
   reluForward?(z: Float32Array, a: Float32Array, n: number): void;
   reluBackward?(z: Float32Array, da: Float32Array, dz: Float32Array, n: number): void;
   gatherRows?(x: Float32Array | Float64Array, d: number, rows: Int32Array, out: Float32Array | Float64Array): void;
+  colSums?(m: Float, B: number, cols: number, g: Float, offset: number, beta: 0 | 1): void;
   gatherBytes?(src: Uint8Array, d: number, rows: Int32Array, batch: Int32Array, a: number, b: number, out: Float32Array): void;
   /** The convolution and pooling kernels (Backend.im2col …), absent from addons built before them. */
   im2col?(x: Float, col: Float, B: number, cin: number, h: number, w: number, k: number, s: number, p: number, ho: number, wo: number): void;
@@ -155,6 +156,7 @@ export function loadBlasBackend(): { backend: BlasBackend } | { reason: string }
       gatherRows(x, d, rows, out);
     };
   }
+  if (typeof addon.colSums === 'function') backend.colSums = addon.colSums.bind(addon);
   if (typeof addon.gatherBytes === 'function') backend.gatherBytes = addon.gatherBytes.bind(addon);
   if (typeof addon.softmaxCE === 'function') backend.softmaxCE = addon.softmaxCE.bind(addon);
   const { im2col, col2im, swapAxes, rowSums, maxPool, scatterAdd } = addon;

@@ -366,7 +366,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
         const below = l === 1 ? lw.act.subarray(j * o0) : d.act[l - 2]!;
         const ldb = l === 1 ? n1 : L.in;
         gemm(this.backend, true, false, L.out, L.in, B, 1, dz, L.out, below, ldb, 0, slice(grad, L.weight, k), L.in);
-        if (L.bias) colSum(dz, B, L.out, grad, groupOffset(L.bias, K, k), 0);
+        if (L.bias) this.colSum(dz, B, L.out, grad, groupOffset(L.bias, K, k), 0);
         const W = slice(group, L.weight, k);
         if (l === 1) {
           gemm(this.backend, false, false, B, L.in, L.out, 1, dz, L.out, W, L.in, 0, lw.dAct.subarray(j * o0), n1);
@@ -382,7 +382,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     // First layer of the block: δZ = δA ⊙ φ'(Z), ∂E/∂[W_k0 … W_k1−1] = δZᵀ·X, bias sums — in place in `grad`.
     this.derivativeInto(hidden, lw.z, lw.act, lw.dAct, lw.dZ, B * n1);
     gemm(this.backend, true, false, n1, L0.in, B, 1, lw.dZ, n1, w.input, L0.in, 0, block(grad, L0.weight), L0.in);
-    if (L0.bias) colSum(lw.dZ, B, n1, grad, groupOffset(L0.bias, K, k0), 0);
+    if (L0.bias) this.colSum(lw.dZ, B, n1, grad, groupOffset(L0.bias, K, k0), 0);
   }
 
   /** The L2 term of every replica of a group: grad += 2λ(θ − θ_ref), losses += λ‖θ − θ_ref‖², in batchGradient's order. */
@@ -677,7 +677,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
         const gW = g.subarray(L.weight.offset, L.weight.offset + L.weight.size);
         // ∂E/∂W = δzᵀ·a: [out × B]·[B × in]
         gemm(this.backend, true, false, L.out, L.in, B, 1, dz, L.out, a, L.in, beta, gW, L.in);
-        if (L.bias) colSum(dz, B, L.out, g, L.bias.offset, beta);
+        if (L.bias) this.colSum(dz, B, L.out, g, L.bias.offset, beta);
       }
       if (l === 0) break;
       const W = theta.subarray(L.weight.offset, L.weight.offset + L.weight.size);
@@ -727,7 +727,7 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
       // R{∂E/∂W} = R{δz}ᵀ·a + δzᵀ·R{a}
       gemm(this.backend, true, false, L.out, L.in, B, 1, rdz, L.out, a, L.in, beta, oW, L.in);
       if (l > 0) gemm(this.backend, true, false, L.out, L.in, B, 1, dz, L.out, w.rAct[l - 1]!, L.in, 1, oW, L.in);
-      if (L.bias) colSum(rdz, B, L.out, out, L.bias.offset, beta);
+      if (L.bias) this.colSum(rdz, B, L.out, out, L.bias.offset, beta);
       if (l === 0) break;
       const W = theta.subarray(L.weight.offset, L.weight.offset + L.weight.size);
       const V = v.subarray(L.weight.offset, L.weight.offset + L.weight.size);
@@ -746,6 +746,12 @@ export class MlpLandscape<X extends Float = Float> implements SampledLandscape<X
     const be = this.backend;
     if (kind === 'relu' && be.reluForward && z instanceof Float32Array && a instanceof Float32Array) be.reluForward(z, a, n);
     else activate(kind, z, a, n);
+  }
+
+  /** A layer's bias gradient: the backend's column sums where it has them (same bits), else the loop. */
+  private colSum(m: Float, B: number, cols: number, g: Float, offset: number, beta: 0 | 1): void {
+    if (this.backend.colSums && m.constructor === g.constructor) this.backend.colSums(m, B, cols, g, offset, beta);
+    else colSum(m, B, cols, g, offset, beta);
   }
 
   private derivativeInto(kind: Activation, z: Float, a: Float, da: Float, dz: Float, n: number): void {

@@ -102,8 +102,11 @@ const PROFILE = [
   'the softmax (ten exponentials per sample; the addon\'s softmaxCE, bit-identical to the JavaScript loop, takes 0.95 ms where the loop took 1.5) — and it meets ' +
   'its goal. 784→100→10 is GEMM-bound: at the rate they reach here its first-layer GEMMs alone take 30.2 ms (0.27 M samples/s, 1.56× PyTorch\'s quiet 0.174 M), so ' +
   'the goal of 1.5× leaves ≈ 1.2 ms per step for everything else, where streaming the 128 × 6 400 activations (ReLU both ways, bias column sums) and the ' +
-  '64 × 79 510-parameter group (one SGD step) takes ≈ 8 ms at memory speed. That shortfall is not batching\'s to close: the FLOP are those of the PyTorch loop; ' +
-  'the packed group only removed the per-step copies (pack θ, unpack ∇: 3.8 ms per step before) and the 64 shuffles per epoch. The PyTorch loop\'s CPU rate falls more than glassy\'s when other work shares the machine (784→100→10: 0.139 M samples/s with the other core busy, 0.174 M on a quiet machine), so the ratio column is fairest from a quiet run.\n\n' +
+  '64 × 79 510-parameter group (one SGD step) took ≈ 8 ms at the time of the table below. Two of those phases have since moved into the addon, bit-identical to ' +
+  'the loops they replace: the ReLU backward is vectorised (a conditional load had kept it a scalar loop that mispredicted on the random signs) and the bias ' +
+  'gradient is the addon\'s colSums (1.54 ms → about 0.15 ms). That took the step from 1.42× to the ≈ 1.5× of the rows above; what remains around the GEMMs ' +
+  '(ReLU forward, the bias rows, the softmax, the SGD step) runs at memory speed. The FLOP are those of the PyTorch loop; ' +
+  'the packed group removed the per-step copies (pack θ, unpack ∇: 3.8 ms per step before) and the 64 shuffles per epoch. The PyTorch loop\'s CPU rate falls more than glassy\'s when other work shares the machine (784→100→10: 0.139 M samples/s with the other core busy, 0.174 M on a quiet machine), so the ratio column is fairest from a quiet run.\n\n' +
   '| phase | 784→10→10 ms | share | GFLOP/s | 784→100→10 ms | share | GFLOP/s |\n|---|---:|---:|---:|---:|---:|---:|\n' +
   '| batch gather (one per step) | 0.10 | 2 % | | 0.13 | 0 % | |\n' +
   '| first layer forward GEMM X·[W₁ … W_K]ᵀ (bias rows first) | 1.46 | 29 % | 88 | 15.68 | 40 % | 82 |\n' +

@@ -177,7 +177,7 @@ const classLines: ItemDef = {
       x: { title: betaTitle(ctx) },
       panels,
       legendTitle: 'class',
-      points: lam.length <= 60,
+      points: !smooth, // point markers only on short ladders, where the lines are raw
       marks: transitionMarks(ctx),
       caption: 'Test accuracy of each class; classes drop out in groups at the transitions (dotted). One panel per sweep direction.' +
         (smooth ? ` Each line is the running median of ${2 * SMOOTH_HALF + 1} neighbouring β (the sweep has ${lam.length} points); the heatmap shows every point.` : ''),
